@@ -24,6 +24,7 @@ struct Environments {
   Eigen::VectorXd w;        // n_env weights (1 for SOAP; cutoff weight for pair terms)
   std::vector<int> atom;    // atom whose local energy this environment contributes to
   std::vector<int> group;   // kernel group index (see Descriptor::group_keys()); -1: skip
+  std::vector<int> tag;     // descriptor-specific (pair terms: the neighbour-list entry); may be empty
   int size() const { return static_cast<int>(atom.size()); }
 };
 

@@ -1,0 +1,27 @@
+// Pieces shared by the soapgap subcommands.
+#pragma once
+#include <string>
+
+#include "arguments.h"
+#include "io/extxyz.h"
+
+namespace soapgap::cli {
+
+// --energy-key, --forces-key, --virial-key, --stress-key, --config-type-key
+void declare_key_options(Arguments& args);
+ExtxyzKeys keys_from(const Arguments& args);
+// --threads N (default: OMP_NUM_THREADS or all cores)
+void declare_threads_option(Arguments& args);
+void apply_threads(const Arguments& args);
+// The command line as one shell-quoted string, for provenance.
+std::string command_line(int argc, char** argv);
+// Current UTC time, ISO 8601.
+std::string utc_now();
+// Creates a directory (and parents); throws InputError on failure.
+void make_directory(const std::string& path);
+
+int run_fit(int argc, char** argv);
+int run_eval(int argc, char** argv);
+int run_info(int argc, char** argv);
+
+}  // namespace soapgap::cli

@@ -1,0 +1,235 @@
+// soapgap fit: sparse GP fit of a potential to an extended XYZ training set.
+#include <omp.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "common.h"
+#include "core/elements.h"
+#include "core/error.h"
+#include "core/key_value.h"
+#include "core/progress.h"
+#include "core/version.h"
+#include "io/potential_file.h"
+#include "io/sha256.h"
+#include "model/error_metrics.h"
+#include "model/potential.h"
+#include "model/sparse_gp_fit.h"
+
+namespace soapgap::cli {
+
+namespace {
+
+const char* kFitHelp =
+    "Usage: soapgap fit --train train.xyz --output pot.xml --descriptor SPEC [--descriptor SPEC ...] [options]\n"
+    "\n"
+    "Fits a sparse GP (SOAP-GAP) potential to the total energies, forces and virials of the\n"
+    "configurations in train.xyz (extended XYZ, as written by ASE). Units: eV, Angstrom.\n"
+    "\n"
+    "Descriptor specs (one term each; terms are summed):\n"
+    "  \"soap n_max=8 l_max=6 cutoff=5.0 cutoff_transition_width=1.0 atom_sigma=0.5 central_weight=1.0\n"
+    "        zeta=4 delta=1.0 n_sparse=1000 sparse_method=cur\"\n"
+    "  \"distance_2b cutoff=5.0 cutoff_transition_width=1.0 theta=0.5 delta=0.5 n_sparse=20 sparse_method=fps\"\n"
+    "  n_sparse is per kernel group (per centre element for soap, per element pair for distance_2b);\n"
+    "  sparse_method: cur (default for soap), fps (default for distance_2b), random, all.\n"
+    "  species={14 8} restricts a term to some elements (default: all elements of the training set).\n"
+    "\n"
+    "Example:\n"
+    "  soapgap fit --train train.xyz --output Si.xml \\\n"
+    "      --descriptor \"distance_2b cutoff=5 theta=0.5 delta=0.5 n_sparse=20\" \\\n"
+    "      --descriptor \"soap n_max=8 l_max=6 cutoff=5 atom_sigma=0.5 zeta=4 delta=0.2 n_sparse=500\" \\\n"
+    "      --sigma-energy 0.002 --sigma-force 0.1 --sigma-virial 0.05 --e0 Si=-158.54 --validate test.xyz\n"
+    "\n";
+
+std::map<int, double> parse_e0(const std::vector<std::string>& items) {
+  std::map<int, double> e0;
+  for (const std::string& item : items) {
+    std::stringstream ss(item);
+    std::string part;
+    while (std::getline(ss, part, ',')) {
+      size_t eq = part.find('=');
+      if (eq == std::string::npos || eq == 0) throw UsageError("--e0 " + part + ": expected SYMBOL=ENERGY, e.g. Si=-158.54");
+      int z;
+      try {
+        z = atomic_number(part.substr(0, eq));
+      } catch (const InputError& e) {
+        throw UsageError(std::string("--e0: ") + e.what());
+      }
+      const std::string v = part.substr(eq + 1);
+      char* end = nullptr;
+      double x = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end != '\0' || !std::isfinite(x)) throw UsageError("--e0 " + part + ": expected a finite energy in eV");
+      e0[z] = x;
+    }
+  }
+  return e0;
+}
+
+std::map<std::string, Sigmas> parse_config_type_sigmas(const std::vector<std::string>& items, const Sigmas& base) {
+  std::map<std::string, Sigmas> out;
+  for (const std::string& item : items) {
+    std::vector<std::string> f;
+    std::stringstream ss(item);
+    std::string part;
+    while (std::getline(ss, part, ':')) f.push_back(part);
+    if (f.size() != 4 || f[0].empty())
+      throw UsageError("--config-type-sigma " + item + ": expected TYPE:ENERGY:FORCE:VIRIAL (use - to keep the default)");
+    Sigmas s = base;
+    double* dst[3] = {&s.energy, &s.force, &s.virial};
+    for (int k = 0; k < 3; ++k) {
+      if (f[k + 1] == "-") continue;
+      char* end = nullptr;
+      double x = std::strtod(f[k + 1].c_str(), &end);
+      if (f[k + 1].empty() || *end != '\0' || !(x > 0) || !std::isfinite(x))
+        throw UsageError("--config-type-sigma " + item + ": sigmas must be positive numbers");
+      *dst[k] = x;
+    }
+    out[f[0]] = s;
+  }
+  return out;
+}
+
+ErrorReport evaluate_set(const Potential& pot, const std::vector<Structure>& set, const std::string& label,
+                         std::ostream* log) {
+  ErrorReport report;
+  Progress progress(log, label, static_cast<long long>(set.size()), "configurations");
+  for (const Structure& s : set) {
+    report.add(s, pot.predict(s));
+    progress.tick();
+  }
+  progress.finish();
+  return report;
+}
+
+}  // namespace
+
+int run_fit(int argc, char** argv) {
+  Arguments args;
+  args.option("train", "FILE", "training set, extended XYZ (required)");
+  args.option("output", "FILE", "potential file to write (XML) (required)");
+  args.option("descriptor", "SPEC", "a descriptor term, see above (required, repeatable)", true);
+  args.option("sigma-energy", "EV", "expected energy error per atom, eV/atom [0.002]");
+  args.option("sigma-force", "EV/A", "expected force error per component, eV/A [0.1]");
+  args.option("sigma-virial", "EV", "expected virial error per atom per component, eV/atom [0.05]");
+  args.option("config-type-sigma", "TYPE:E:F:V", "sigmas for one config_type ('-' keeps the default)", true);
+  args.option("e0", "SYMBOL=EV", "isolated-atom energy, eV; default: from single-atom configurations, else the mean energy per atom", true);
+  args.option("validate", "FILE", "held-out set (extended XYZ) to report errors on");
+  args.option("seed", "N", "seed of the sparse-point selection [1]");
+  args.option("jitter", "X", "diagonal jitter added to K_MM, relative to delta^2 [1e-8]");
+  args.flag("no-variance", "do not compute or store the predicted-variance matrix (smaller file)");
+  args.flag("no-energies", "ignore reference energies");
+  args.flag("no-forces", "ignore reference forces");
+  args.flag("no-virials", "ignore reference virials and stresses");
+  args.option("report", "DIR", "write errors.json and errors.md (train and validation errors, timings) to DIR");
+  args.flag("quiet", "no progress output");
+  args.flag("help", "show this help");
+  declare_key_options(args);
+  declare_threads_option(args);
+  args.parse(argc, argv, 2);
+  if (args.has("help")) {
+    std::cout << kFitHelp << args.help();
+    return 0;
+  }
+  apply_threads(args);
+  const std::string train_path = args.get("train"), output = args.get("output");
+  if (args.all("descriptor").empty()) throw UsageError("missing required option --descriptor");
+  std::ostream* log = args.has("quiet") ? nullptr : &std::cerr;
+
+  FitSettings settings;
+  settings.terms = args.all("descriptor");
+  settings.sigma.energy = args.get_double("sigma-energy", settings.sigma.energy);
+  settings.sigma.force = args.get_double("sigma-force", settings.sigma.force);
+  settings.sigma.virial = args.get_double("sigma-virial", settings.sigma.virial);
+  if (!(settings.sigma.energy > 0 && settings.sigma.force > 0 && settings.sigma.virial > 0))
+    throw UsageError("--sigma-energy, --sigma-force and --sigma-virial must be positive");
+  settings.config_type_sigma = parse_config_type_sigmas(args.all("config-type-sigma"), settings.sigma);
+  settings.e0 = parse_e0(args.all("e0"));
+  long long seed = args.get_int("seed", 1);
+  if (seed < 0) throw UsageError("--seed must be non-negative");
+  settings.seed = static_cast<uint64_t>(seed);
+  settings.jitter = args.get_double("jitter", settings.jitter);
+  if (!(settings.jitter >= 0)) throw UsageError("--jitter must be non-negative");
+  settings.store_variance = !args.has("no-variance");
+  settings.use_energy = !args.has("no-energies");
+  settings.use_forces = !args.has("no-forces");
+  settings.use_virial = !args.has("no-virials");
+  settings.log = log;
+
+  Timer timer;
+  const ExtxyzKeys keys = keys_from(args);
+  std::vector<Structure> train = read_extxyz(train_path, keys);
+  std::vector<Structure> validation;
+  if (args.has("validate")) validation = read_extxyz(args.get("validate"), keys);
+  if (log) {
+    long long atoms = 0, ne = 0, nf = 0, nv = 0;
+    for (const Structure& s : train) {
+      atoms += s.size();
+      ne += s.energy.has_value();
+      nf += s.forces.has_value();
+      nv += s.virial.has_value();
+    }
+    *log << "training set " << train_path << ": " << train.size() << " configurations, " << atoms << " atoms; labels: "
+         << ne << " energies, " << nf << " force sets, " << nv << " virials; " << omp_get_max_threads() << " threads"
+         << std::endl;
+  }
+  FitResult result = fit_sparse_gp(train, settings);
+  PotentialData& data = result.potential;
+  data.soapgap_version = SOAPGAP_VERSION;
+  data.provenance["date"] = utc_now();
+  data.provenance["command_line"] = command_line(argc, argv);
+  data.provenance["training_file"] = train_path;
+  data.provenance["training_sha256"] = sha256_file(train_path);
+  data.provenance["n_configurations"] = std::to_string(train.size());
+  data.provenance["seed"] = std::to_string(settings.seed);
+  data.provenance["threads"] = std::to_string(omp_get_max_threads());
+  if (log)
+    for (const auto& kv : data.e0)
+      *log << "e0(" << element_symbol(kv.first) << ") = " << format_exact(kv.second) << " eV ("
+           << result.e0_source[kv.first] << ")" << std::endl;
+  {
+    Timer write_timer;
+    write_potential(output, data);
+    result.timings.emplace_back("write potential", write_timer.seconds());
+  }
+  if (log) *log << "wrote " << output << std::endl;
+
+  Potential pot(data);
+  Timer eval_timer;
+  ErrorReport train_errors = evaluate_set(pot, train, "training errors", log);
+  ErrorReport valid_errors;
+  if (!validation.empty()) valid_errors = evaluate_set(pot, validation, "validation errors", log);
+  result.timings.emplace_back("error evaluation", eval_timer.seconds());
+
+  train_errors.print_table(std::cout, "Training set errors");
+  if (!validation.empty()) valid_errors.print_table(std::cout, "Validation set errors");
+  std::cout << "Timings:\n";
+  for (const auto& t : result.timings) std::cout << "  " << t.first << ": " << format_duration(t.second) << "\n";
+  std::cout << "  wall clock: " << format_duration(timer.seconds()) << "\n";
+
+  if (args.has("report")) {
+    const std::string dir = args.get("report");
+    make_directory(dir);
+    std::ofstream json(dir + "/errors.json");
+    json << "{\n  \"potential\": \"" << output << "\",\n  \"observations\": " << result.n_rows << ",\n  \"train\": ";
+    train_errors.write_json(json, 2);
+    if (!validation.empty()) {
+      json << ",\n  \"validation\": ";
+      valid_errors.write_json(json, 2);
+    }
+    json << ",\n  \"timings_seconds\": {";
+    for (size_t i = 0; i < result.timings.size(); ++i)
+      json << (i ? ", " : "") << "\"" << result.timings[i].first << "\": " << format_exact(result.timings[i].second);
+    json << "}\n}\n";
+    std::ofstream md(dir + "/errors.md");
+    md << "# Fit report: " << output << "\n\nCommand: `" << data.provenance["command_line"] << "`\n\n";
+    train_errors.write_markdown(md, "Training set");
+    if (!validation.empty()) valid_errors.write_markdown(md, "Validation set");
+    md << "### Timings\n\n| step | seconds |\n|---|---|\n";
+    for (const auto& t : result.timings) md << "| " << t.first << " | " << format_exact(t.second) << " |\n";
+    if (!json || !md) throw InputError("cannot write the report to " + dir);
+  }
+  return 0;
+}
+
+}  // namespace soapgap::cli

@@ -1,0 +1,56 @@
+// soapgap: fit, evaluate and inspect SOAP-GAP potentials.
+#include <cstring>
+#include <iostream>
+#include <new>
+
+#include "common.h"
+#include "core/error.h"
+#include "core/version.h"
+
+namespace {
+
+const char* kUsage =
+    "soapgap " SOAPGAP_VERSION " - SOAP-GAP machine-learned interatomic potentials\n"
+    "\n"
+    "Usage: soapgap <command> [options]   (soapgap <command> --help for details)\n"
+    "\n"
+    "Commands:\n"
+    "  fit    fit a potential to energies, forces and virials in an extended XYZ file\n"
+    "  eval   predict energies, forces, virials (and variances) for an extended XYZ file\n"
+    "  info   summarise a potential file\n"
+    "\n"
+    "Units: eV, Angstrom, eV/Angstrom; virials in eV (= -stress x volume).\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace soapgap::cli;
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  if (!std::strcmp(argv[1], "--version")) {
+    std::cout << "soapgap " SOAPGAP_VERSION "\n";
+    return 0;
+  }
+  const std::string command = argv[1];
+  try {
+    if (command == "fit") return run_fit(argc, argv);
+    if (command == "eval") return run_eval(argc, argv);
+    if (command == "info") return run_info(argc, argv);
+    std::cerr << "soapgap: unknown command \"" << command << "\" (expected fit, eval or info; see soapgap --help)\n";
+    return 2;
+  } catch (const UsageError& e) {
+    std::cerr << "soapgap " << command << ": " << e.what() << " (see soapgap " << command << " --help)\n";
+    return 2;
+  } catch (const soapgap::InputError& e) {
+    std::cerr << "soapgap " << command << ": error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "soapgap " << command << ": error: out of memory (reduce n_sparse or the training set)\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "soapgap " << command << ": error: " << e.what() << "\n";
+    return 1;
+  }
+}

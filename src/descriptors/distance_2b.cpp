@@ -1,0 +1,117 @@
+#include "descriptors/distance_2b.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "core/error.h"
+#include "descriptors/cutoff_function.h"
+
+namespace soapgap {
+
+namespace {
+
+std::vector<int> parse_species(const KeyValueSpec& spec, const std::vector<int>& fallback) {
+  if (!spec.has("species")) return fallback;
+  std::vector<int> out;
+  for (double z : spec.get_doubles("species")) {
+    if (z != static_cast<int>(z) || z < 1 || z > 118)
+      throw InputError(spec.context() + ": species: expected atomic numbers between 1 and 118");
+    out.push_back(static_cast<int>(z));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  if (out.empty()) throw InputError(spec.context() + ": species: empty list");
+  return out;
+}
+
+}  // namespace
+
+Distance2bParameters Distance2bParameters::from_spec(const KeyValueSpec& spec, const std::vector<int>& model_species) {
+  Distance2bParameters p;
+  p.cutoff = spec.get_double("cutoff");
+  p.cutoff_transition_width = spec.get_double("cutoff_transition_width", 0.5);
+  p.species = parse_species(spec, model_species);
+  if (!(p.cutoff > 0)) throw InputError(spec.context() + ": cutoff must be positive");
+  if (p.cutoff_transition_width < 0 || p.cutoff_transition_width > p.cutoff)
+    throw InputError(spec.context() + ": cutoff_transition_width must be between 0 and cutoff");
+  if (p.species.empty()) throw InputError(spec.context() + ": no species given and none known from the training data");
+  return p;
+}
+
+Distance2bDescriptor::Distance2bDescriptor(const Distance2bParameters& p) : p_(p) {}
+
+std::string Distance2bDescriptor::spec() const {
+  std::ostringstream s;
+  s << "distance_2b cutoff=" << format_exact(p_.cutoff)
+    << " cutoff_transition_width=" << format_exact(p_.cutoff_transition_width) << " species={";
+  for (size_t a = 0; a < p_.species.size(); ++a) s << (a ? " " : "") << p_.species[a];
+  s << "}";
+  return s.str();
+}
+
+std::vector<std::string> Distance2bDescriptor::group_keys() const {
+  std::vector<std::string> keys;
+  for (size_t a = 0; a < p_.species.size(); ++a)
+    for (size_t b = a; b < p_.species.size(); ++b)
+      keys.push_back(std::to_string(p_.species[a]) + "-" + std::to_string(p_.species[b]));
+  return keys;
+}
+
+int Distance2bDescriptor::pair_group(int zi, int zj) const {
+  auto ia = std::find(p_.species.begin(), p_.species.end(), zi);
+  auto ib = std::find(p_.species.begin(), p_.species.end(), zj);
+  if (ia == p_.species.end() || ib == p_.species.end()) return -1;
+  int a = static_cast<int>(ia - p_.species.begin()), b = static_cast<int>(ib - p_.species.begin());
+  if (a > b) std::swap(a, b);
+  const int S = static_cast<int>(p_.species.size());
+  return a * S - a * (a - 1) / 2 + (b - a);  // index in the a <= b enumeration
+}
+
+Environments Distance2bDescriptor::compute(const Structure& s, const NeighbourList& nl) const {
+  Environments env;
+  std::vector<double> q, w;
+  for (int k = 0; k < nl.n_entries(); ++k) {
+    const double r = nl.distance(k);
+    if (r >= p_.cutoff) continue;
+    const int i = nl.centre(k), j = nl.neighbour(k);
+    const int g = pair_group(s.numbers[i], s.numbers[j]);
+    if (g < 0) continue;
+    double df;
+    q.push_back(r);
+    w.push_back(cosine_cutoff(r, p_.cutoff, p_.cutoff_transition_width, &df));
+    env.atom.push_back(i);
+    env.group.push_back(g);
+    env.tag.push_back(k);
+  }
+  env.q = Eigen::Map<RowMatrix>(q.data(), static_cast<Eigen::Index>(q.size()), 1);
+  env.w = Eigen::Map<Eigen::VectorXd>(w.data(), static_cast<Eigen::Index>(w.size()));
+  return env;
+}
+
+void Distance2bDescriptor::backpropagate(const Structure&, const NeighbourList& nl, const Environments& env,
+                                         const RowMatrix& dE_dq, const Eigen::VectorXd& dE_dw,
+                                         MatrixX3& dE_dr) const {
+  for (int e = 0; e < env.size(); ++e) {
+    const int k = env.tag[e];
+    const double r = nl.distance(k);
+    double df;
+    cosine_cutoff(r, p_.cutoff, p_.cutoff_transition_width, &df);
+    const double dEdr = dE_dq(e, 0) + dE_dw[e] * df;
+    dE_dr.row(k) += (dEdr / r) * nl.r(k).transpose();
+  }
+}
+
+void Distance2bDescriptor::jacobian(const Structure&, const NeighbourList& nl, const Environments& env, int e,
+                                    EnvironmentJacobian& out) const {
+  const int k = env.tag[e];
+  const double r = nl.distance(k);
+  double df;
+  cosine_cutoff(r, p_.cutoff, p_.cutoff_transition_width, &df);
+  const Eigen::Vector3d unit = nl.r(k) / r;
+  out.entries.assign(1, k);
+  out.dq.resize(1, 3);
+  out.dq.row(0) = unit.transpose();
+  out.dw = df * unit.transpose();
+}
+
+}  // namespace soapgap

@@ -1,0 +1,71 @@
+// Covariance functions between descriptor vectors. All include the energy scale delta^2,
+// so k has units of eV^2 and alpha of 1/eV (the local energy is sum_s alpha_s k(q, x_s)).
+#pragma once
+#include <Eigen/Dense>
+#include <memory>
+#include <string>
+
+#include "descriptors/descriptor.h"
+
+namespace soapgap {
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  // Canonical key=value list of the kernel's parameters, e.g. "zeta=4 delta=1".
+  virtual std::string spec() const = 0;
+  virtual std::string name() const = 0;
+  double delta() const { return delta_; }
+
+  // K(i, s) = k(Q.row(i), X.row(s)).  Q: n x d, X: M x d, K: n x M.
+  virtual void matrix(const RowMatrix& Q, const Eigen::MatrixXd& X, Eigen::MatrixXd& K) const = 0;
+
+  // Batched prediction: eps_i = sum_s k(Q_i, X_s) beta_s and G_i = d eps_i / d Q_i.
+  virtual void values_and_gradients(const RowMatrix& Q, const Eigen::MatrixXd& X,
+                                    const Eigen::VectorXd& beta, Eigen::VectorXd& eps,
+                                    RowMatrix& G) const = 0;
+
+  // For fitting: k_s = k(q, X_s) (M) and dK(:, s) = dk(q, X_s)/dq (d x M).
+  virtual void gradients(const Eigen::Ref<const Eigen::RowVectorXd>& q, const Eigen::MatrixXd& X,
+                         Eigen::VectorXd& k, Eigen::MatrixXd& dK) const = 0;
+
+ protected:
+  explicit Kernel(double delta) : delta_(delta) {}
+  double delta_;
+};
+
+// delta^2 (q . x)^zeta, zeta a positive integer (SOAP).
+class DotProductKernel : public Kernel {
+ public:
+  DotProductKernel(double delta, int zeta);
+  std::string spec() const override;
+  std::string name() const override { return "dot_product"; }
+  int zeta() const { return zeta_; }
+  void matrix(const RowMatrix& Q, const Eigen::MatrixXd& X, Eigen::MatrixXd& K) const override;
+  void values_and_gradients(const RowMatrix& Q, const Eigen::MatrixXd& X, const Eigen::VectorXd& beta,
+                            Eigen::VectorXd& eps, RowMatrix& G) const override;
+  void gradients(const Eigen::Ref<const Eigen::RowVectorXd>& q, const Eigen::MatrixXd& X,
+                 Eigen::VectorXd& k, Eigen::MatrixXd& dK) const override;
+
+ private:
+  int zeta_;
+};
+
+// delta^2 exp(-|q - x|^2 / (2 theta^2)) (2-body distances).
+class SquaredExponentialKernel : public Kernel {
+ public:
+  SquaredExponentialKernel(double delta, double theta);
+  std::string spec() const override;
+  std::string name() const override { return "squared_exponential"; }
+  double theta() const { return theta_; }
+  void matrix(const RowMatrix& Q, const Eigen::MatrixXd& X, Eigen::MatrixXd& K) const override;
+  void values_and_gradients(const RowMatrix& Q, const Eigen::MatrixXd& X, const Eigen::VectorXd& beta,
+                            Eigen::VectorXd& eps, RowMatrix& G) const override;
+  void gradients(const Eigen::Ref<const Eigen::RowVectorXd>& q, const Eigen::MatrixXd& X,
+                 Eigen::VectorXd& k, Eigen::MatrixXd& dK) const override;
+
+ private:
+  double theta_;
+};
+
+}  // namespace soapgap

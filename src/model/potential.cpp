@@ -1,0 +1,148 @@
+#include "model/potential.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "core/error.h"
+#include "neighbours/neighbour_list.h"
+
+namespace soapgap {
+
+void accumulate_forces(const NeighbourList& nl, const MatrixX3& dE_dr, MatrixX3& forces, Eigen::Matrix3d& virial) {
+  for (int k = 0; k < nl.n_entries(); ++k) {
+    const Eigen::RowVector3d g = dE_dr.row(k);
+    forces.row(nl.neighbour(k)) -= g;
+    forces.row(nl.centre(k)) += g;
+    virial.noalias() -= nl.r(k) * g;
+  }
+}
+
+void check_elements(const Structure& s, const std::vector<int>& elements) {
+  for (int i = 0; i < s.size(); ++i)
+    if (!std::binary_search(elements.begin(), elements.end(), s.numbers[i])) {
+      std::ostringstream msg;
+      msg << (s.source.empty() ? std::string("structure") : s.source) << ": atom " << i << " has atomic number "
+          << s.numbers[i] << ", which the potential does not cover (elements:";
+      for (int z : elements) msg << " " << z;
+      msg << ")";
+      throw InputError(msg.str());
+    }
+}
+
+Potential::Potential(const PotentialData& data) : data_(data) {
+  if (data_.elements.empty()) throw InputError("potential: no elements");
+  if (!std::is_sorted(data_.elements.begin(), data_.elements.end()))
+    std::sort(data_.elements.begin(), data_.elements.end());
+  for (size_t t = 0; t < data_.terms.size(); ++t) {
+    const TermData& td = data_.terms[t];
+    Term term = Term::from_spec(td.spec, data_.elements, "potential term " + std::to_string(t + 1));
+    const int dim = term.descriptor().dimension();
+    std::vector<int> offsets(term.n_groups(), -1);
+    term.groups.resize(term.n_groups());
+    for (const SparseGroupData& g : td.groups) {
+      auto it = std::find(term.group_keys().begin(), term.group_keys().end(), g.key);
+      if (it == term.group_keys().end())
+        throw InputError("potential term " + std::to_string(t + 1) + ": group \"" + g.key +
+                         "\" is not a group of its descriptor");
+      if (g.sparse_points.cols() != dim || g.alpha.size() != g.sparse_points.rows())
+        throw InputError("potential term " + std::to_string(t + 1) + ", group " + g.key +
+                         ": sparse points / alpha have the wrong shape for the descriptor");
+      const int gi = static_cast<int>(it - term.group_keys().begin());
+      term.groups[gi] = g;
+      offsets[gi] = n_sparse_total_;
+      n_sparse_total_ += static_cast<int>(g.alpha.size());
+    }
+    for (int g = 0; g < term.n_groups(); ++g)
+      if (offsets[g] < 0) {
+        term.groups[g].key = term.group_keys()[g];
+        term.groups[g].sparse_points.resize(0, dim);
+        term.groups[g].alpha.resize(0);
+      }
+    cutoff_ = std::max(cutoff_, term.descriptor().cutoff());
+    terms_.push_back(std::move(term));
+    offsets_.push_back(offsets);
+  }
+  if (data_.variance_matrix &&
+      (data_.variance_matrix->rows() != n_sparse_total_ || data_.variance_matrix->cols() != n_sparse_total_))
+    throw InputError("potential: variance matrix size does not match the number of sparse points");
+  // The file's order of groups within a term defines the variance ordering; offsets_ follow it.
+}
+
+Prediction Potential::predict(const Structure& s, const PredictOptions& options) const {
+  check_elements(s, data_.elements);
+  if (options.variance && !has_variance())
+    throw InputError("the potential file has no variance data (it was fitted without it)");
+  const int n = s.size();
+  Prediction out;
+  out.local_energy = Eigen::VectorXd::Zero(n);
+  for (int i = 0; i < n; ++i) {
+    auto it = data_.e0.find(s.numbers[i]);
+    if (it != data_.e0.end()) out.local_energy[i] = it->second;
+  }
+  if (options.forces) out.forces = MatrixX3::Zero(n, 3);
+  Eigen::MatrixXd kq;  // n x M_total kernel vectors of the local energies (variance)
+  if (options.variance) {
+    kq = Eigen::MatrixXd::Zero(n, n_sparse_total_);
+    out.local_variance = Eigen::VectorXd::Zero(n);
+  }
+  if (n == 0) return out;
+
+  const NeighbourList nl(s, cutoff_ > 0 ? cutoff_ : 1.0);
+  MatrixX3 dE_dr;
+  if (options.forces) dE_dr = MatrixX3::Zero(nl.n_entries(), 3);
+  for (size_t t = 0; t < terms_.size(); ++t) {
+    const Term& term = terms_[t];
+    const Environments env = term.descriptor().compute(s, nl);
+    RowMatrix dE_dq = RowMatrix::Zero(env.size(), term.descriptor().dimension());
+    Eigen::VectorXd dE_dw = Eigen::VectorXd::Zero(env.size());
+    for (int g = 0; g < term.n_groups(); ++g) {
+      const SparseGroupData& grp = term.groups[g];
+      std::vector<int> rows;
+      for (int e = 0; e < env.size(); ++e)
+        if (env.group[e] == g) rows.push_back(e);
+      if (rows.empty() || grp.alpha.size() == 0) continue;
+      RowMatrix Q(rows.size(), env.q.cols());
+      for (size_t r = 0; r < rows.size(); ++r) Q.row(r) = env.q.row(rows[r]);
+      Eigen::VectorXd eps;
+      RowMatrix G;
+      term.kernel().values_and_gradients(Q, grp.sparse_points, grp.alpha, eps, G);
+      for (size_t r = 0; r < rows.size(); ++r) {
+        const int e = rows[r];
+        out.local_energy[env.atom[e]] += env.w[e] * eps[r];
+        dE_dq.row(e) = env.w[e] * G.row(r);
+        dE_dw[e] = eps[r];
+      }
+      if (options.variance) {
+        Eigen::MatrixXd K;
+        term.kernel().matrix(Q, grp.sparse_points, K);
+        const int off = offsets_[t][g];
+        for (size_t r = 0; r < rows.size(); ++r)
+          kq.row(env.atom[rows[r]]).segment(off, K.cols()) += env.w[rows[r]] * K.row(r);
+        // Prior variance of the local energies: sum over pairs of environments of one atom,
+        // and of the total energy: sum over all pairs.
+        Eigen::MatrixXd Kqq;
+        term.kernel().matrix(Q, Q, Kqq);
+        Eigen::VectorXd w(rows.size());
+        for (size_t r = 0; r < rows.size(); ++r) w[r] = env.w[rows[r]];
+        Kqq = w.asDiagonal() * Kqq * w.asDiagonal();
+        out.energy_variance += Kqq.sum();
+        for (size_t a = 0; a < rows.size(); ++a)
+          for (size_t b = 0; b < rows.size(); ++b)
+            if (env.atom[rows[a]] == env.atom[rows[b]]) out.local_variance[env.atom[rows[a]]] += Kqq(a, b);
+      }
+    }
+    if (options.forces) term.descriptor().backpropagate(s, nl, env, dE_dq, dE_dw, dE_dr);
+  }
+  out.energy = out.local_energy.sum();
+  if (options.forces) accumulate_forces(nl, dE_dr, out.forces, out.virial);
+  if (options.variance) {
+    const Eigen::MatrixXd& P = *data_.variance_matrix;
+    Eigen::MatrixXd kP = kq * P;
+    out.local_variance -= (kP.array() * kq.array()).rowwise().sum().matrix();
+    Eigen::VectorXd ktot = kq.colwise().sum().transpose();
+    out.energy_variance -= ktot.dot(P * ktot);
+  }
+  return out;
+}
+
+}  // namespace soapgap

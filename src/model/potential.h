@@ -1,0 +1,59 @@
+// A fitted SOAP-GAP potential: E = sum_i e0(Z_i) + sum_terms sum_env w_e sum_s alpha_s k(q_e, x_s).
+// Evaluates energies, forces, virials, local energies and predicted variances of a structure.
+#pragma once
+#include <Eigen/Dense>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/structure.h"
+#include "io/potential_data.h"
+#include "model/term.h"
+
+namespace soapgap {
+
+struct PredictOptions {
+  bool forces = true;    // forces and virial (reverse-mode derivatives)
+  bool variance = false;  // local and total predicted variance (needs the variance matrix)
+};
+
+struct Prediction {
+  double energy = 0;                      // eV
+  Eigen::VectorXd local_energy;           // eV per atom, includes e0; sums to energy
+  MatrixX3 forces;                        // eV/Angstrom
+  Eigen::Matrix3d virial = Eigen::Matrix3d::Zero();  // eV, = -dE/d(strain)
+  Eigen::VectorXd local_variance;         // eV^2 per atom (with options.variance)
+  double energy_variance = 0;             // eV^2, of the total energy (with options.variance)
+};
+
+class Potential {
+ public:
+  // Validates the data (groups match the descriptors, dimensions, element coverage).
+  explicit Potential(const PotentialData& data);
+
+  const PotentialData& data() const { return data_; }
+  const std::vector<Term>& terms() const { return terms_; }
+  const std::vector<int>& elements() const { return data_.elements; }
+  double cutoff() const { return cutoff_; }
+  bool has_variance() const { return data_.variance_matrix.has_value(); }
+  int n_sparse_total() const { return n_sparse_total_; }
+
+  // Throws InputError if the structure contains an element the potential does not cover.
+  Prediction predict(const Structure& s, const PredictOptions& options = {}) const;
+
+ private:
+  PotentialData data_;
+  std::vector<Term> terms_;
+  std::vector<std::vector<int>> offsets_;  // [term][group] offset in the variance ordering
+  int n_sparse_total_ = 0;
+  double cutoff_ = 0;
+};
+
+// Adds -dE/dr_k to the forces of j and +dE/dr_k to i, and -r_k (x) dE/dr_k to the virial.
+void accumulate_forces(const NeighbourList& nl, const MatrixX3& dE_dr, MatrixX3& forces, Eigen::Matrix3d& virial);
+
+// Checks that every element of s is in elements; throws InputError naming the first one not.
+void check_elements(const Structure& s, const std::vector<int>& elements);
+
+}  // namespace soapgap

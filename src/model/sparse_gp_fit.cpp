@@ -1,0 +1,403 @@
+#include "model/sparse_gp_fit.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <set>
+#include <sstream>
+
+#include "core/blas_threads.h"
+#include "core/error.h"
+#include "core/progress.h"
+#include "model/sparse_selection.h"
+#include "model/term.h"
+#include "neighbours/neighbour_list.h"
+
+namespace soapgap {
+
+namespace {
+
+struct TermState {
+  Term term;
+  TermFitOptions options;
+  std::vector<int> offset;  // per group, into the M_total ordering
+};
+
+Sigmas sigmas_for(const Structure& s, const FitSettings& settings) {
+  Sigmas sg = settings.sigma;
+  auto it = settings.config_type_sigma.find(s.config_type);
+  if (it != settings.config_type_sigma.end()) sg = it->second;
+  if (s.sigma_energy) sg.energy = *s.sigma_energy;
+  if (s.sigma_force) sg.force = *s.sigma_force;
+  if (s.sigma_virial) sg.virial = *s.sigma_virial;
+  if (!(sg.energy > 0 && sg.force > 0 && sg.virial > 0))
+    throw InputError(s.source + ": regularisation sigmas must be positive");
+  return sg;
+}
+
+bool is_isolated_atom(const Structure& s, double cutoff) {
+  if (s.size() != 1 || !s.energy) return false;
+  if (!s.pbc[0] && !s.pbc[1] && !s.pbc[2]) return true;
+  return NeighbourList(s, cutoff).n_entries() == 0;
+}
+
+// Isolated-atom energies: given, else from single-atom configurations, else the least-squares
+// mean (per-atom energies fitted as sum_Z x_Z e0_Z, x = composition fractions).
+std::map<int, double> determine_e0(const std::vector<Structure>& train, const std::vector<int>& species,
+                                   const FitSettings& settings, double cutoff, std::map<int, std::string>& source) {
+  std::map<int, double> e0 = settings.e0;
+  for (auto& kv : e0) source[kv.first] = "given";
+  for (const Structure& s : train)
+    if (!e0.count(s.numbers.empty() ? 0 : s.numbers[0]) && is_isolated_atom(s, cutoff)) {
+      e0[s.numbers[0]] = *s.energy;
+      source[s.numbers[0]] = "isolated atom";
+    }
+  std::vector<int> unknown;
+  for (int z : species)
+    if (!e0.count(z)) unknown.push_back(z);
+  if (unknown.empty()) return e0;
+  std::vector<int> rows;
+  for (size_t c = 0; c < train.size(); ++c)
+    if (train[c].energy && train[c].size() > 0) rows.push_back(static_cast<int>(c));
+  if (rows.empty()) {
+    for (int z : unknown) {
+      e0[z] = 0.0;
+      source[z] = "zero (no energies)";
+    }
+    return e0;
+  }
+  Eigen::MatrixXd A = Eigen::MatrixXd::Zero(rows.size(), unknown.size());
+  Eigen::VectorXd b(rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const Structure& s = train[rows[r]];
+    double e = *s.energy;
+    for (int z : s.numbers) {
+      auto k = std::find(unknown.begin(), unknown.end(), z);
+      if (k != unknown.end()) A(r, k - unknown.begin()) += 1.0 / s.size();
+      else e -= e0[z];
+    }
+    b[r] = e / s.size();
+  }
+  Eigen::VectorXd x = A.completeOrthogonalDecomposition().solve(b);
+  for (size_t k = 0; k < unknown.size(); ++k) {
+    e0[unknown[k]] = x[k];
+    source[unknown[k]] = "mean";
+  }
+  return e0;
+}
+
+// The rows of one configuration, already divided by their sigmas.
+struct ConfigRows {
+  Eigen::MatrixXd A;  // rows x M_total
+  Eigen::VectorXd b;
+};
+
+ConfigRows build_rows(const Structure& s, const std::vector<TermState>& terms,
+                      const std::vector<Environments>& envs, double cutoff, int m_total,
+                      const std::map<int, double>& e0, const FitSettings& settings) {
+  const int n = s.size();
+  const bool use_e = settings.use_energy && s.energy.has_value();
+  const bool use_f = settings.use_forces && s.forces.has_value();
+  const bool use_v = settings.use_virial && s.virial.has_value();
+  const int row_f = use_e ? 1 : 0, row_v = row_f + (use_f ? 3 * n : 0);
+  const int rows = row_v + (use_v ? 6 : 0);
+  ConfigRows out;
+  out.A = Eigen::MatrixXd::Zero(rows, m_total);
+  out.b = Eigen::VectorXd::Zero(rows);
+  if (rows == 0) return out;
+  const NeighbourList nl(s, cutoff);
+  EnvironmentJacobian J;
+  Eigen::VectorXd k;
+  Eigen::MatrixXd dK, G;
+  static const int va[6] = {0, 1, 2, 1, 0, 0}, vb[6] = {0, 1, 2, 2, 2, 1};  // xx yy zz yz xz xy
+  for (size_t t = 0; t < terms.size(); ++t) {
+    const TermState& ts = terms[t];
+    const Environments& env = envs[t];
+    for (int e = 0; e < env.size(); ++e) {
+      const int g = env.group[e];
+      if (g < 0) continue;
+      const Eigen::MatrixXd& X = ts.term.groups[g].sparse_points;
+      if (X.rows() == 0) continue;
+      const int off = ts.offset[g];
+      ts.term.kernel().gradients(env.q.row(e), X, k, dK);
+      if (use_e) out.A.row(0).segment(off, X.rows()) += env.w[e] * k.transpose();
+      if (!use_f && !use_v) continue;
+      ts.term.descriptor().jacobian(s, nl, env, e, J);
+      // G (3m x M_g) = d(w k)/dr_entries = dq^T (w dK) + dw^T k^T
+      G.noalias() = J.dq.transpose() * (env.w[e] * dK);
+      G.noalias() += J.dw.transpose() * k.transpose();
+      for (size_t m = 0; m < J.entries.size(); ++m) {
+        const int kk = J.entries[m];
+        const int i = nl.centre(kk), j = nl.neighbour(kk);
+        if (use_f)
+          for (int a = 0; a < 3; ++a) {
+            out.A.row(row_f + 3 * j + a).segment(off, X.rows()) -= G.row(3 * m + a);
+            out.A.row(row_f + 3 * i + a).segment(off, X.rows()) += G.row(3 * m + a);
+          }
+        if (use_v) {
+          const Eigen::Vector3d& r = nl.r(kk);
+          for (int c = 0; c < 6; ++c) {
+            // symmetrised component: -(r_a g_b + r_b g_a) / 2
+            out.A.row(row_v + c).segment(off, X.rows()) -=
+                0.5 * (r[va[c]] * G.row(3 * m + vb[c]) + r[vb[c]] * G.row(3 * m + va[c]));
+          }
+        }
+      }
+    }
+  }
+  const Sigmas sg = sigmas_for(s, settings);
+  const double sqrt_n = std::sqrt(static_cast<double>(std::max(n, 1)));
+  if (use_e) {
+    double target = *s.energy;
+    for (int z : s.numbers) target -= e0.at(z);
+    out.b[0] = target;
+    out.A.row(0) /= sg.energy * sqrt_n;
+    out.b[0] /= sg.energy * sqrt_n;
+  }
+  if (use_f) {
+    for (int i = 0; i < n; ++i)
+      for (int a = 0; a < 3; ++a) out.b[row_f + 3 * i + a] = (*s.forces)(i, a);
+    out.A.middleRows(row_f, 3 * n) /= sg.force;
+    out.b.segment(row_f, 3 * n) /= sg.force;
+  }
+  if (use_v) {
+    const Eigen::Matrix3d& W = *s.virial;
+    for (int c = 0; c < 6; ++c) out.b[row_v + c] = 0.5 * (W(va[c], vb[c]) + W(vb[c], va[c]));
+    out.A.middleRows(row_v, 6) /= sg.virial * sqrt_n;
+    out.b.segment(row_v, 6) /= sg.virial * sqrt_n;
+  }
+  return out;
+}
+
+void validate_training(const std::vector<Structure>& train, const FitSettings& settings) {
+  if (train.empty()) throw InputError("training set is empty");
+  bool any = false;
+  for (const Structure& s : train) {
+    if (s.size() == 0) throw InputError(s.source + ": configuration has no atoms");
+    if (s.energy && !std::isfinite(*s.energy)) throw InputError(s.source + ": energy is NaN or Inf");
+    if (s.forces && (s.forces->rows() != s.size() || !s.forces->allFinite()))
+      throw InputError(s.source + ": forces missing for some atoms or not finite");
+    if (s.virial && !s.virial->allFinite()) throw InputError(s.source + ": virial is NaN or Inf");
+    any = any || (settings.use_energy && s.energy) || (settings.use_forces && s.forces) ||
+          (settings.use_virial && s.virial);
+  }
+  if (!any) throw InputError("training set has no energies, forces or virials to fit (check the key names)");
+  if (settings.terms.empty()) throw InputError("no descriptor given (--descriptor)");
+}
+
+}  // namespace
+
+FitResult fit_sparse_gp(const std::vector<Structure>& train, const FitSettings& settings) {
+  validate_training(train, settings);
+  std::ostream* log = settings.log;
+  FitResult result;
+  PotentialData& pot = result.potential;
+  Timer total;
+
+  std::set<int> species_set;
+  for (const Structure& s : train) species_set.insert(s.numbers.begin(), s.numbers.end());
+  pot.elements.assign(species_set.begin(), species_set.end());
+
+  std::vector<TermState> terms;
+  double cutoff = 0;
+  for (size_t t = 0; t < settings.terms.size(); ++t) {
+    TermState ts;
+    ts.term = Term::from_spec(settings.terms[t], pot.elements, "--descriptor #" + std::to_string(t + 1), &ts.options);
+    cutoff = std::max(cutoff, ts.term.descriptor().cutoff());
+    terms.push_back(std::move(ts));
+  }
+  pot.e0 = determine_e0(train, pot.elements, settings, cutoff, result.e0_source);
+  pot.jitter = settings.jitter;
+
+  // 1. Descriptors of every environment.
+  const size_t nc = train.size();
+  std::vector<std::vector<Environments>> envs(nc, std::vector<Environments>(terms.size()));
+  {
+    long long n_env_estimate = 0;
+    for (const Structure& s : train) n_env_estimate += s.size();
+    double bytes = 0;
+    for (const TermState& ts : terms) bytes += 8.0 * n_env_estimate * (ts.term.descriptor().dimension() + 3);
+    if (log) *log << "memory estimate: descriptors of ~" << n_env_estimate << " atoms: " << format_bytes(bytes) << std::endl;
+    Progress progress(log, "descriptors", static_cast<long long>(nc), "configurations");
+    std::string error;
+    SingleThreadedBlas blas_guard;
+#pragma omp parallel for schedule(dynamic)
+    for (size_t c = 0; c < nc; ++c) {
+      try {
+        const NeighbourList nl(train[c], cutoff);
+        for (size_t t = 0; t < terms.size(); ++t) envs[c][t] = terms[t].term.descriptor().compute(train[c], nl);
+      } catch (const std::exception& e) {
+#pragma omp critical
+        if (error.empty()) error = e.what();
+      }
+      progress.tick();
+    }
+    if (!error.empty()) throw InputError(error);
+    result.timings.emplace_back("descriptors", progress.finish());
+  }
+
+  // 2. Sparse points per term and group.
+  int m_total = 0;
+  {
+    Timer timer;
+    for (size_t t = 0; t < terms.size(); ++t) {
+      TermState& ts = terms[t];
+      const int ng = ts.term.n_groups(), dim = ts.term.descriptor().dimension();
+      ts.term.groups.resize(ng);
+      ts.offset.assign(ng, 0);
+      int term_total = 0;
+      for (int g = 0; g < ng; ++g) {
+        long long count = 0;
+        for (size_t c = 0; c < nc; ++c)
+          for (int e = 0; e < envs[c][t].size(); ++e) count += envs[c][t].group[e] == g;
+        RowMatrix Q(count, dim);
+        long long r = 0;
+        for (size_t c = 0; c < nc; ++c)
+          for (int e = 0; e < envs[c][t].size(); ++e)
+            if (envs[c][t].group[e] == g) Q.row(r++) = envs[c][t].q.row(e);
+        std::vector<int> chosen;
+        if (count > 0)
+          chosen = select_sparse(Q, ts.options.n_sparse, ts.options.sparse_method,
+                                 settings.seed + 1000003ULL * t + 7919ULL * g);
+        SparseGroupData& grp = ts.term.groups[g];
+        grp.key = ts.term.group_keys()[g];
+        grp.sparse_points.resize(chosen.size(), dim);
+        for (size_t s = 0; s < chosen.size(); ++s) grp.sparse_points.row(s) = Q.row(chosen[s]);
+        ts.offset[g] = m_total;
+        m_total += static_cast<int>(chosen.size());
+        term_total += static_cast<int>(chosen.size());
+        if (log)
+          *log << "term " << t + 1 << " (" << ts.term.descriptor().type() << "), group " << grp.key << ": " << chosen.size()
+               << " sparse points (" << ts.options.sparse_method << ") from " << count << " environments" << std::endl;
+      }
+      result.n_sparse.push_back(term_total);
+    }
+    if (m_total == 0) throw InputError("no environments in the training set for any descriptor");
+    result.timings.emplace_back("sparse selection", timer.seconds());
+  }
+
+  // 3. K_MM (block diagonal) + jitter, Cholesky K_MM = U^T U.
+  Eigen::MatrixXd U = Eigen::MatrixXd::Zero(m_total, m_total);
+  {
+    Timer timer;
+    for (const TermState& ts : terms)
+      for (int g = 0; g < ts.term.n_groups(); ++g) {
+        const Eigen::MatrixXd& X = ts.term.groups[g].sparse_points;
+        if (X.rows() == 0) continue;
+        Eigen::MatrixXd K;
+        ts.term.kernel().matrix(X, X, K);
+        const double d2 = ts.term.kernel().delta() * ts.term.kernel().delta();
+        K.diagonal().array() += settings.jitter * d2;
+        U.block(ts.offset[g], ts.offset[g], X.rows(), X.rows()) = K;
+      }
+    Eigen::LLT<Eigen::MatrixXd> llt(U);
+    if (llt.info() != Eigen::Success)
+      throw InputError("K_MM is not positive definite: increase --jitter or reduce n_sparse");
+    U = llt.matrixU();
+    result.timings.emplace_back("K_MM", timer.seconds());
+  }
+
+  // 4. Rows of K_NM streamed into a Householder QR of [L^-1/2 K_NM; U].
+  Eigen::MatrixXd R = U;
+  Eigen::VectorXd z = Eigen::VectorXd::Zero(m_total);
+  {
+    long long total_rows = 0, max_rows = 0;
+    for (const Structure& s : train) {
+      long long r = (settings.use_energy && s.energy ? 1 : 0) + (settings.use_forces && s.forces ? 3 * s.size() : 0) +
+                    (settings.use_virial && s.virial ? 6 : 0);
+      total_rows += r;
+      max_rows = std::max(max_rows, r);
+    }
+    const long long block_target = std::max<long long>(std::max<long long>(m_total, 512), max_rows);
+    if (log) {
+      *log << "fit: " << total_rows << " observations x " << m_total << " sparse points" << std::endl;
+      *log << "memory estimate: R " << format_bytes(8.0 * m_total * m_total) << ", row block <= "
+           << format_bytes(8.0 * (2 * block_target + m_total) * m_total) << ", variance "
+           << format_bytes(settings.store_variance ? 8.0 * 3 * m_total * m_total : 0.0) << std::endl;
+    }
+    Progress progress(log, "kernel rows + QR", static_cast<long long>(nc), "configurations");
+    size_t c0 = 0;
+    const int nthreads = omp_get_max_threads();
+    while (c0 < nc) {
+      // A chunk: enough configurations for about block_target rows, at least one per thread.
+      size_t c1 = c0;
+      long long rows = 0;
+      while (c1 < nc && (rows < block_target || c1 - c0 < static_cast<size_t>(nthreads))) {
+        const Structure& s = train[c1];
+        rows += (settings.use_energy && s.energy ? 1 : 0) + (settings.use_forces && s.forces ? 3 * s.size() : 0) +
+                (settings.use_virial && s.virial ? 6 : 0);
+        ++c1;
+      }
+      std::vector<ConfigRows> chunk(c1 - c0);
+      std::string error;
+      {
+      SingleThreadedBlas blas_guard;
+#pragma omp parallel for schedule(dynamic)
+      for (size_t c = c0; c < c1; ++c) {
+        try {
+          chunk[c - c0] = build_rows(train[c], terms, envs[c], cutoff, m_total, pot.e0, settings);
+        } catch (const std::exception& e) {
+#pragma omp critical
+          if (error.empty()) error = e.what();
+        }
+        progress.tick();
+      }
+      }
+      if (!error.empty()) throw InputError(error);
+      Eigen::MatrixXd stack(m_total + rows, m_total);
+      Eigen::VectorXd rhs(m_total + rows);
+      stack.topRows(m_total) = R;
+      rhs.head(m_total) = z;
+      long long r = m_total;
+      for (ConfigRows& cr : chunk) {
+        stack.middleRows(r, cr.A.rows()) = cr.A;
+        rhs.segment(r, cr.b.size()) = cr.b;
+        r += cr.A.rows();
+        cr = ConfigRows();
+      }
+      Eigen::HouseholderQR<Eigen::MatrixXd> qr(stack);
+      R = qr.matrixQR().topRows(m_total).triangularView<Eigen::Upper>();
+      rhs.applyOnTheLeft(qr.householderQ().adjoint());
+      z = rhs.head(m_total);
+      result.n_rows += rows;
+      c0 = c1;
+    }
+    result.timings.emplace_back("kernel rows + QR", progress.finish());
+  }
+
+  // 5. alpha = R^-1 z; variance matrix P = K_MM^-1 - (R^T R)^-1.
+  {
+    Timer timer;
+    Eigen::VectorXd alpha = R.triangularView<Eigen::Upper>().solve(z);
+    if (!alpha.allFinite()) throw InputError("the fit produced non-finite weights: increase --jitter or the sigmas");
+    for (TermState& ts : terms)
+      for (int g = 0; g < ts.term.n_groups(); ++g) {
+        SparseGroupData& grp = ts.term.groups[g];
+        grp.alpha = alpha.segment(ts.offset[g], grp.sparse_points.rows());
+      }
+    result.timings.emplace_back("solve", timer.seconds());
+    if (settings.store_variance) {
+      Timer vt;
+      Eigen::MatrixXd I = Eigen::MatrixXd::Identity(m_total, m_total);
+      Eigen::MatrixXd Ui = U.triangularView<Eigen::Upper>().solve(I);
+      Eigen::MatrixXd Ri = R.triangularView<Eigen::Upper>().solve(I);
+      Eigen::MatrixXd P = Ui * Ui.transpose();
+      P.noalias() -= Ri * Ri.transpose();
+      pot.variance_matrix = 0.5 * (P + P.transpose());
+      result.timings.emplace_back("variance matrix", vt.seconds());
+    }
+  }
+  for (TermState& ts : terms) {
+    TermData td;
+    td.spec = ts.term.spec();
+    for (const SparseGroupData& g : ts.term.groups)
+      if (g.sparse_points.rows() > 0) td.groups.push_back(g);
+    pot.terms.push_back(std::move(td));
+  }
+  result.timings.emplace_back("total", total.seconds());
+  return result;
+}
+
+}  // namespace soapgap

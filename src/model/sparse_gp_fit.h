@@ -1,0 +1,48 @@
+// Sparse GP (projected process) fit of a SOAP-GAP potential to total energies, forces and
+// virials:  alpha = (K_MM + K_MN L^-1 K_NM)^-1 K_MN L^-1 y, solved as the least-squares problem
+// min |[L^-1/2 K_NM; U] alpha - [L^-1/2 y; 0]|  (K_MM = U^T U) by a streamed Householder QR
+// (TSQR): rows are built configuration by configuration and folded into an M x M triangle,
+// so memory holds the M x M system plus one block of rows, never the whole K_NM.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/structure.h"
+#include "io/potential_data.h"
+
+namespace soapgap {
+
+struct Sigmas {
+  double energy = 0.002;  // eV per atom (scaled by sqrt(N_atoms) for a configuration)
+  double force = 0.1;     // eV/Angstrom per component
+  double virial = 0.05;   // eV per atom per component (scaled by sqrt(N_atoms))
+};
+
+struct FitSettings {
+  std::vector<std::string> terms;  // term specs (with n_sparse, sparse_method)
+  Sigmas sigma;
+  std::map<std::string, Sigmas> config_type_sigma;  // overrides by config_type
+  std::map<int, double> e0;  // given isolated-atom energies; others from isolated-atom configs or the mean
+  uint64_t seed = 1;
+  double jitter = 1e-8;        // added to the diagonal of K_MM, relative to delta^2
+  bool store_variance = true;  // compute and store the variance matrix
+  bool use_energy = true, use_forces = true, use_virial = true;
+  std::ostream* log = nullptr;  // progress, memory estimates and timings
+};
+
+struct FitResult {
+  PotentialData potential;
+  std::vector<std::pair<std::string, double>> timings;  // step, seconds
+  std::map<int, std::string> e0_source;                  // "given", "isolated atom", "mean"
+  long long n_rows = 0;                                   // observations used
+  std::vector<int> n_sparse;                              // per term (all groups)
+};
+
+// Throws InputError on unusable input (no labels, no configurations, NaN...).
+FitResult fit_sparse_gp(const std::vector<Structure>& train, const FitSettings& settings);
+
+}  // namespace soapgap
