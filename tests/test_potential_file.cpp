@@ -1,0 +1,592 @@
+#include <gtest/gtest.h>
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "io/base64.h"
+#include "io/potential_file.h"
+
+using namespace soapgap;
+
+namespace {
+
+// A fresh directory per test.
+class PotentialFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string templ = ::testing::TempDir() + "soapgap_potfile_XXXXXX";
+    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
+    dir_ = templ;
+  }
+  void TearDown() override {
+    for (const std::string& f : list_dir()) {
+      const std::string p = dir_ + "/" + f;
+      if (std::remove(p.c_str()) != 0) ::rmdir(p.c_str());
+    }
+    ::rmdir(dir_.c_str());
+  }
+  std::string path(const std::string& name) const { return dir_ + "/" + name; }
+  std::vector<std::string> list_dir() const {
+    std::vector<std::string> out;
+    if (DIR* d = ::opendir(dir_.c_str())) {
+      while (dirent* e = ::readdir(d)) {
+        const std::string n = e->d_name;
+        if (n != "." && n != "..") out.push_back(n);
+      }
+      ::closedir(d);
+    }
+    return out;
+  }
+  std::string dir_;
+};
+
+std::string slurp(const std::string& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void spit(const std::string& p, const std::string& text) {
+  std::remove(p.c_str());  // (truncating an existing file makes ext4 flush it on close: slow)
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+// Random doubles from random bit patterns (all exponents, denormals, signed zeros), finite
+// only, mixed with awkward special values.
+double awkward_double(std::mt19937_64& rng) {
+  static const double specials[] = {0.0,
+                                    -0.0,
+                                    std::numeric_limits<double>::denorm_min(),
+                                    -std::numeric_limits<double>::denorm_min(),
+                                    1e-310,
+                                    std::numeric_limits<double>::min(),
+                                    std::numeric_limits<double>::max(),
+                                    -std::numeric_limits<double>::max(),
+                                    std::numeric_limits<double>::epsilon(),
+                                    0.1,
+                                    1.0 / 3.0};
+  const std::uint64_t r = rng();
+  if (r % 4 == 0) return specials[(r >> 8) % (sizeof specials / sizeof specials[0])];
+  for (;;) {
+    std::uint64_t bits = rng();
+    double x;
+    std::memcpy(&x, &bits, 8);
+    if (std::isfinite(x)) return x;
+  }
+}
+
+Eigen::MatrixXd random_matrix(std::mt19937_64& rng, Eigen::Index rows, Eigen::Index cols) {
+  Eigen::MatrixXd m(rows, cols);
+  for (Eigen::Index j = 0; j < cols; ++j)
+    for (Eigen::Index i = 0; i < rows; ++i) m(i, j) = awkward_double(rng);
+  return m;
+}
+
+PotentialData sample_data(bool with_variance, unsigned seed = 1) {
+  std::mt19937_64 rng(seed);
+  PotentialData d;
+  d.soapgap_version = "0.1.0";
+  d.provenance["date"] = "2024-05-01T12:00:00Z";
+  d.provenance["command_line"] = "soapgap fit --descriptor \"soap n_max=8\" <in.xyz> & more\n\ttab\r";
+  d.provenance["training_file"] = "train \xC3\x85.xyz";  // non-ASCII
+  d.provenance["training_sha256"] = std::string(64, 'f');
+  d.elements = {1, 8, 14};
+  d.e0[8] = -432.5612345678901;
+  d.e0[14] = -158.54496821;  // element 1 has no e0
+  d.jitter = 1e-8;
+
+  TermData t1;
+  t1.spec = "soap n_max=8 l_max=6 cutoff=5 species={14 8} zeta=4 delta=1";
+  for (const auto& [key, rows, cols] :
+       std::vector<std::tuple<std::string, int, int>>{{"14", 5, 7}, {"8", 3, 7}, {"1", 0, 7}}) {
+    SparseGroupData g;
+    g.key = key;
+    g.sparse_points = random_matrix(rng, rows, cols);
+    g.alpha = random_matrix(rng, rows, 1);
+    t1.groups.push_back(g);
+  }
+  TermData t2;
+  t2.spec = "distance_2b cutoff=4 theta=0.5 delta=0.1";
+  SparseGroupData g;
+  g.key = "8-14";
+  g.sparse_points = random_matrix(rng, 13, 1);
+  g.alpha = random_matrix(rng, 13, 1);
+  t2.groups.push_back(g);
+  TermData t3;  // a term without groups
+  t3.spec = "empty_term";
+  d.terms = {t1, t2, t3};
+  if (with_variance) d.variance_matrix = random_matrix(rng, 21, 21);
+  return d;
+}
+
+bool same_bits(const double* a, const double* b, std::size_t n) {
+  return n == 0 || std::memcmp(a, b, n * sizeof(double)) == 0;
+}
+
+void expect_identical(const PotentialData& a, const PotentialData& b) {
+  EXPECT_EQ(a.format_version, b.format_version);
+  EXPECT_EQ(a.soapgap_version, b.soapgap_version);
+  EXPECT_EQ(a.provenance, b.provenance);
+  EXPECT_EQ(a.elements, b.elements);
+  ASSERT_EQ(a.e0.size(), b.e0.size());
+  for (const auto& [z, e] : a.e0) {
+    ASSERT_TRUE(b.e0.count(z));
+    EXPECT_TRUE(same_bits(&e, &b.e0.at(z), 1)) << z;
+  }
+  EXPECT_TRUE(same_bits(&a.jitter, &b.jitter, 1));
+  ASSERT_EQ(a.terms.size(), b.terms.size());
+  for (std::size_t t = 0; t < a.terms.size(); ++t) {
+    EXPECT_EQ(a.terms[t].spec, b.terms[t].spec);
+    ASSERT_EQ(a.terms[t].groups.size(), b.terms[t].groups.size());
+    for (std::size_t k = 0; k < a.terms[t].groups.size(); ++k) {
+      const SparseGroupData& ga = a.terms[t].groups[k];
+      const SparseGroupData& gb = b.terms[t].groups[k];
+      EXPECT_EQ(ga.key, gb.key);
+      ASSERT_EQ(ga.sparse_points.rows(), gb.sparse_points.rows());
+      ASSERT_EQ(ga.sparse_points.cols(), gb.sparse_points.cols());
+      EXPECT_TRUE(same_bits(ga.sparse_points.data(), gb.sparse_points.data(),
+                            ga.sparse_points.size()));
+      ASSERT_EQ(ga.alpha.size(), gb.alpha.size());
+      EXPECT_TRUE(same_bits(ga.alpha.data(), gb.alpha.data(), ga.alpha.size()));
+    }
+  }
+  ASSERT_EQ(a.variance_matrix.has_value(), b.variance_matrix.has_value());
+  if (a.variance_matrix) {
+    ASSERT_EQ(a.variance_matrix->rows(), b.variance_matrix->rows());
+    ASSERT_EQ(a.variance_matrix->cols(), b.variance_matrix->cols());
+    EXPECT_TRUE(same_bits(a.variance_matrix->data(), b.variance_matrix->data(),
+                          a.variance_matrix->size()));
+  }
+}
+
+// The InputError message of reading `p`, or "" if it did not throw InputError.
+std::string read_error(const std::string& p) {
+  try {
+    read_potential(p);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+void replace_once(std::string& s, const std::string& from, const std::string& to) {
+  const auto pos = s.find(from);
+  ASSERT_NE(pos, std::string::npos) << from;
+  s.replace(pos, from.size(), to);
+}
+
+}  // namespace
+
+TEST_F(PotentialFileTest, RoundTripIsBitIdentical) {
+  for (bool with_variance : {false, true}) {
+    for (unsigned seed : {1u, 2u, 3u}) {
+      const PotentialData d = sample_data(with_variance, seed);
+      const std::string p = path("pot.xml");
+      write_potential(p, d);
+      const PotentialData r = read_potential(p);
+      expect_identical(d, r);
+      EXPECT_EQ(potential_checksum(d), potential_checksum(r));
+      // Writing what was read gives the same file.
+      const std::string first = slurp(p);
+      write_potential(p, r);
+      EXPECT_EQ(slurp(p), first);
+    }
+  }
+}
+
+TEST_F(PotentialFileTest, RoundTripMinimal) {
+  PotentialData d;
+  const std::string p = path("empty.xml");
+  write_potential(p, d);
+  expect_identical(d, read_potential(p));
+  d.variance_matrix = Eigen::MatrixXd(0, 0);  // present but empty: no sparse points
+  write_potential(p, d);
+  expect_identical(d, read_potential(p));
+}
+
+TEST_F(PotentialFileTest, FileLooksAsDocumented) {
+  const std::string p = path("pot.xml");
+  write_potential(p, sample_data(true));
+  const std::string text = slurp(p);
+  EXPECT_EQ(text.rfind("<?xml version=\"1.0\"", 0), 0u);
+  for (const char* s : {"<soapgap_potential format_version=\"1\" soapgap_version=\"0.1.0\">",
+                        "<units energy=\"eV\" length=\"Angstrom\" force=\"eV/Angstrom\" virial=\"eV\"/>",
+                        "<elements jitter=\"1e-08\">", "<element Z=\"1\"/>",
+                        "<element Z=\"14\" e0=\"-158.54496821000001\"/>",
+                        "<group key=\"14\" n_sparse=\"5\" dimension=\"7\">",
+                        "<sparse_points rows=\"5\" cols=\"7\" encoding=\"base64-float64-le\">",
+                        "<alpha size=\"5\" encoding=\"base64-float64-le\">",
+                        "<variance size=\"21\" encoding=\"base64-float64-le\">",
+                        "<checksum algorithm=\"sha256\">"}) {
+    EXPECT_NE(text.find(s), std::string::npos) << s << "\n" << text;
+  }
+  EXPECT_NE(text.find("<checksum algorithm=\"sha256\">" + potential_checksum(sample_data(true)) +
+                      "</checksum>"),
+            std::string::npos);
+  EXPECT_TRUE(is_soapgap_potential(p));
+}
+
+TEST_F(PotentialFileTest, ArraysAreLittleEndianRowMajor) {
+  PotentialData d;
+  d.elements = {14};
+  TermData t;
+  t.spec = "x";
+  SparseGroupData g;
+  g.key = "14";
+  g.sparse_points.resize(2, 2);
+  g.sparse_points << 1.0, 2.0, 3.0, 4.0;
+  g.alpha.resize(2);
+  g.alpha << 1.0, -2.0;
+  t.groups.push_back(g);
+  d.terms.push_back(t);
+  const std::string p = path("le.xml");
+  write_potential(p, d);
+  const std::string text = slurp(p);
+  // 1.0 = 0x3FF0000000000000, little-endian: 00 00 00 00 00 00 F0 3F; row-major 1,2,3,4.
+  const unsigned char bytes[] = {0, 0, 0, 0, 0, 0, 0xF0, 0x3F, 0, 0, 0, 0, 0, 0, 0, 0x40,
+                                 0, 0, 0, 0, 0, 0, 0x08, 0x40, 0, 0, 0, 0, 0, 0, 0x10, 0x40};
+  EXPECT_NE(text.find(base64_encode(bytes, sizeof bytes)), std::string::npos) << text;
+}
+
+TEST_F(PotentialFileTest, ChecksumIgnoresProvenanceButCoversModel) {
+  PotentialData a = sample_data(true), b = a;
+  b.provenance["host"] = "elsewhere";
+  b.soapgap_version = "9.9";
+  EXPECT_EQ(potential_checksum(a), potential_checksum(b));
+  b.jitter = 2e-8;
+  EXPECT_NE(potential_checksum(a), potential_checksum(b));
+  b = a;
+  b.e0.erase(8);
+  EXPECT_NE(potential_checksum(a), potential_checksum(b));
+  b = a;
+  b.terms[0].groups[0].alpha[0] = -b.terms[0].groups[0].alpha[0];
+  EXPECT_NE(potential_checksum(a), potential_checksum(b));
+  b = a;
+  b.variance_matrix.reset();
+  EXPECT_NE(potential_checksum(a), potential_checksum(b));
+  // Moving a character between spec and key keeps the concatenation but not the checksum.
+  b = a;
+  b.terms[1].spec += "8";
+  b.terms[1].groups[0].key = "-14";
+  EXPECT_NE(potential_checksum(a), potential_checksum(b));
+}
+
+TEST_F(PotentialFileTest, SniffsRootElement) {
+  const std::string p = path("pot.xml");
+  write_potential(p, sample_data(false));
+  EXPECT_TRUE(is_soapgap_potential(p));
+  spit(path("other.xml"), "<?xml version=\"1.0\"?>\n<GAP_params label=\"x\"/>\n");
+  EXPECT_FALSE(is_soapgap_potential(path("other.xml")));
+  spit(path("text.xyz"), "3\nLattice=\"...\"\nSi 0 0 0\n");
+  EXPECT_FALSE(is_soapgap_potential(path("text.xyz")));
+  EXPECT_FALSE(is_soapgap_potential(path("missing.xml")));
+}
+
+TEST_F(PotentialFileTest, FlippedBase64CharacterIsDetected) {
+  const std::string p = path("pot.xml");
+  write_potential(p, sample_data(true));
+  const std::string text = slurp(p);
+  const auto alpha = text.find("<alpha size=\"5\"");
+  ASSERT_NE(alpha, std::string::npos);
+  const auto content = text.find('\n', alpha) + 1;  // first base64 line
+  for (std::size_t k = 0; k < 40; k += 3) {
+    std::string bad = text;
+    char& c = bad[content + k];
+    c = (c == 'A') ? 'B' : 'A';
+    spit(path("bad.xml"), bad);
+    const std::string msg = read_error(path("bad.xml"));
+    EXPECT_NE(msg.find("checksum mismatch"), std::string::npos) << k << ": " << msg;
+  }
+  // An invalid character: reported with the file, line, element.
+  std::string bad = text;
+  bad[content + 5] = '#';
+  spit(path("bad.xml"), bad);
+  const std::string msg = read_error(path("bad.xml"));
+  EXPECT_TRUE(std::regex_search(msg, std::regex("bad\\.xml:[0-9]+: <alpha>: invalid base64"))) << msg;
+}
+
+TEST_F(PotentialFileTest, EditedE0IsDetected) {
+  const std::string p = path("pot.xml");
+  write_potential(p, sample_data(false));
+  std::string text = slurp(p);
+  replace_once(text, "e0=\"-158.54496821000001\"", "e0=\"-158.54496822000001\"");
+  spit(p, text);
+  const std::string msg = read_error(p);
+  EXPECT_NE(msg.find(p + ": checksum mismatch: the file is corrupted or was edited (expected "),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find(", computed "), std::string::npos) << msg;
+}
+
+TEST_F(PotentialFileTest, TruncatedFilesAreRefused) {
+  const std::string p = path("pot.xml");
+  write_potential(p, sample_data(true));
+  const std::string text = slurp(p);
+  const auto end = text.rfind("</soapgap_potential>");
+  ASSERT_NE(end, std::string::npos);
+  ::testing::internal::CaptureStderr();
+  int refused = 0;
+  // Every byte near the start and the end, every 7th in between (each parse takes ~1 ms).
+  const std::size_t last = end + std::strlen("</soapgap_potential>") - 1;
+  for (std::size_t n = 0; n < last; n += (n < 400 || n + 400 > last) ? 1 : 7) {
+    spit(path("cut.xml"), text.substr(0, n));
+    const std::string msg = read_error(path("cut.xml"));
+    EXPECT_NE(msg, "") << "truncated at " << n << " of " << text.size() << " was accepted";
+    EXPECT_NE(msg.find("cut.xml"), std::string::npos) << msg;
+    refused += !msg.empty();
+  }
+  // libxml2's own messages go into the exception, never to stderr.
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+  EXPECT_GT(refused, 1000) << text.size();
+  spit(path("cut.xml"), text.substr(0, text.size() / 2));
+  const std::string msg = read_error(path("cut.xml"));
+  EXPECT_TRUE(std::regex_search(msg, std::regex("cut\\.xml:[0-9]+: not a well-formed XML file")))
+      << msg;
+}
+
+TEST_F(PotentialFileTest, NewerFormatVersionIsRefused) {
+  const std::string p = path("pot.xml");
+  write_potential(p, sample_data(false));
+  std::string text = slurp(p);
+  replace_once(text, "format_version=\"1\"", "format_version=\"2\"");
+  spit(p, text);
+  const std::string msg = read_error(p);
+  EXPECT_NE(msg.find("written by a newer soapgap (format 2); this build reads format <= 1: "
+                     "upgrade soapgap"),
+            std::string::npos)
+      << msg;
+  for (const char* v : {"0", "-1", "one", "", "1.0"}) {
+    std::string t = slurp(p);
+    replace_once(t, "format_version=\"2\"", std::string("format_version=\"") + v + "\"");
+    spit(path("v.xml"), t);
+    EXPECT_NE(read_error(path("v.xml")).find("format_version"), std::string::npos) << v;
+  }
+}
+
+TEST_F(PotentialFileTest, StructuralErrorsNameFileElementAndLine) {
+  const std::string p = path("pot.xml");
+  write_potential(p, sample_data(true));
+  const std::string good = slurp(p);
+  struct Case {
+    std::string from, to, expected;
+  };
+  const std::vector<Case> cases = {
+      {"<units energy=\"eV\" length=\"Angstrom\" force=\"eV/Angstrom\" virial=\"eV\"/>", "",
+       "expected <units>"},
+      {"energy=\"eV\"", "energy=\"kcal/mol\"", "unsupported unit"},
+      {"<element Z=\"8\"", "<element Z=\"14\"", "duplicate element Z=14"},
+      {"<element Z=\"1\"/>", "<element/>", "missing attribute Z"},
+      {"<element Z=\"1\"/>", "<element Z=\"0\"/>", "Z=\"0\": expected an integer in [1, 118]"},
+      {"<element Z=\"1\"/>", "<element Z=\"1\" e0=\"nan\"/>", "e0=\"nan\": expected a finite number"},
+      {"<element Z=\"1\"/>", "<element Z=\"1\" e0=\"1e999\"/>", "expected a finite number"},
+      {"jitter=\"1e-08\"", "jitter=\"x\"", "<elements>: jitter=\"x\""},
+      {"<element Z=\"1\"/>", "<element Z=\"1\" colour=\"red\"/>", "unexpected attribute colour"},
+      {"<units ", "<bogus/><units ", "<bogus>: unexpected element; expected <units>"},
+      {"<alpha size=\"5\"", "<alpha size=\"6\"", "<alpha>: size=6: expected the group's n_sparse=5"},
+      {"<sparse_points rows=\"5\"", "<sparse_points rows=\"4\"", "rows=4 cols=7: expected"},
+      {"<group key=\"14\" n_sparse=\"5\"", "<group key=\"14\" n_sparse=\"3000000000\"",
+       "n_sparse=\"3000000000\": expected an integer in [0, 2147483648]"},
+      {"<group key=\"14\" n_sparse=\"5\" dimension=\"7\">\n      <sparse_points rows=\"5\" cols=\"7\"",
+       "<group key=\"14\" n_sparse=\"65536\" dimension=\"65536\">\n      <sparse_points rows=\"65536\" "
+       "cols=\"65536\"",
+       "exceeds the limit of 2^31 values"},
+      {"<group key=\"14\" n_sparse=\"5\" dimension=\"7\">\n      <sparse_points rows=\"5\" cols=\"7\"",
+       "<group key=\"14\" n_sparse=\"5\" dimension=\"8\">\n      <sparse_points rows=\"5\" cols=\"8\"",
+       "<sparse_points>: data holds 280 bytes, expected 320"},
+      {"encoding=\"base64-float64-le\"", "encoding=\"hex\"", "encoding=\"hex\": expected"},
+      {"<variance size=\"21\"", "<variance size=\"20\"",
+       "size=20: expected the total number of sparse points, 21"},
+      {"<checksum algorithm=\"sha256\">", "<checksum algorithm=\"md5\">", "expected \"sha256\""},
+      {"</soapgap_potential>", "<extra/></soapgap_potential>", "unexpected element after <checksum>"},
+      {"<term spec=\"empty_term\"/>", "<term spec=\"empty_term\">stray text</term>",
+       "unexpected text content"},
+      {"<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+       "<?xml version=\"1.0\"?><!DOCTYPE soapgap_potential [<!ENTITY a \"aaaa\">]>",
+       "DOCTYPE declarations are not allowed"},
+  };
+  for (const Case& c : cases) {
+    std::string text = good;
+    replace_once(text, c.from, c.to);
+    spit(path("bad.xml"), text);
+    const std::string msg = read_error(path("bad.xml"));
+    EXPECT_NE(msg.find(c.expected), std::string::npos) << "expected \"" << c.expected << "\", got \""
+                                                       << msg << "\"";
+    EXPECT_EQ(msg.rfind(path("bad.xml"), 0), 0u) << msg;
+  }
+  // Another root element.
+  {
+    std::string text = good;
+    replace_once(text, "<soapgap_potential ", "<other_format ");
+    replace_once(text, "</soapgap_potential>", "</other_format>");
+    spit(path("bad.xml"), text);
+    EXPECT_NE(read_error(path("bad.xml"))
+                  .find("not a soapgap potential file: root element is <other_format>, expected "
+                        "<soapgap_potential>"),
+              std::string::npos)
+        << read_error(path("bad.xml"));
+  }
+  // The checksum element is required.
+  std::string text = good;
+  const auto cs = text.find("<checksum");
+  text.erase(cs, text.find("</checksum>") + std::strlen("</checksum>") - cs);
+  spit(path("bad.xml"), text);
+  EXPECT_NE(read_error(path("bad.xml")).find("missing <checksum> (expected after <variance>)"),
+            std::string::npos)
+      << read_error(path("bad.xml"));
+  // Line numbers point at the element.
+  text = good;
+  replace_once(text, "<alpha size=\"3\"", "<alpha size=\"4\"");
+  spit(path("bad.xml"), text);
+  const auto pos = text.find("<alpha size=\"4\"");
+  const long line = 1 + std::count(text.begin(), text.begin() + static_cast<long>(pos), '\n');
+  EXPECT_NE(read_error(path("bad.xml")).find(":" + std::to_string(line) + ": <alpha>"),
+            std::string::npos)
+      << read_error(path("bad.xml"));
+}
+
+TEST_F(PotentialFileTest, NonFiniteArrayValueWithValidChecksumIsRefused) {
+  PotentialData d = sample_data(false);
+  const std::string p = path("pot.xml");
+  write_potential(p, d);
+  std::string text = slurp(p);
+  // Replace the 13 alpha values of term 2 by an array holding a NaN, with a matching checksum.
+  const std::string old_checksum = potential_checksum(d);
+  Eigen::VectorXd& alpha = d.terms[1].groups[0].alpha;
+  const std::string before = base64_encode(alpha.data(), 8 * alpha.size());  // LE host assumed
+  alpha[3] = std::numeric_limits<double>::quiet_NaN();
+  const std::string after = base64_encode(alpha.data(), 8 * alpha.size());
+  // In the file the text is split into lines of 76 characters.
+  auto lines = [](const std::string& s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); i += 76) out += "\n" + s.substr(i, 76);
+    return out;
+  };
+  replace_once(text, lines(before), lines(after));
+  replace_once(text, old_checksum, potential_checksum(d));
+  spit(p, text);
+  const std::string msg = read_error(p);
+  EXPECT_TRUE(std::regex_search(msg, std::regex("pot\\.xml:[0-9]+: <alpha>: the array contains NaN")))
+      << msg;
+}
+
+TEST_F(PotentialFileTest, NotXmlAndMissingFile) {
+  spit(path("junk.xml"), "this is not xml\n");
+  EXPECT_NE(read_error(path("junk.xml")).find("not a well-formed XML file"), std::string::npos);
+  spit(path("empty.xml"), "");
+  EXPECT_NE(read_error(path("empty.xml")), "");
+  const std::string msg = read_error(path("missing.xml"));
+  EXPECT_NE(msg.find("missing.xml: cannot open potential file: No such file or directory"),
+            std::string::npos)
+      << msg;
+}
+
+TEST_F(PotentialFileTest, WriteReplacesAtomicallyAndLeavesNoTemporaries) {
+  const std::string p = path("pot.xml");
+  const PotentialData a = sample_data(false, 1), b = sample_data(true, 2);
+  write_potential(p, a);
+  EXPECT_EQ(list_dir(), std::vector<std::string>{"pot.xml"});
+  struct stat before;
+  ASSERT_EQ(::stat(p.c_str(), &before), 0);
+  write_potential(p, b);
+  EXPECT_EQ(list_dir(), std::vector<std::string>{"pot.xml"});
+  struct stat after;
+  ASSERT_EQ(::stat(p.c_str(), &after), 0);
+  EXPECT_NE(before.st_ino, after.st_ino);  // a new file was renamed over the old one
+  expect_identical(b, read_potential(p));
+
+  // If the temporary cannot be created, the old file is left untouched.
+  const std::string old_text = slurp(p);
+  const std::string tmp = p + ".tmp." + std::to_string(::getpid());
+  ASSERT_EQ(::mkdir(tmp.c_str(), 0700), 0);
+  EXPECT_THROW(write_potential(p, a), InputError);
+  EXPECT_EQ(slurp(p), old_text);
+  ::rmdir(tmp.c_str());
+  EXPECT_EQ(list_dir(), std::vector<std::string>{"pot.xml"});
+}
+
+TEST_F(PotentialFileTest, UnwritablePathGivesInputError) {
+  const std::string p = path("no/such/dir/pot.xml");
+  try {
+    write_potential(p, sample_data(false));
+    FAIL() << "no exception";
+  } catch (const InputError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("cannot write potential file " + p), std::string::npos) << msg;
+    EXPECT_NE(msg.find("No such file or directory"), std::string::npos) << msg;
+  }
+  // Renaming onto a directory fails after writing: the temporary must not be left behind.
+  ASSERT_EQ(::mkdir(path("adir").c_str(), 0700), 0);
+  ASSERT_EQ(::mkdir(path("adir/sub").c_str(), 0700), 0);
+  EXPECT_THROW(write_potential(path("adir"), sample_data(false)), InputError);
+  EXPECT_EQ(list_dir(), std::vector<std::string>{"adir"});
+  ::rmdir(path("adir/sub").c_str());
+}
+
+TEST_F(PotentialFileTest, WriterRefusesInvalidData) {
+  const std::string p = path("pot.xml");
+  auto refuses = [&](const PotentialData& d, const std::string& expected) {
+    try {
+      write_potential(p, d);
+      ADD_FAILURE() << "accepted; expected " << expected;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+    EXPECT_TRUE(list_dir().empty());
+  };
+  PotentialData d = sample_data(true);
+  d.terms[0].groups[1].alpha[2] = std::numeric_limits<double>::infinity();
+  refuses(d, "alpha not finite");
+  d = sample_data(true);
+  d.terms[0].groups[0].sparse_points(1, 1) = std::nan("");
+  refuses(d, "sparse points not finite");
+  d = sample_data(true);
+  (*d.variance_matrix)(3, 2) = std::nan("");
+  refuses(d, "variance matrix not finite");
+  d = sample_data(true);
+  d.variance_matrix = Eigen::MatrixXd::Zero(20, 20);
+  refuses(d, "expected 21x21");
+  d = sample_data(false);
+  d.terms[0].groups[0].alpha.resize(4);
+  refuses(d, "4 alpha values for 5 sparse points");
+  d = sample_data(false);
+  d.e0[6] = 1.0;
+  refuses(d, "e0 given for Z=6");
+  d = sample_data(false);
+  d.elements.push_back(8);
+  refuses(d, "Z=8 listed twice");
+  d = sample_data(false);
+  d.e0[8] = std::nan("");
+  refuses(d, "e0 of Z=8 is not finite");
+  d = sample_data(false);
+  d.terms[0].spec = std::string("soap \x01");
+  refuses(d, "spec string is not valid");
+  d = sample_data(false);
+  d.provenance["bad key"] = "x";
+  refuses(d, "not a valid XML attribute name");
+}
+
+TEST_F(PotentialFileTest, ProvenanceWithInvalidCharactersIsSanitized) {
+  PotentialData d = sample_data(false);
+  d.provenance["command_line"] = std::string("a\x01" "b\xff" "c");
+  const std::string p = path("pot.xml");
+  write_potential(p, d);
+  const PotentialData r = read_potential(p);
+  EXPECT_EQ(r.provenance.at("command_line"), "a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c");
+}
