@@ -73,6 +73,10 @@ void le_to_host_in_place(double* p, std::size_t n) {
 // Calls sink(bytes, n) with the values of p[0, n) as little-endian float64, in chunks.
 template <class Sink>
 void emit_le(const double* p, std::size_t n, Sink&& sink) {
+  if (host_is_little_endian()) {  // the memory already holds the bytes in file order
+    if (n > 0) sink(reinterpret_cast<const unsigned char*>(p), 8 * n);
+    return;
+  }
   constexpr std::size_t kChunk = 8192;
   unsigned char buf[8 * kChunk];
   for (std::size_t i = 0; i < n; i += kChunk) {

@@ -54,17 +54,24 @@ void Sha256::compress(const std::uint8_t* block) {
   }
   std::uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3];
   std::uint32_t e = h_[4], f = h_[5], g = h_[6], h = h_[7];
-  for (int t = 0; t < 64; ++t) {
-    const std::uint32_t t1 = h + big_sigma1(e) + ch(e, f, g) + kK[t] + w[t];
-    const std::uint32_t t2 = big_sigma0(a) + maj(a, b, c);
-    h = g;
-    g = f;
-    f = e;
-    e = d + t1;
-    d = c;
-    c = b;
-    b = a;
-    a = t1 + t2;
+  // One round of 6.2.2 step 3 without the register shuffle: the roles of the eight working
+  // variables rotate instead (after a round, the new 'a' is stored in h and the new 'e' in d).
+  const auto round = [&w](std::uint32_t a_, std::uint32_t b_, std::uint32_t c_, std::uint32_t& d_,
+                          std::uint32_t e_, std::uint32_t f_, std::uint32_t g_, std::uint32_t& h_,
+                          int t) {
+    const std::uint32_t t1 = h_ + big_sigma1(e_) + ch(e_, f_, g_) + kK[t] + w[t];
+    d_ += t1;
+    h_ = t1 + big_sigma0(a_) + maj(a_, b_, c_);
+  };
+  for (int t = 0; t < 64; t += 8) {
+    round(a, b, c, d, e, f, g, h, t);
+    round(h, a, b, c, d, e, f, g, t + 1);
+    round(g, h, a, b, c, d, e, f, t + 2);
+    round(f, g, h, a, b, c, d, e, t + 3);
+    round(e, f, g, h, a, b, c, d, t + 4);
+    round(d, e, f, g, h, a, b, c, t + 5);
+    round(c, d, e, f, g, h, a, b, t + 6);
+    round(b, c, d, e, f, g, h, a, t + 7);
   }
   h_[0] += a; h_[1] += b; h_[2] += c; h_[3] += d;
   h_[4] += e; h_[5] += f; h_[6] += g; h_[7] += h;
