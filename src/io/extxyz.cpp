@@ -1,0 +1,796 @@
+#include "io/extxyz.h"
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <istream>
+#include <limits>
+#include <ostream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string_view>
+
+#include "core/elements.h"
+#include "core/error.h"
+
+namespace soapgap {
+
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
+
+std::string lower(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+bool blank(const std::string& s) {
+  for (char c : s)
+    if (!is_space(c)) return false;
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && is_space(s[b])) ++b;
+  while (e > b && is_space(s[e - 1])) --e;
+  return s.substr(b, e - b);
+}
+
+// Whitespace-separated tokens of an atom line.
+void split_ws(std::string_view s, std::vector<std::string_view>& out) {
+  out.clear();
+  size_t i = 0, n = s.size();
+  while (i < n) {
+    while (i < n && is_space(s[i])) ++i;
+    if (i >= n) break;
+    size_t b = i;
+    while (i < n && !is_space(s[i])) ++i;
+    out.push_back(s.substr(b, i - b));
+  }
+}
+
+// Parses a whole token as a double (Python float() syntax: optional sign, nan, inf).
+// Returns false when it is not a number; non-finite values are returned as such.
+bool parse_double(std::string_view t, double& x) {
+  if (t.empty()) return false;
+  std::string_view body = t;
+  if (body.front() == '+') {
+    body.remove_prefix(1);
+    if (body.empty() || body.front() == '-' || body.front() == '+') return false;
+  }
+  const char* b = body.data();
+  const char* e = b + body.size();
+  auto r = std::from_chars(b, e, x);
+  if (r.ptr != e) return false;
+  if (r.ec == std::errc::result_out_of_range) {
+    // Overflow gives inf (rejected by callers that need finite values); underflow gives
+    // the nearest denormal or zero, as Python does.
+    std::string copy(body);
+    x = std::strtod(copy.c_str(), nullptr);
+    return true;
+  }
+  return r.ec == std::errc();
+}
+
+bool parse_long(std::string_view t, long long& x) {
+  if (!t.empty() && t.front() == '+') t.remove_prefix(1);
+  if (t.empty() || (t.front() == '-' && t.size() == 1)) return false;
+  auto r = std::from_chars(t.data(), t.data() + t.size(), x);
+  return r.ptr == t.data() + t.size() && r.ec == std::errc();
+}
+
+bool parse_bool(std::string_view t, bool& b) {
+  if (t == "T" || t == "True" || t == "true" || t == "1") return b = true, true;
+  if (t == "F" || t == "False" || t == "false" || t == "0") return b = false, true;
+  return false;
+}
+
+std::string shorten(std::string_view s, size_t max = 60) {
+  if (s.size() <= max) return std::string(s);
+  return std::string(s.substr(0, max)) + "...";
+}
+
+// Formats a double in the shortest form that reads back bit-identically.
+std::string fmt(double x) {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, x);
+  return std::string(buf, r.ptr);
+}
+
+struct KeyValue {
+  std::string key, value;
+};
+
+class FrameReader {
+ public:
+  FrameReader(std::istream& in, const std::string& name, const ExtxyzKeys& keys)
+      : in_(in), name_(name), keys_(keys) {}
+
+  std::vector<Structure> read_all() {
+    std::vector<Structure> frames;
+    std::string line;
+    while (next_line(line)) {
+      if (blank(line)) {
+        const long blank_line = line_no_;
+        while (next_line(line))
+          if (!blank(line))
+            fail(blank_line, "blank line before line " + std::to_string(line_no_) + " (\"" +
+                                 shorten(trim(line)) + "\")",
+                 "the atom count of the next frame, or only blank lines up to the end of the file");
+        break;
+      }
+      frames.push_back(read_frame(line, static_cast<long>(frames.size())));
+    }
+    return frames;
+  }
+
+ private:
+  [[noreturn]] void fail(long line, const std::string& what, const std::string& expected) const {
+    throw InputError(name_ + ":" + std::to_string(line) + ": " + what + "; expected " + expected);
+  }
+
+  bool next_line(std::string& line) {
+    if (!std::getline(in_, line)) return false;
+    ++line_no_;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return true;
+  }
+
+  // ----- comment line -----
+
+  // Reads one key or value starting at pos: quotes ", ', {}, [] group characters (the
+  // delimiters are dropped), a backslash takes the next character verbatim.
+  std::string read_word(const std::string& s, size_t& pos, bool stop_at_equals, long line) const {
+    std::string w;
+    const size_t n = s.size();
+    while (pos < n && !is_space(s[pos]) && !(stop_at_equals && s[pos] == '=')) {
+      char c = s[pos];
+      if (c == '\\') {
+        if (pos + 1 < n) w += s[pos + 1];
+        pos += 2;
+      } else if (c == '"' || c == '\'' || c == '{' || c == '[') {
+        char close = c == '{' ? '}' : c == '[' ? ']' : c;
+        size_t start = pos++;
+        for (;;) {
+          if (pos >= n)
+            fail(line, std::string("unterminated ") + c + " starting at column " +
+                           std::to_string(start + 1) + " of the comment line",
+                 std::string("a closing ") + close);
+          if (s[pos] == '\\') {
+            if (pos + 1 < n) w += s[pos + 1];
+            pos += 2;
+          } else if (s[pos] == close) {
+            ++pos;
+            break;
+          } else {
+            w += s[pos++];
+          }
+        }
+      } else {
+        w += c;
+        ++pos;
+      }
+    }
+    return w;
+  }
+
+  // key=value pairs of a comment line; a key without value gets "T". A line without any
+  // '=' is a plain-XYZ comment and gives no pairs.
+  std::vector<KeyValue> parse_comment(const std::string& s, long line) const {
+    std::vector<KeyValue> kv;
+    if (s.find('=') == std::string::npos) return kv;
+    size_t pos = 0;
+    const size_t n = s.size();
+    auto skip = [&] {
+      while (pos < n && is_space(s[pos])) ++pos;
+    };
+    for (;;) {
+      skip();
+      if (pos >= n) break;
+      size_t start = pos;
+      std::string key = read_word(s, pos, true, line);
+      if (key.empty())
+        fail(line, "comment line has \"" + shorten(std::string_view(s).substr(start)) + "\" without a key",
+             "key=value pairs");
+      skip();
+      std::string value = "T";
+      if (pos < n && s[pos] == '=') {
+        ++pos;
+        skip();
+        value = read_word(s, pos, false, line);
+      }
+      kv.push_back({std::move(key), std::move(value)});
+    }
+    return kv;
+  }
+
+  // Numbers of an info value: separated by whitespace, commas or brackets ("1 2 3",
+  // "[[1, 2], [3, 4]]", "_JSON [1, 2]").
+  std::vector<double> parse_numbers(const std::string& key, std::string value, long line,
+                                    const std::string& expected) const {
+    if (value.rfind("_JSON ", 0) == 0) value.erase(0, 6);
+    std::vector<double> v;
+    size_t i = 0, n = value.size();
+    auto sep = [&](char c) { return is_space(c) || c == ',' || c == '[' || c == ']'; };
+    while (i < n) {
+      while (i < n && sep(value[i])) ++i;
+      if (i >= n) break;
+      size_t b = i;
+      while (i < n && !sep(value[i])) ++i;
+      std::string_view t(value.data() + b, i - b);
+      double x;
+      if (!parse_double(t, x))
+        fail(line, key + "=\"" + shorten(value) + "\" has the non-numeric value \"" + shorten(t) + "\"",
+             expected);
+      if (!std::isfinite(x))
+        fail(line, key + "=\"" + shorten(value) + "\" has the non-finite value \"" + shorten(t) + "\"",
+             expected);
+      v.push_back(x);
+    }
+    return v;
+  }
+
+  double parse_scalar(const std::string& key, const std::string& value, long line) const {
+    std::vector<double> v = parse_numbers(key, value, line, "one finite number");
+    if (v.size() != 1)
+      fail(line, key + "=\"" + shorten(value) + "\" has " + std::to_string(v.size()) + " numbers",
+           "one finite number");
+    return v[0];
+  }
+
+  Eigen::Matrix3d parse_3x3(const std::string& key, const std::string& value, long line,
+                            const std::string& expected) const {
+    std::vector<double> v = parse_numbers(key, value, line, expected);
+    if (v.size() != 9)
+      fail(line, key + " has " + std::to_string(v.size()) + " numbers", expected);
+    Eigen::Matrix3d m;
+    for (int i = 0; i < 3; ++i)
+      for (int j = 0; j < 3; ++j) m(i, j) = v[3 * i + j];
+    return m;
+  }
+
+  // ----- Properties -----
+
+  struct Column {
+    std::string name;
+    char type;
+    int ncols;
+    int first;  // index of the first token on the atom line
+  };
+
+  std::vector<Column> parse_properties(const std::string& value, long line) const {
+    const std::string expected = "Properties=name:type:ncols:... with type S, R, I or L (e.g. "
+                                 "Properties=species:S:1:pos:R:3)";
+    std::vector<std::string> f;
+    size_t b = 0;
+    for (;;) {
+      size_t e = value.find(':', b);
+      f.push_back(value.substr(b, e == std::string::npos ? std::string::npos : e - b));
+      if (e == std::string::npos) break;
+      b = e + 1;
+    }
+    if (f.size() % 3 != 0)
+      fail(line, "Properties=" + shorten(value) + " has " + std::to_string(f.size()) +
+                     " fields, not a multiple of 3",
+           expected);
+    std::vector<Column> cols;
+    int total = 0;
+    std::set<std::string> seen;
+    for (size_t i = 0; i < f.size(); i += 3) {
+      const std::string& nm = f[i];
+      if (nm.empty() || nm.find_first_of(" \t") != std::string::npos)
+        fail(line, "Properties has an invalid column name \"" + nm + "\"", expected);
+      if (f[i + 1].size() != 1 || std::string("SRIL").find(f[i + 1][0]) == std::string::npos)
+        fail(line, "Properties column " + nm + " has the type \"" + f[i + 1] + "\"", expected);
+      long long nc = 0;
+      if (!parse_long(f[i + 2], nc) || nc < 1 || nc > 1000000)
+        fail(line, "Properties column " + nm + " has \"" + f[i + 2] + "\" columns",
+             "a positive number of columns");
+      if (!seen.insert(nm).second) fail(line, "Properties lists the column " + nm + " twice", expected);
+      cols.push_back({nm, f[i + 1][0], static_cast<int>(nc), total});
+      total += static_cast<int>(nc);
+    }
+    return cols;
+  }
+
+  // ----- one frame -----
+
+  Structure read_frame(const std::string& count_line, long frame) {
+    const long count_line_no = line_no_;
+    std::string_view ct = trim(count_line);
+    long long natoms_ll = 0;
+    bool digits = !ct.empty();
+    for (size_t i = (ct.size() > 0 && (ct[0] == '+' || ct[0] == '-')) ? 1 : 0; i < ct.size(); ++i)
+      digits = digits && ct[i] >= '0' && ct[i] <= '9';
+    if (!digits || ct == "+" || ct == "-")
+      fail(count_line_no, "found \"" + shorten(ct) + "\" where the atom count of frame " +
+                              std::to_string(frame) + " should be",
+           "a line with the number of atoms (a non-negative integer)");
+    if (ct[0] == '-')
+      fail(count_line_no, "atom count " + shorten(ct) + " is negative", "a non-negative integer");
+    auto r = std::from_chars(ct.data() + (ct[0] == '+'), ct.data() + ct.size(), natoms_ll);
+    if (r.ec != std::errc() || natoms_ll > std::numeric_limits<int>::max())
+      fail(count_line_no, "atom count " + shorten(ct) + " is too large",
+           "at most " + std::to_string(std::numeric_limits<int>::max()));
+    const int natoms = static_cast<int>(natoms_ll);
+
+    Structure s;
+    s.source = name_ + ":frame " + std::to_string(frame) + " (line " + std::to_string(count_line_no) + ")";
+
+    std::string comment;
+    if (!next_line(comment))
+      fail(count_line_no + 1, "file ends before the comment line of frame " + std::to_string(frame),
+           "a comment line and " + std::to_string(natoms) + " atom lines");
+    const long cl = line_no_;
+    std::vector<KeyValue> kv = parse_comment(comment, cl);
+
+    // Duplicates.
+    {
+      std::set<std::string> seen;
+      for (const auto& p : kv) {
+        std::string l = lower(p.key);
+        std::string k = (l == "lattice" || l == "properties" || l == "pbc") ? l : p.key;
+        if (!seen.insert(k).second) fail(cl, "key \"" + p.key + "\" appears twice", "each key once");
+      }
+    }
+
+    std::string properties = "species:S:1:pos:R:3";
+    bool have_lattice = false, have_pbc = false;
+    std::optional<Eigen::Matrix3d> stress;
+    auto is_key = [](const std::string& k, const std::string& want) { return !want.empty() && k == want; };
+    for (auto& p : kv) {
+      const std::string l = lower(p.key);
+      if (l == "lattice") {
+        s.cell = parse_3x3(p.key, p.value, cl, "Lattice=\"ax ay az bx by bz cx cy cz\" (9 finite numbers)");
+        have_lattice = true;
+      } else if (l == "properties") {
+        properties = p.value;
+      } else if (l == "pbc") {
+        std::vector<std::string_view> t;
+        std::string v = p.value;
+        for (char& c : v)
+          if (c == ',' || c == '[' || c == ']') c = ' ';
+        split_ws(v, t);
+        bool b[3];
+        bool ok = t.size() == 1 || t.size() == 3;
+        for (size_t i = 0; ok && i < t.size(); ++i) ok = parse_bool(t[i], b[i]);
+        if (!ok) fail(cl, "pbc=\"" + shorten(p.value) + "\" is not 1 or 3 logical values", "pbc=\"T T F\"");
+        for (int i = 0; i < 3; ++i) s.pbc[i] = t.size() == 1 ? b[0] : b[i];
+        have_pbc = true;
+      } else if (is_key(p.key, keys_.energy)) {
+        s.energy = parse_scalar(p.key, p.value, cl);
+      } else if (is_key(p.key, keys_.virial)) {
+        s.virial = parse_3x3(p.key, p.value, cl, p.key + "=\"9 finite numbers\" (3x3 virial in eV)");
+      } else if (is_key(p.key, keys_.stress)) {
+        std::vector<double> v =
+            parse_numbers(p.key, p.value, cl, p.key + "=\"6 or 9 finite numbers\"");
+        Eigen::Matrix3d m;
+        if (v.size() == 9) {
+          for (int i = 0; i < 3; ++i)
+            for (int j = 0; j < 3; ++j) m(i, j) = v[3 * i + j];
+        } else if (v.size() == 6) {  // Voigt xx yy zz yz xz xy
+          m << v[0], v[5], v[4], v[5], v[1], v[3], v[4], v[3], v[2];
+        } else {
+          fail(cl, p.key + " has " + std::to_string(v.size()) + " numbers",
+               p.key + "=\"6 (Voigt xx yy zz yz xz xy) or 9 finite numbers\"");
+        }
+        stress = m;
+      } else if (is_key(p.key, keys_.config_type)) {
+        s.config_type = p.value;
+      } else if (is_key(p.key, keys_.sigma_energy) || is_key(p.key, keys_.sigma_force) ||
+                 is_key(p.key, keys_.sigma_virial)) {
+        double x = parse_scalar(p.key, p.value, cl);
+        if (!(x > 0)) fail(cl, p.key + "=" + shorten(p.value) + " is not positive", "a positive number");
+        (p.key == keys_.sigma_energy ? s.sigma_energy
+         : p.key == keys_.sigma_force ? s.sigma_force
+                                       : s.sigma_virial) = x;
+      } else {
+        s.extra_info.emplace_back(p.key, p.value);
+      }
+    }
+    if (!have_pbc && have_lattice) s.pbc = {true, true, true};
+
+    // The periodic lattice vectors must be linearly independent.
+    if (s.pbc[0] || s.pbc[1] || s.pbc[2]) {
+      std::vector<Eigen::Vector3d> v;
+      for (int i = 0; i < 3; ++i)
+        if (s.pbc[i]) v.push_back(s.cell.row(i).transpose());
+      Eigen::MatrixXd g(v.size(), v.size());
+      double norm = 1;
+      for (size_t i = 0; i < v.size(); ++i) {
+        norm *= v[i].squaredNorm();
+        for (size_t j = 0; j < v.size(); ++j) g(i, j) = v[i].dot(v[j]);
+      }
+      if (!have_lattice)
+        fail(cl, "pbc is T in some direction but there is no Lattice",
+             "a Lattice=\"...\" for periodic frames, or pbc=\"F F F\"");
+      if (!(norm > 0) || !(g.determinant() > 1e-20 * norm))
+        fail(cl, "Lattice=\"" + lattice_text(s.cell) +
+                     "\" is singular in its periodic directions",
+             "linearly independent lattice vectors where pbc is T");
+    }
+
+    if (stress && !s.virial) {
+      double vol = s.volume();
+      Eigen::Vector3d a = s.cell.row(0), b = s.cell.row(1), c = s.cell.row(2);
+      if (!(vol > 1e-10 * a.norm() * b.norm() * c.norm()) || !(vol > 0))
+        fail(cl, keys_.stress + " is given but the cell has no volume",
+             "a Lattice with nonzero volume to convert the stress to a virial");
+      s.virial = Eigen::Matrix3d(-*stress * vol);
+    }
+
+    // Columns.
+    std::vector<Column> cols = parse_properties(properties, cl);
+    int total = 0;
+    for (const auto& c : cols) total += c.ncols;
+    const Column *species = nullptr, *znum = nullptr, *pos = nullptr, *forces = nullptr;
+    for (const auto& c : cols) {
+      auto require = [&](char type, int n) {
+        if (c.type != type || c.ncols != n)
+          fail(cl, "Properties column " + c.name + " is " + c.name + ":" + c.type + ":" +
+                       std::to_string(c.ncols),
+               c.name + ":" + type + ":" + std::to_string(n));
+      };
+      auto once = [&](const Column*& slot, const char* what) {
+        if (slot) fail(cl, "Properties has both " + slot->name + " and " + c.name, std::string("one ") + what + " column");
+        slot = &c;
+      };
+      if (c.name == "species" || c.name == "symbols") {
+        if (c.ncols != 1 || (c.type != 'S' && c.type != 'I')) require('S', 1);
+        once(species, "species");
+      } else if (c.name == "Z" || c.name == "numbers") {
+        require('I', 1);
+        once(znum, "atomic number");
+      } else if (c.name == "pos" || c.name == "positions") {
+        require('R', 3);
+        once(pos, "position");
+      } else if (!keys_.forces.empty() && c.name == keys_.forces) {
+        require('R', 3);
+        forces = &c;
+      }
+    }
+    if (!pos)
+      fail(cl, "Properties=" + shorten(properties) + " has no pos column",
+           "a pos:R:3 column (e.g. Properties=species:S:1:pos:R:3)");
+    if (!species && !znum)
+      fail(cl, "Properties=" + shorten(properties) + " has no species column",
+           "a species:S:1 (or Z:I:1) column");
+    const Column* element_col = species ? species : znum;
+
+    std::vector<const Column*> extras;
+    for (const auto& c : cols)
+      if (&c != species && &c != znum && &c != pos && &c != forces) {
+        extras.push_back(&c);
+        s.extra_columns.push_back(ExtraColumn{c.name, c.type, c.ncols, {}});
+      }
+
+    // Atom lines; storage grows with the lines actually read, never from the count.
+    std::vector<double> posv, forcev;
+    std::string line;
+    std::vector<std::string_view> tok;
+    for (int i = 0; i < natoms; ++i) {
+      if (!next_line(line))
+        fail(line_no_ + 1, "file ends after " + std::to_string(i) + " of the " + std::to_string(natoms) +
+                               " atom lines of frame " + std::to_string(frame),
+             std::to_string(natoms) + " atom lines after line " + std::to_string(cl));
+      const long ln = line_no_;
+      split_ws(line, tok);
+      if (static_cast<int>(tok.size()) != total)
+        fail(ln, "atom line has " + std::to_string(tok.size()) + " columns",
+             std::to_string(total) + " (Properties=" + shorten(properties, 200) + ")");
+      // Elements.
+      std::string_view et = tok[element_col->first];
+      if (element_col->type == 'I') {
+        long long z = 0;
+        if (!parse_long(et, z) || !valid_atomic_number(static_cast<int>(std::max(-1LL, std::min(z, 1000LL)))))
+          fail(ln, element_col->name + " \"" + shorten(et) + "\" is not an atomic number",
+               "an integer 1.." + std::to_string(kMaxAtomicNumber));
+        s.numbers.push_back(static_cast<int>(z));
+      } else {
+        try {
+          s.numbers.push_back(atomic_number(std::string(et)));
+        } catch (const InputError& e) {
+          throw InputError(name_ + ":" + std::to_string(ln) + ": " + e.what());
+        }
+      }
+      auto read_reals = [&](const Column& c, std::vector<double>& dst) {
+        for (int k = 0; k < c.ncols; ++k) {
+          std::string_view t = tok[c.first + k];
+          double x;
+          if (!parse_double(t, x))
+            fail(ln, c.name + " has the non-numeric value \"" + shorten(t) + "\"", "a number");
+          if (!std::isfinite(x))
+            fail(ln, c.name + " has the non-finite value \"" + shorten(t) + "\"", "a finite number");
+          dst.push_back(x);
+        }
+      };
+      read_reals(*pos, posv);
+      if (forces) read_reals(*forces, forcev);
+      for (size_t e = 0; e < extras.size(); ++e) {
+        const Column& c = *extras[e];
+        auto& dst = s.extra_columns[e].values;
+        for (int k = 0; k < c.ncols; ++k) {
+          std::string_view t = tok[c.first + k];
+          double x;
+          long long iv;
+          bool bv;
+          if (c.type == 'R' && !parse_double(t, x))
+            fail(ln, c.name + " has the non-numeric value \"" + shorten(t) + "\"", "a number (type R)");
+          if (c.type == 'I' && !parse_long(t, iv))
+            fail(ln, c.name + " has the non-integer value \"" + shorten(t) + "\"", "an integer (type I)");
+          if (c.type == 'L' && !parse_bool(t, bv))
+            fail(ln, c.name + " has the non-logical value \"" + shorten(t) + "\"", "T or F (type L)");
+          dst.emplace_back(t);
+        }
+      }
+    }
+    s.positions = Eigen::Map<const MatrixX3>(posv.data(), natoms, 3);
+    if (forces) s.forces = MatrixX3(Eigen::Map<const MatrixX3>(forcev.data(), natoms, 3));
+    return s;
+  }
+
+  static std::string lattice_text(const Eigen::Matrix3d& c) {
+    std::string t;
+    for (int i = 0; i < 3; ++i)
+      for (int j = 0; j < 3; ++j) t += (t.empty() ? "" : " ") + fmt(c(i, j));
+    return t;
+  }
+
+  std::istream& in_;
+  const std::string& name_;
+  const ExtxyzKeys& keys_;
+  long line_no_ = 0;
+};
+
+// ----- writing -----
+
+bool needs_quotes(const std::string& s) {
+  if (s.empty()) return true;
+  for (char c : s)
+    if (is_space(c) || c == '"' || c == '\'' || c == '{' || c == '}' || c == '[' || c == ']' ||
+        c == '=' || c == '\\')
+      return true;
+  return false;
+}
+
+std::string quote(const std::string& s) {
+  if (!needs_quotes(s)) return s;
+  std::string q = "\"";
+  for (char c : s) {
+    if (c == '\n' || c == '\r') c = ' ';  // a comment line cannot hold line breaks
+    if (c == '"' || c == '\\') q += '\\';
+    q += c;
+  }
+  return q + '"';
+}
+
+std::string join(const double* x, int n) {
+  std::string s;
+  for (int i = 0; i < n; ++i) {
+    if (i) s += ' ';
+    s += fmt(x[i]);
+  }
+  return s;
+}
+
+std::string row_major(const Eigen::Matrix3d& m) {
+  double v[9];
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) v[3 * i + j] = m(i, j);
+  return join(v, 9);
+}
+
+// Key as compared for collisions: Lattice, Properties, pbc case-insensitively.
+std::string canonical(const std::string& key) {
+  std::string l = lower(key);
+  return (l == "lattice" || l == "properties" || l == "pbc") ? l : key;
+}
+
+}  // namespace
+
+std::vector<Structure> read_extxyz_stream(std::istream& in, const std::string& name, const ExtxyzKeys& keys) {
+  FrameReader reader(in, name, keys);
+  return reader.read_all();
+}
+
+std::vector<Structure> read_extxyz(const std::string& path, const ExtxyzKeys& keys) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw InputError("cannot open " + path + ": " + std::strerror(EISDIR));
+  errno = 0;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError("cannot open " + path + ": " + std::strerror(errno ? errno : ENOENT));
+  return read_extxyz_stream(in, path, keys);
+}
+
+void ExtxyzExtras::add_real(const std::string& key, double value) { info.emplace_back(key, fmt(value)); }
+
+void ExtxyzExtras::add_reals(const std::string& key, const std::vector<double>& values) {
+  info.emplace_back(key, join(values.data(), static_cast<int>(values.size())));
+}
+
+void ExtxyzExtras::add_matrix(const std::string& key, const Eigen::Matrix3d& m) {
+  info.emplace_back(key, row_major(m));
+}
+
+void ExtxyzExtras::add_column(const std::string& name, const std::vector<double>& per_atom) {
+  columns.push_back(PerAtomColumn{name, 1, per_atom});
+}
+
+void ExtxyzExtras::add_column(const std::string& name, const MatrixX3& per_atom) {
+  columns.push_back(PerAtomColumn{name, 3, std::vector<double>(per_atom.data(), per_atom.data() + per_atom.size())});
+}
+
+ExtxyzExtras labels_as_extras(const Structure& s, const std::string& prefix) {
+  ExtxyzExtras x;
+  if (s.energy) x.add_real(prefix + "energy", *s.energy);
+  if (s.forces) x.add_column(prefix + "forces", *s.forces);
+  if (s.virial) x.add_matrix(prefix + "virial", *s.virial);
+  return x;
+}
+
+void write_extxyz(std::ostream& out, const Structure& s, const ExtxyzExtras& extras,
+                  const ExtxyzWriteOptions& options) {
+  const int n = s.size();
+  const ExtxyzKeys& k = options.keys;
+  auto bad = [&](const std::string& what) {
+    throw std::invalid_argument("write_extxyz: " + (s.source.empty() ? std::string() : s.source + ": ") + what);
+  };
+  if (s.positions.rows() != n) bad("positions have " + std::to_string(s.positions.rows()) + " rows for " + std::to_string(n) + " atoms");
+  for (int z : s.numbers)
+    if (!valid_atomic_number(z)) bad("invalid atomic number " + std::to_string(z));
+
+  // Per-config items written from the Structure's fields.
+  std::vector<std::pair<std::string, std::string>> items;  // key, value (unquoted)
+  std::set<std::string> used = {"lattice", "properties", "pbc"};
+  auto add_item = [&](const std::string& key, const std::string& value) {
+    if (key.empty()) return;
+    if (!used.insert(canonical(key)).second) bad("key \"" + key + "\" written twice");
+    items.emplace_back(key, value);
+  };
+  const bool labels = options.write_labels;
+  if (labels && s.energy) add_item(k.energy, fmt(*s.energy));
+  if (labels && s.virial) add_item(k.virial, row_major(*s.virial));
+  if (labels && s.virial && options.write_stress && s.fully_periodic() && s.volume() > 0)
+    add_item(k.stress, row_major(-*s.virial / s.volume()));
+  if (!s.config_type.empty()) add_item(k.config_type, s.config_type);
+  if (s.sigma_energy) add_item(k.sigma_energy, fmt(*s.sigma_energy));
+  if (s.sigma_force) add_item(k.sigma_force, fmt(*s.sigma_force));
+  if (s.sigma_virial) add_item(k.sigma_virial, fmt(*s.sigma_virial));
+  std::vector<std::pair<std::string, std::string>> extra_items;
+  for (const auto& p : extras.info) {
+    if (p.first.empty()) bad("empty info key");
+    if (!used.insert(canonical(p.first)).second) bad("extra info key \"" + p.first + "\" collides with another key");
+    extra_items.push_back(p);
+  }
+  if (options.write_extras)
+    for (const auto& p : s.extra_info)
+      if (!p.first.empty() && used.insert(canonical(p.first)).second) items.push_back(p);
+  items.insert(items.end(), extra_items.begin(), extra_items.end());
+
+  // Per-atom columns: name, type, ncols, tokens (atom-major).
+  struct Col {
+    std::string name;
+    char type;
+    int ncols;
+    const double* reals;                     // atom-major, for R columns written here
+    const std::vector<std::string>* tokens;  // atom-major, for verbatim columns
+  };
+  std::vector<Col> cols;
+  std::set<std::string> used_cols = {"species", "symbols", "pos", "positions", "Z", "numbers"};
+  auto real_col = [&](const std::string& name, int ncols, const double* v, size_t size) {
+    if (size != static_cast<size_t>(n) * ncols)
+      bad("column " + name + " has " + std::to_string(size) + " values for " + std::to_string(n) + " atoms x " +
+          std::to_string(ncols));
+    return Col{name, 'R', ncols, v, nullptr};
+  };
+  if (labels && s.forces && !k.forces.empty()) {
+    if (s.forces->rows() != n) bad("forces have " + std::to_string(s.forces->rows()) + " rows for " + std::to_string(n) + " atoms");
+    used_cols.insert(k.forces);
+    cols.push_back(real_col(k.forces, 3, s.forces->data(), s.forces->size()));
+  }
+  std::vector<Col> extra_cols;
+  for (const auto& c : extras.columns) {
+    if (c.name.empty() || needs_quotes(c.name) || c.name.find(':') != std::string::npos)
+      bad("invalid column name \"" + c.name + "\"");
+    if (c.ncols < 1) bad("column " + c.name + " has ncols " + std::to_string(c.ncols));
+    if (!used_cols.insert(c.name).second) bad("extra column \"" + c.name + "\" collides with another column");
+    extra_cols.push_back(real_col(c.name, c.ncols, c.values.data(), c.values.size()));
+  }
+  if (options.write_extras)
+    for (const auto& c : s.extra_columns) {
+      if (!used_cols.insert(c.name).second) continue;
+      if (c.name.empty() || needs_quotes(c.name) || c.name.find(':') != std::string::npos)
+        bad("invalid column name \"" + c.name + "\"");
+      if (std::string("SRIL").find(c.type) == std::string::npos || c.ncols < 1)
+        bad("column " + c.name + " has type " + std::string(1, c.type) + " and ncols " + std::to_string(c.ncols));
+      if (c.values.size() != static_cast<size_t>(n) * c.ncols)
+        bad("column " + c.name + " has " + std::to_string(c.values.size()) + " values for " + std::to_string(n) +
+            " atoms x " + std::to_string(c.ncols));
+      for (const auto& t : c.values)
+        if (t.empty() || t.find_first_of(" \t\r\n\f\v") != std::string::npos)
+          bad("column " + c.name + " has the value \"" + t + "\" that is empty or contains whitespace");
+      cols.push_back(Col{c.name, c.type, c.ncols, nullptr, &c.values});
+    }
+  for (auto& c : extra_cols) cols.push_back(std::move(c));
+
+  // Comment line.
+  std::string line;
+  if (!s.cell.isZero(0)) {
+    double v[9];
+    for (int i = 0; i < 3; ++i)
+      for (int j = 0; j < 3; ++j) v[3 * i + j] = s.cell(i, j);
+    line += "Lattice=\"" + join(v, 9) + "\" ";
+  }
+  line += "Properties=species:S:1:pos:R:3";
+  for (const auto& c : cols) line += ":" + c.name + ":" + c.type + ":" + std::to_string(c.ncols);
+  for (const auto& p : items) line += " " + quote(p.first) + "=" + quote(p.second);
+  line += std::string(" pbc=\"") + (s.pbc[0] ? 'T' : 'F') + ' ' + (s.pbc[1] ? 'T' : 'F') + ' ' +
+          (s.pbc[2] ? 'T' : 'F') + '"';
+
+  std::string body;
+  char buf[64];
+  auto real = [&](double x) {
+    buf[0] = ' ';
+    auto r = std::to_chars(buf + 1, buf + sizeof buf, x);
+    body.append(buf, r.ptr);
+  };
+  for (int i = 0; i < n; ++i) {
+    body += element_symbol(s.numbers[i]);
+    for (int j = 0; j < 3; ++j) real(s.positions(i, j));
+    for (const auto& c : cols) {
+      const size_t at = static_cast<size_t>(i) * c.ncols;
+      for (int j = 0; j < c.ncols; ++j) {
+        if (c.reals) {
+          real(c.reals[at + j]);
+        } else {
+          body += ' ';
+          body += (*c.tokens)[at + j];
+        }
+      }
+    }
+    body += '\n';
+  }
+  out << n << '\n' << line << '\n' << body;
+}
+
+void write_extxyz(const std::string& path, const std::vector<Structure>& structures,
+                  const ExtxyzWriteOptions& options, const std::vector<ExtxyzExtras>& extras) {
+  if (!extras.empty() && extras.size() != structures.size())
+    throw std::invalid_argument("write_extxyz: " + std::to_string(extras.size()) + " extras for " +
+                                std::to_string(structures.size()) + " structures");
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw InputError("cannot write " + tmp + ": " + std::strerror(errno));
+    static const ExtxyzExtras none;
+    try {
+      for (size_t i = 0; i < structures.size(); ++i)
+        write_extxyz(out, structures[i], extras.empty() ? none : extras[i], options);
+    } catch (...) {
+      out.close();
+      std::remove(tmp.c_str());
+      throw;
+    }
+    out.close();
+    if (out.fail()) {
+      int err = errno;
+      std::remove(tmp.c_str());
+      throw InputError("cannot write " + tmp + ": " + std::strerror(err));
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    std::remove(tmp.c_str());
+    throw InputError("cannot rename " + tmp + " to " + path + ": " + std::strerror(err));
+  }
+}
+
+}  // namespace soapgap
