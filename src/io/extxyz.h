@@ -33,7 +33,9 @@ namespace soapgap {
 struct ExtxyzKeys {
   std::string energy = "energy";  // per-config scalar, eV
   std::string forces = "forces";  // per-atom R:3 column, eV/A
-  std::string virial = "virial";  // per-config 9 numbers (3x3, row-major), eV
+  // Per-config 9 numbers (3x3, row-major), eV. ASE reads 3x3 items column-major (Fortran
+  // order); for a symmetric virial or stress the two agree.
+  std::string virial = "virial";
   // Per-config 6 (Voigt xx yy zz yz xz xy) or 9 numbers, eV/A^3. On reading it becomes
   // virial = -stress * volume when the virial key is absent (the cell must have a volume);
   // it is dropped when the virial key is present.
