@@ -1,0 +1,187 @@
+// Energies, forces and virials of a Potential: forces = -dE/dr and virial = -dE/d(strain)
+// by central finite differences, invariances, local energies and variance consistency.
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "model/potential.h"
+#include "neighbours/neighbour_list.h"
+#include "test_structures.h"
+
+using namespace soapgap;
+using namespace soapgap::testing;
+
+namespace {
+
+Structure two_elements() {
+  Structure s = diamond(5.43, 1);
+  for (int i = 0; i < s.size(); i += 3) s.numbers[i] = 6;  // some carbon on silicon sites
+  rattle(s, 0.12, 5);
+  return s;
+}
+
+// A potential whose sparse points are environments of some structures (slightly perturbed)
+// with random weights, for species {6, 14}: two SOAP terms (different cutoffs) + distance_2b.
+PotentialData test_potential_data() {
+  PotentialData d;
+  d.elements = {6, 14};
+  d.e0 = {{6, -1.5}, {14, -0.7}};
+  const std::vector<std::string> specs = {
+      "soap n_max=5 l_max=4 cutoff=4.5 cutoff_transition_width=1.0 atom_sigma=0.5 central_weight=1 zeta=4 delta=0.3",
+      "soap n_max=3 l_max=3 cutoff=3.0 cutoff_transition_width=0.8 atom_sigma=0.4 central_weight=0.5 zeta=2 delta=0.1",
+      "distance_2b cutoff=4.0 cutoff_transition_width=1.0 theta=0.6 delta=0.5"};
+  Structure a = two_elements(), b = diamond(5.43, 1);
+  rattle(b, 0.2, 9);
+  Random rng(42);
+  for (const std::string& spec : specs) {
+    Term term = Term::from_spec(spec, d.elements, "test");
+    TermData td;
+    td.spec = term.spec();
+    for (int g = 0; g < term.n_groups(); ++g) {
+      RowMatrix rows(0, term.descriptor().dimension());
+      for (const Structure* s : {&a, &b}) {
+        NeighbourList nl(*s, term.descriptor().cutoff());
+        Environments env = term.descriptor().compute(*s, nl);
+        for (int e = 0; e < env.size(); e += 2)
+          if (env.group[e] == g && rows.rows() < 6) {
+            rows.conservativeResize(rows.rows() + 1, Eigen::NoChange);
+            rows.row(rows.rows() - 1) = env.q.row(e);
+          }
+      }
+      if (rows.rows() == 0) continue;
+      SparseGroupData grp;
+      grp.key = term.group_keys()[g];
+      grp.sparse_points = rows;
+      for (int r = 0; r < rows.rows(); ++r)
+        for (int c = 0; c < rows.cols(); ++c) grp.sparse_points(r, c) *= 1 + 0.05 * (2 * rng.uniform() - 1);
+      grp.alpha.resize(rows.rows());
+      for (int r = 0; r < rows.rows(); ++r) grp.alpha[r] = 2 * rng.uniform() - 1;
+      td.groups.push_back(grp);
+    }
+    d.terms.push_back(td);
+  }
+  return d;
+}
+
+const Potential& test_potential() {
+  static const Potential pot(test_potential_data());
+  return pot;
+}
+
+void expect_forces_match_finite_differences(const Potential& pot, const Structure& s0, double tol = 1e-6) {
+  Prediction p = pot.predict(s0);
+  const double h = 1e-5;
+  double max_err = 0, max_f = 0;
+  for (int i = 0; i < s0.size(); ++i)
+    for (int a = 0; a < 3; ++a) {
+      Structure s = s0;
+      s.positions(i, a) += h;
+      double ep = pot.predict(s, {false, false}).energy;
+      s.positions(i, a) -= 2 * h;
+      double em = pot.predict(s, {false, false}).energy;
+      double fd = -(ep - em) / (2 * h);
+      max_err = std::max(max_err, std::abs(fd - p.forces(i, a)));
+      max_f = std::max(max_f, std::abs(p.forces(i, a)));
+    }
+  ASSERT_GT(max_f, 1e-3) << "forces are trivially small: the test would not detect errors";
+  EXPECT_LT(max_err, tol * std::max(1.0, max_f)) << "max |F - F_fd| = " << max_err << ", max |F| = " << max_f;
+}
+
+void expect_virial_matches_strain_derivative(const Potential& pot, const Structure& s0, double tol = 1e-6) {
+  Prediction p = pot.predict(s0);
+  const double h = 1e-5;
+  Eigen::Matrix3d fd;
+  for (int a = 0; a < 3; ++a)
+    for (int b = 0; b < 3; ++b) {
+      double e[2];
+      for (int sign = 0; sign < 2; ++sign) {
+        Eigen::Matrix3d eps = Eigen::Matrix3d::Identity();
+        eps(a, b) += sign ? -h : h;
+        Structure s = s0;
+        s.positions = s0.positions * eps.transpose();
+        s.cell = s0.cell * eps.transpose();
+        e[sign] = pot.predict(s, {false, false}).energy;
+      }
+      fd(a, b) = -(e[0] - e[1]) / (2 * h);
+    }
+  double scale = std::max(1.0, p.virial.cwiseAbs().maxCoeff());
+  ASSERT_GT(p.virial.cwiseAbs().maxCoeff(), 1e-4);
+  EXPECT_LT((fd - p.virial).cwiseAbs().maxCoeff(), tol * scale) << "virial\n" << p.virial << "\nfinite differences\n" << fd;
+}
+
+}  // namespace
+
+TEST(Potential, ForcesAreMinusEnergyGradient) {
+  Structure bulk = diamond(5.43, 1);
+  rattle(bulk, 0.05, 1);
+  Structure big = diamond(5.43, 2);  // 64 atoms
+  rattle(big, 0.15, 2);
+  Structure sl = slab(5.43, 1, 2, 8.0);
+  rattle(sl, 0.1, 3);
+  Structure small = primitive_diamond();
+  small.positions(1, 0) += 0.07;
+  for (const Structure* s : {&bulk, &sl, &small}) expect_forces_match_finite_differences(test_potential(), *s);
+  expect_forces_match_finite_differences(test_potential(), triclinic());
+  expect_forces_match_finite_differences(test_potential(), two_elements());
+  // 64 atoms: check a subset of atoms only, to keep the test fast
+  Structure part = big;
+  expect_forces_match_finite_differences(test_potential(), part);
+}
+
+TEST(Potential, VirialIsMinusStrainDerivative) {
+  Structure bulk = diamond(5.43, 1);
+  rattle(bulk, 0.05, 1);
+  Structure sl = slab(5.43, 1, 2, 8.0);
+  rattle(sl, 0.1, 3);
+  Structure small = primitive_diamond();
+  small.positions(1, 0) += 0.07;
+  for (const Structure& s : {bulk, sl, small, triclinic(), two_elements()})
+    expect_virial_matches_strain_derivative(test_potential(), s);
+}
+
+TEST(Potential, InvariantUnderRotationTranslationPermutationAndImages) {
+  Structure s = triclinic();
+  s.numbers[1] = 6;
+  Prediction p = test_potential().predict(s);
+  Eigen::Matrix3d R = rotation(0.3, -1.1, 2.0);
+  Structure r = s;
+  r.positions = s.positions * R.transpose();
+  r.cell = s.cell * R.transpose();
+  r.positions.rowwise() += Eigen::RowVector3d(1.3, -7.2, 0.4);
+  Prediction pr = test_potential().predict(r);
+  EXPECT_NEAR(pr.energy, p.energy, 1e-10 * std::abs(p.energy));
+  EXPECT_LT((pr.forces - p.forces * R.transpose()).cwiseAbs().maxCoeff(), 1e-10);
+  EXPECT_LT((pr.virial - R * p.virial * R.transpose()).cwiseAbs().maxCoeff(), 1e-9);
+  // permutation
+  Structure q = s;
+  std::vector<int> perm = {3, 0, 7, 1, 6, 2, 5, 4};
+  for (int i = 0; i < s.size(); ++i) {
+    q.positions.row(i) = s.positions.row(perm[i]);
+    q.numbers[i] = s.numbers[perm[i]];
+  }
+  Prediction pq = test_potential().predict(q);
+  EXPECT_NEAR(pq.energy, p.energy, 1e-10 * std::abs(p.energy));
+  for (int i = 0; i < s.size(); ++i) EXPECT_LT((pq.forces.row(i) - p.forces.row(perm[i])).norm(), 1e-10);
+  // periodic image of an atom
+  Structure im = s;
+  im.positions.row(2) += 2 * s.cell.row(1) - s.cell.row(0);
+  EXPECT_NEAR(test_potential().predict(im).energy, p.energy, 1e-10 * std::abs(p.energy));
+}
+
+TEST(Potential, LocalEnergiesSumToTotalAndIsolatedAtomIsE0PlusModel) {
+  Structure s = two_elements();
+  Prediction p = test_potential().predict(s);
+  EXPECT_NEAR(p.local_energy.sum(), p.energy, 1e-10);
+  EXPECT_LT((p.forces.colwise().sum()).norm(), 1e-9);  // no net force in a periodic cell
+  Structure atom;
+  atom.numbers = {14};
+  atom.positions = MatrixX3::Zero(1, 3);
+  Prediction pa = test_potential().predict(atom);
+  EXPECT_EQ(pa.forces.rows(), 1);
+  EXPECT_EQ(pa.forces.norm(), 0.0);
+}
+
+TEST(Potential, UnknownElementIsAnError) {
+  Structure s = diamond();
+  s.numbers[0] = 8;
+  EXPECT_THROW(test_potential().predict(s), InputError);
+}

@@ -1,0 +1,249 @@
+// The sparse GP fit against independent computations:
+//  - the design matrix built by the fit (forward-mode descriptor Jacobians) equals the one
+//    obtained from Potential::predict with unit weights (reverse mode, itself checked against
+//    finite differences), so alpha equals the normal-equation solution built from predictions;
+//  - with every environment a sparse point, an energy-only fit equals the dense exact GP;
+//  - the stored variance matrix equals K_MM^-1 - (K_MM + K_MN L^-1 K_NM)^-1;
+//  - fits are reproducible for a seed.
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "model/potential.h"
+#include "model/sparse_gp_fit.h"
+#include "neighbours/neighbour_list.h"
+#include "test_structures.h"
+
+using namespace soapgap;
+using namespace soapgap::testing;
+
+namespace {
+
+// Labelled structures with arbitrary (but smooth) reference values.
+// with_small_cells: every third configuration is a 2-atom cell (whose two atoms have
+// identical environments by symmetry).
+std::vector<Structure> training_set(int n, uint64_t seed, bool with_small_cells = true) {
+  std::vector<Structure> out;
+  for (int c = 0; c < n; ++c) {
+    Structure s = with_small_cells && c % 3 == 2 ? primitive_diamond(5.3 + 0.05 * c) : diamond(5.35 + 0.03 * c, 1);
+    rattle(s, 0.15, seed + c);
+    s.energy = -4.0 * s.size() + 0.1 * c;
+    s.forces = MatrixX3::Zero(s.size(), 3);
+    Random rng(seed * 7 + c);
+    for (int i = 0; i < s.size(); ++i)
+      for (int a = 0; a < 3; ++a) (*s.forces)(i, a) = rng.uniform() - 0.5;
+    Eigen::Matrix3d w;
+    w << 1.0, 0.1, 0.2, 0.1, -0.5, 0.05, 0.2, 0.05, 0.3;
+    s.virial = w * (c + 1);
+    s.config_type = c % 2 ? "odd" : "even";
+    s.source = "train:" + std::to_string(c);
+    out.push_back(s);
+  }
+  return out;
+}
+
+// Rows [energy; forces; virial (xx yy zz yz xz xy)] / sigma of one configuration for a
+// potential whose weights are all zero except alpha_s = 1, for every s: built from predictions.
+void design_from_predictions(const PotentialData& fitted, const std::vector<Structure>& train, const FitSettings& st,
+                             Eigen::MatrixXd& A, Eigen::VectorXd& y) {
+  int m = 0;
+  for (const TermData& t : fitted.terms)
+    for (const SparseGroupData& g : t.groups) m += static_cast<int>(g.alpha.size());
+  std::vector<std::vector<double>> rows;
+  std::vector<double> targets;
+  std::vector<Prediction> preds;
+  for (int s = 0; s < m; ++s) {
+    PotentialData d = fitted;
+    d.e0.clear();
+    d.variance_matrix.reset();
+    int k = 0;
+    for (TermData& t : d.terms)
+      for (SparseGroupData& g : t.groups)
+        for (int i = 0; i < g.alpha.size(); ++i, ++k) g.alpha[i] = (k == s) ? 1.0 : 0.0;
+    Potential pot(d);
+    for (size_t c = 0; c < train.size(); ++c) preds.push_back(pot.predict(train[c]));
+  }
+  const int nc = static_cast<int>(train.size());
+  static const int va[6] = {0, 1, 2, 1, 0, 0}, vb[6] = {0, 1, 2, 2, 2, 1};
+  for (int c = 0; c < nc; ++c) {
+    const Structure& s = train[c];
+    const double sq = std::sqrt(static_cast<double>(s.size()));
+    auto add_row = [&](auto value_of, double target, double sigma) {
+      std::vector<double> row(m);
+      for (int j = 0; j < m; ++j) row[j] = value_of(preds[j * nc + c]) / sigma;
+      rows.push_back(row);
+      targets.push_back(target / sigma);
+    };
+    if (st.use_energy && s.energy) {
+      double t = *s.energy;
+      for (int z : s.numbers) t -= fitted.e0.at(z);
+      add_row([](const Prediction& p) { return p.energy; }, t, st.sigma.energy * sq);
+    }
+    if (st.use_forces && s.forces)
+      for (int i = 0; i < s.size(); ++i)
+        for (int a = 0; a < 3; ++a)
+          add_row([&](const Prediction& p) { return p.forces(i, a); }, (*s.forces)(i, a), st.sigma.force);
+    if (st.use_virial && s.virial)
+      for (int v = 0; v < 6; ++v)
+        add_row([&](const Prediction& p) { return 0.5 * (p.virial(va[v], vb[v]) + p.virial(vb[v], va[v])); },
+                0.5 * ((*s.virial)(va[v], vb[v]) + (*s.virial)(vb[v], va[v])), st.sigma.virial * sq);
+  }
+  A.resize(rows.size(), m);
+  y.resize(rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    for (int j = 0; j < m; ++j) A(r, j) = rows[r][j];
+    y[r] = targets[r];
+  }
+}
+
+Eigen::MatrixXd kmm_of(const PotentialData& d, double jitter) {
+  int m = 0;
+  for (const TermData& t : d.terms)
+    for (const SparseGroupData& g : t.groups) m += static_cast<int>(g.alpha.size());
+  Eigen::MatrixXd K = Eigen::MatrixXd::Zero(m, m);
+  int off = 0;
+  for (const TermData& td : d.terms) {
+    Term term = Term::from_spec(td.spec, d.elements, "test");
+    for (const SparseGroupData& g : td.groups) {
+      Eigen::MatrixXd k;
+      term.kernel().matrix(g.sparse_points, g.sparse_points, k);
+      k.diagonal().array() += jitter * term.kernel().delta() * term.kernel().delta();
+      K.block(off, off, k.rows(), k.rows()) = k;
+      off += static_cast<int>(k.rows());
+    }
+  }
+  return K;
+}
+
+Eigen::VectorXd alpha_of(const PotentialData& d) {
+  std::vector<double> a;
+  for (const TermData& t : d.terms)
+    for (const SparseGroupData& g : t.groups) a.insert(a.end(), g.alpha.data(), g.alpha.data() + g.alpha.size());
+  return Eigen::Map<Eigen::VectorXd>(a.data(), a.size());
+}
+
+void check_against_normal_equations(FitSettings st, const std::vector<Structure>& train) {
+  FitResult r = fit_sparse_gp(train, st);
+  Eigen::MatrixXd A;
+  Eigen::VectorXd y;
+  design_from_predictions(r.potential, train, st, A, y);
+  Eigen::MatrixXd K = kmm_of(r.potential, st.jitter);
+  Eigen::MatrixXd H = K + A.transpose() * A;
+  Eigen::VectorXd alpha = H.ldlt().solve(A.transpose() * y);
+  Eigen::VectorXd fitted = alpha_of(r.potential);
+  ASSERT_EQ(fitted.size(), alpha.size());
+  EXPECT_LT((fitted - alpha).norm(), 1e-6 * alpha.norm()) << "fit vs normal equations";
+  ASSERT_TRUE(r.potential.variance_matrix.has_value());
+  Eigen::MatrixXd P = K.inverse() - H.inverse();
+  EXPECT_LT((*r.potential.variance_matrix - P).norm(), 1e-6 * P.norm() + 1e-9);
+  EXPECT_EQ(r.n_rows, A.rows());
+}
+
+FitSettings base_settings() {
+  FitSettings st;
+  st.terms = {"soap n_max=3 l_max=3 cutoff=4.0 cutoff_transition_width=1 atom_sigma=0.5 zeta=2 delta=0.5 n_sparse=12",
+              "distance_2b cutoff=4.0 cutoff_transition_width=1 theta=0.7 delta=0.3 n_sparse=5"};
+  st.sigma = {0.01, 0.2, 0.1};
+  // Large enough that K_MM + K_MN L^-1 K_NM is well conditioned, so that the two solutions
+  // can be compared to 1e-6 (with 1e-6 the small SOAP's K_MM has a condition number ~1e10).
+  st.jitter = 1e-3;
+  st.e0 = {{14, -4.2}};
+  return st;
+}
+
+}  // namespace
+
+TEST(SparseGpFit, MixedFitEqualsNormalEquationsFromPredictions) {
+  check_against_normal_equations(base_settings(), training_set(5, 1));
+}
+
+TEST(SparseGpFit, EnergyOnlyFit) {
+  FitSettings st = base_settings();
+  st.use_forces = st.use_virial = false;
+  check_against_normal_equations(st, training_set(8, 2));
+}
+
+TEST(SparseGpFit, ForceOnlyFit) {
+  FitSettings st = base_settings();
+  st.use_energy = st.use_virial = false;
+  check_against_normal_equations(st, training_set(4, 3));
+}
+
+TEST(SparseGpFit, EnergyOnlyWithAllPointsSparseEqualsDenseGp) {
+  // Dense GP on total energies: mean(q*) = k*^T L^T (L K L^T + Lambda)^-1 y.
+  std::vector<Structure> train = training_set(6, 4, false);
+  FitSettings st;
+  st.terms = {"soap n_max=3 l_max=2 cutoff=3.5 atom_sigma=0.5 zeta=2 delta=0.5 n_sparse=1000 sparse_method=all"};
+  st.sigma = {0.01, 0.2, 0.1};
+  st.use_forces = st.use_virial = false;
+  st.jitter = 1e-12;
+  st.e0 = {{14, -4.0}};
+  FitResult r = fit_sparse_gp(train, st);
+  const PotentialData& d = r.potential;
+  Term term = Term::from_spec(d.terms[0].spec, d.elements, "test");
+  // all environments of the training set, and the summation operator L
+  RowMatrix Q(0, term.descriptor().dimension());
+  std::vector<int> owner;
+  for (size_t c = 0; c < train.size(); ++c) {
+    Environments env = term.descriptor().compute(train[c], NeighbourList(train[c], 3.5));
+    for (int e = 0; e < env.size(); ++e) {
+      Q.conservativeResize(Q.rows() + 1, Eigen::NoChange);
+      Q.row(Q.rows() - 1) = env.q.row(e);
+      owner.push_back(static_cast<int>(c));
+    }
+  }
+  ASSERT_EQ(d.terms[0].groups[0].alpha.size(), Q.rows()) << "every environment should be a sparse point";
+  Eigen::MatrixXd L = Eigen::MatrixXd::Zero(train.size(), Q.rows());
+  for (int e = 0; e < Q.rows(); ++e) L(owner[e], e) = 1.0;
+  Eigen::MatrixXd K;
+  term.kernel().matrix(Q, Q, K);
+  Eigen::VectorXd y(train.size()), lambda(train.size());
+  for (size_t c = 0; c < train.size(); ++c) {
+    y[c] = *train[c].energy + 4.0 * train[c].size();
+    lambda[c] = std::pow(0.01 * std::sqrt(train[c].size()), 2);
+  }
+  Eigen::MatrixXd C = L * K * L.transpose();
+  C.diagonal() += lambda;
+  Eigen::VectorXd beta = L.transpose() * C.ldlt().solve(y);
+  // predictions at new environments
+  Structure test = diamond(5.4, 1);
+  rattle(test, 0.1, 99);
+  Environments et = term.descriptor().compute(test, NeighbourList(test, 3.5));
+  Eigen::MatrixXd Kt;
+  term.kernel().matrix(et.q, Q, Kt);
+  Eigen::VectorXd dense = Kt * beta;
+  Eigen::MatrixXd Ks;
+  term.kernel().matrix(et.q, d.terms[0].groups[0].sparse_points, Ks);
+  Eigen::VectorXd sparse = Ks * d.terms[0].groups[0].alpha;
+  EXPECT_LT((dense - sparse).cwiseAbs().maxCoeff(), 1e-6 * dense.cwiseAbs().maxCoeff());
+}
+
+TEST(SparseGpFit, ReproducibleForASeed) {
+  std::vector<Structure> train = training_set(4, 5);
+  FitSettings st = base_settings();
+  st.store_variance = false;
+  FitResult a = fit_sparse_gp(train, st), b = fit_sparse_gp(train, st);
+  EXPECT_EQ(alpha_of(a.potential), alpha_of(b.potential));
+  st.seed = 77;
+  FitResult c = fit_sparse_gp(train, st);
+  EXPECT_NE(a.potential.terms[0].groups[0].sparse_points, c.potential.terms[0].groups[0].sparse_points);
+}
+
+TEST(SparseGpFit, RejectsUnusableInput) {
+  FitSettings st = base_settings();
+  EXPECT_THROW(fit_sparse_gp({}, st), InputError);
+  std::vector<Structure> train = training_set(2, 6);
+  for (Structure& s : train) {
+    s.energy.reset();
+    s.forces.reset();
+    s.virial.reset();
+  }
+  EXPECT_THROW(fit_sparse_gp(train, st), InputError);
+  train = training_set(2, 6);
+  train[1].energy = std::nan("");
+  EXPECT_THROW(fit_sparse_gp(train, st), InputError);
+  train = training_set(2, 6);
+  st.terms = {"soap n_max=3 l_max=3 cutoff=4 zeta=2 n_sparse=5 bogus=1"};
+  EXPECT_THROW(fit_sparse_gp(train, st), InputError);
+  st.terms = {"soap n_max=3 l_max=3 cutoff=4 zeta=2"};  // no n_sparse
+  EXPECT_THROW(fit_sparse_gp(train, st), InputError);
+}

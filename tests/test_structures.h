@@ -1,0 +1,96 @@
+// Structures shared by the tests: diamond silicon, rattled cells, slabs, triclinic cells.
+#pragma once
+#include <cmath>
+
+#include "core/random.h"
+#include "core/structure.h"
+
+namespace soapgap::testing {
+
+// Conventional 8-atom diamond cell repeated n x n x n, lattice constant a (Angstrom).
+inline Structure diamond(double a = 5.43, int n = 1, int z = 14) {
+  static const double basis[8][3] = {{0, 0, 0},       {0, .5, .5},     {.5, 0, .5},     {.5, .5, 0},
+                                     {.25, .25, .25}, {.25, .75, .75}, {.75, .25, .75}, {.75, .75, .25}};
+  Structure s;
+  s.cell = Eigen::Matrix3d::Identity() * a * n;
+  s.pbc = {true, true, true};
+  s.positions.resize(8 * n * n * n, 3);
+  int k = 0;
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j)
+      for (int l = 0; l < n; ++l)
+        for (const auto& b : basis) {
+          s.positions.row(k++) = Eigen::RowVector3d(i + b[0], j + b[1], l + b[2]) * a;
+          s.numbers.push_back(z);
+        }
+  return s;
+}
+
+// Two-atom primitive diamond cell (fcc lattice vectors): smaller than any useful cutoff.
+inline Structure primitive_diamond(double a = 5.43) {
+  Structure s;
+  s.cell << 0, a / 2, a / 2, a / 2, 0, a / 2, a / 2, a / 2, 0;
+  s.pbc = {true, true, true};
+  s.positions.resize(2, 3);
+  s.positions.row(0) = Eigen::RowVector3d(0, 0, 0);
+  s.positions.row(1) = Eigen::RowVector3d(a / 4, a / 4, a / 4);
+  s.numbers = {14, 14};
+  return s;
+}
+
+inline void rattle(Structure& s, double amplitude, uint64_t seed) {
+  Random rng(seed);
+  for (int i = 0; i < s.size(); ++i)
+    for (int a = 0; a < 3; ++a) s.positions(i, a) += amplitude * (2 * rng.uniform() - 1);
+}
+
+// A (001) slab of diamond: n x n x layers conventional cells with vacuum along z.
+inline Structure slab(double a = 5.43, int n = 1, int layers = 2, double vacuum = 8.0) {
+  Structure s = diamond(a, 1);
+  Structure out;
+  out.cell = Eigen::Matrix3d::Identity() * a * n;
+  out.cell(2, 2) = a * layers + vacuum;
+  out.pbc = {true, true, false};
+  int k = 0;
+  out.positions.resize(8 * n * n * layers, 3);
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j)
+      for (int l = 0; l < layers; ++l)
+        for (int b = 0; b < 8; ++b) {
+          out.positions.row(k++) = s.positions.row(b) + Eigen::RowVector3d(i, j, l) * a;
+          out.numbers.push_back(14);
+        }
+  return out;
+}
+
+// A triclinic cell holding a distorted diamond-like arrangement.
+inline Structure triclinic(uint64_t seed = 3) {
+  Structure s = primitive_diamond(5.43);
+  s.cell.row(0) += Eigen::RowVector3d(0.3, -0.2, 0.1);
+  s.cell.row(2) += Eigen::RowVector3d(-0.4, 0.25, 0.2);
+  // 2 x 2 x 1 supercell
+  Structure t;
+  t.cell = s.cell;
+  t.cell.row(0) *= 2;
+  t.cell.row(1) *= 2;
+  t.pbc = {true, true, true};
+  t.positions.resize(8, 3);
+  int k = 0;
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 2; ++j)
+      for (int b = 0; b < 2; ++b) {
+        t.positions.row(k++) = s.positions.row(b) + i * s.cell.row(0) + j * s.cell.row(1);
+        t.numbers.push_back(14);
+      }
+  rattle(t, 0.15, seed);
+  return t;
+}
+
+// Rotation matrix from three angles.
+inline Eigen::Matrix3d rotation(double a, double b, double c) {
+  return (Eigen::AngleAxisd(a, Eigen::Vector3d::UnitZ()) * Eigen::AngleAxisd(b, Eigen::Vector3d::UnitY()) *
+          Eigen::AngleAxisd(c, Eigen::Vector3d::UnitX()))
+      .toRotationMatrix();
+}
+
+}  // namespace soapgap::testing
