@@ -173,6 +173,27 @@ TEST(SoapMath, BesselClosedFormsAndSeries) {
   }
 }
 
+TEST(SoapMath, BesselManyMatchesSingle) {
+  for (int L1 : {1, 5, 13, 21}) {
+    std::vector<double> xs = {0.0, 1e-8, 0.7, 1.0, 1.5, 3.0, 9.0, 19.9, 20.1, 47.0, 90.0, 92.0, 230.0, 233.0, 800.0};
+    for (int i = 0; i < 40; ++i) xs.push_back(0.37 * i * i);  // more than one chunk of 32
+    const int count = static_cast<int>(xs.size());
+    std::vector<double> many(count * (L1 + 1)), work(bessel_many_work_size(L1, count)), one(L1 + 1);
+    bessel_scaled_many(L1, count, xs.data(), many.data(), work.data());
+    for (int i = 0; i < count; ++i) {
+      bessel_scaled(L1, xs[i], one.data());
+      for (int l = 0; l <= L1; ++l) {
+        ASSERT_TRUE(std::isfinite(many[i * (L1 + 1) + l]));
+        EXPECT_NEAR(many[i * (L1 + 1) + l], one[l], 3e-15 * one[l]) << "L1=" << L1 << " x=" << xs[i] << " l=" << l;
+        const double ref = static_cast<double>(bessel_reference(l, xs[i]));
+        if (ref > 1e-290) {
+          EXPECT_NEAR(many[i * (L1 + 1) + l], ref, 4e-15 * ref) << "x=" << xs[i] << " l=" << l;
+        }
+      }
+    }
+  }
+}
+
 TEST(SoapMath, BesselDerivative) {
   const int L = 14;
   std::vector<double> ib(L + 2), dib(L + 1), ip(L + 2), im(L + 2);

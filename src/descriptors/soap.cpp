@@ -235,24 +235,40 @@ void SoapDescriptor::backpropagate(const Structure& s, const NeighbourList& nl, 
     if (env.atom[e] < 0 || env.atom[e] >= s.size())
       throw InputError("soap: backpropagate: environment " + std::to_string(e) + " has no atom");
   const sm::SoapMath P = math();
-  const int nc = sm::n_coefficients(P), cs = sm::channel_size(P), nw = sm::neighbour_work_size(P), dim = dim_;
+  const int nc = sm::n_coefficients(P), cs = sm::channel_size(P), dim = dim_;
+  const int nb = sm::neighbour_basis_size(P), nrw = sm::radial_work_size(P), nlm = sm::n_lm(P.l_max);
+  int max_neighbours = 0;
+  for (int i = 0; i < s.size(); ++i) max_neighbours = std::max(max_neighbours, nl.size(i));
 #pragma omp parallel
   {
-    std::vector<double> c(nc), p(dim), q(dim), dEdp(dim), dEdc(nc), work(nw);
+    // Per thread: the basis (Y, dY, f R, d(f R)/dr) of every neighbour of the current atom is
+    // computed once and used both for the coefficients and for the gradients.
+    std::vector<double> c(nc), p(dim), q(dim), dEdp(dim), dEdc(nc), rwork(nrw), V(nlm);
+    std::vector<double> basis(static_cast<size_t>(max_neighbours) * nb), radius(max_neighbours);
 #pragma omp for schedule(dynamic)
     for (int e = 0; e < n_env; ++e) {
       if (env.group[e] < 0) continue;
-      const int i = env.atom[e];
-      atom_coefficients(P, nl, ch, i, c.data(), work.data());
+      const int i = env.atom[e], first = nl.begin(i), n_neigh = nl.size(i);
+      std::fill(c.begin(), c.end(), 0.0);
+      sm::add_central(P, ch[i], c.data());
+      for (int m = 0; m < n_neigh; ++m) {
+        const int k = first + m;
+        radius[m] = nl.distance(k) < P.cutoff
+                        ? sm::neighbour_basis(P, nl.r(k).data(), true, basis.data() + m * nb, rwork.data())
+                        : 0.0;
+        if (radius[m] > 0.0) sm::add_basis(P, basis.data() + m * nb, c.data() + ch[nl.neighbour(k)] * cs);
+      }
       sm::power_spectrum(P, c.data(), p.data());
       const double norm = sm::normalise(dim, p.data(), q.data());
       if (!(norm > 0.0)) continue;
       sm::normalisation_derivative(dim, q.data(), norm, dE_dq.row(e).data(), dEdp.data());
       sm::power_spectrum_adjoint(P, c.data(), dEdp.data(), dEdc.data());
-      for (int k = nl.begin(i); k < nl.end(i); ++k) {
-        if (nl.distance(k) >= P.cutoff) continue;
+      for (int m = 0; m < n_neigh; ++m) {
+        if (!(radius[m] > 0.0)) continue;
+        const int k = first + m;
         double g[3];
-        sm::neighbour_gradient(P, nl.r(k).data(), dEdc.data() + ch[nl.neighbour(k)] * cs, g, work.data());
+        sm::basis_gradient(P, nl.r(k).data(), radius[m], basis.data() + m * nb,
+                           dEdc.data() + ch[nl.neighbour(k)] * cs, g, V.data());
         dE_dr(k, 0) += g[0];
         dE_dr(k, 1) += g[1];
         dE_dr(k, 2) += g[2];

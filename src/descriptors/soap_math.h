@@ -228,6 +228,65 @@ SOAPGAP_INLINE void bessel_scaled(int lmax1, double x, double* ib) {
   for (int l = 1; l <= lmax1; ++l) ib[l] *= scale;
 }
 
+SOAPGAP_INLINE int bessel_many_work_size(int lmax1, int count) { return (lmax1 + 1) * count; }
+
+// bessel_scaled for `count` arguments at once: ib[i*(lmax1+1) + l] = exp(-x_i) i_l(x_i).
+// Same regimes and accuracy as bessel_scaled; the downward recurrences of all arguments in the
+// Miller regime run interleaved (independent lanes: vectorisable, not latency bound), from the
+// largest starting order among them. work: bessel_many_work_size(lmax1, count) doubles.
+SOAPGAP_INLINE void bessel_scaled_many(int lmax1, int count, const double* x, double* ib, double* work) {
+  const int stride = lmax1 + 1;
+  double threshold = 0.5 * lmax1 * (lmax1 + 1.0);
+  if (threshold < 20.0) threshold = 20.0;
+  for (int first = 0; first < count; first += kMaxNMax) {
+    const int last = count < first + kMaxNMax ? count : first + kMaxNMax;
+    int lane[kMaxNMax];
+    double inv_x[kMaxNMax], f[kMaxNMax], fp[kMaxNMax];
+    int nm = 0, start = 0;
+    for (int i = first; i < last; ++i) {
+      if (!(x[i] >= 1.0) || x[i] > threshold) {
+        bessel_scaled(lmax1, x[i], ib + i * stride);
+        continue;
+      }
+      const int st = lmax1 + 10 + static_cast<int>(std::sqrt(24.0 * x[i]));
+      if (st > start) start = st;
+      lane[nm] = i;
+      inv_x[nm] = 1.0 / x[i];
+      f[nm] = 1.0;
+      fp[nm] = 0.0;
+      ++nm;
+    }
+    if (nm == 0) continue;
+    // For 1 <= x <= threshold one step multiplies f by at most 1 + (2 start + 1) < 2^8, so
+    // checking for overflow every 8 steps against 1e200 is safe.
+    double tl = 2.0 * start + 1.0;
+    for (int l = start; l >= 1; --l, tl -= 2.0) {
+      if (l <= lmax1)
+        for (int j = 0; j < nm; ++j) work[l * nm + j] = f[j];
+      for (int j = 0; j < nm; ++j) {
+        const double fm = fp[j] + tl * inv_x[j] * f[j];
+        fp[j] = f[j];
+        f[j] = fm;
+      }
+      if ((l & 7) == 0)
+        for (int j = 0; j < nm; ++j)
+          if (f[j] > 1e200) {
+            f[j] *= 1e-200;
+            fp[j] *= 1e-200;
+            for (int k = l; k <= lmax1; ++k) work[k * nm + j] *= 1e-200;
+          }
+    }
+    for (int j = 0; j < nm; ++j) {
+      const double xi = x[lane[j]];
+      const double i0 = -std::expm1(-2.0 * xi) / (2.0 * xi);
+      const double scale = i0 / f[j];
+      double* out = ib + lane[j] * stride;
+      out[0] = i0;
+      for (int l = 1; l <= lmax1; ++l) out[l] = work[l * nm + j] * scale;
+    }
+  }
+}
+
 // d/dx ib_l for l = 0..lmax from ib_0..ib_{lmax+1}:
 //   ib_l' = (l ib_{l-1} + (l+1) ib_{l+1}) / (2l+1) - ib_l   (ib_0' = ib_1 - ib_0).
 SOAPGAP_INLINE void bessel_scaled_derivative(int lmax, const double* ib, double* dib) {
@@ -240,77 +299,88 @@ SOAPGAP_INLINE void bessel_scaled_derivative(int lmax, const double* ib, double*
 // Radial functions R_nl(r) = sum_n' W_nn' g_n'l(r), g_nl(r) = exp(-alpha (r - r_n)^2) ib_l(2 alpha r r_n),
 // and dR_nl/dr. R, dR: n_max*(l_max+1). work: radial_work_size(P) doubles.
 SOAPGAP_INLINE int radial_work_size(const SoapMath& P) {
-  return 2 * P.n_max * (P.l_max + 1) + 2 * (P.l_max + 2);
+  return 2 * P.n_max * (P.l_max + 1) + 2 * P.n_max * (P.l_max + 2) + 3 * P.n_max + (P.l_max + 1);
 }
 
 SOAPGAP_INLINE void radial_functions(const SoapMath& P, double r, double* R, double* dR, double* work) {
-  const int L1 = P.l_max + 1;
+  const int L1 = P.l_max + 1, L2 = P.l_max + 2;
   double* g = work;
   double* dg = g + P.n_max * L1;
-  double* ib = dg + P.n_max * L1;
-  double* dib = ib + (P.l_max + 2);
+  double* ib = dg + P.n_max * L1;    // n_max x (l_max+2)
+  double* bw = ib + P.n_max * L2;    // bessel_scaled_many work
+  double* x = bw + P.n_max * L2;     // n_max arguments
+  double* e = x + P.n_max;           // n_max Gaussians
+  double* de = e + P.n_max;          // n_max
+  double* dib = de + P.n_max;        // l_max+1
   for (int n = 0; n < P.n_max; ++n) {
     const double rn = P.centres[n];
-    const double x = 2.0 * P.alpha * r * rn;
-    bessel_scaled(P.l_max + 1, x, ib);
-    bessel_scaled_derivative(P.l_max, ib, dib);
-    const double e = std::exp(-P.alpha * (r - rn) * (r - rn));
-    const double de = -2.0 * P.alpha * (r - rn);
-    const double dx = 2.0 * P.alpha * rn;
+    x[n] = 2.0 * P.alpha * r * rn;
+    e[n] = std::exp(-P.alpha * (r - rn) * (r - rn));
+    de[n] = -2.0 * P.alpha * (r - rn);
+  }
+  bessel_scaled_many(P.l_max + 1, P.n_max, x, ib, bw);
+  for (int n = 0; n < P.n_max; ++n) {
+    const double* ibn = ib + n * L2;
+    bessel_scaled_derivative(P.l_max, ibn, dib);
+    const double dx = 2.0 * P.alpha * P.centres[n];
     for (int l = 0; l < L1; ++l) {
-      g[n * L1 + l] = e * ib[l];
-      dg[n * L1 + l] = e * (de * ib[l] + dx * dib[l]);
+      g[n * L1 + l] = e[n] * ibn[l];
+      dg[n * L1 + l] = e[n] * (de[n] * ibn[l] + dx * dib[l]);
     }
   }
   for (int n = 0; n < P.n_max; ++n) {
-    double* Rn = R + n * L1;
-    double* dRn = dR + n * L1;
-    for (int l = 0; l < L1; ++l) Rn[l] = dRn[l] = 0.0;
+    double a[kMaxLMax + 1], b[kMaxLMax + 1];
+    for (int l = 0; l < L1; ++l) a[l] = b[l] = 0.0;
     for (int k = 0; k <= n; ++k) {
       const double w = P.W[n * P.n_max + k];
       for (int l = 0; l < L1; ++l) {
-        Rn[l] += w * g[k * L1 + l];
-        dRn[l] += w * dg[k * L1 + l];
+        a[l] += w * g[k * L1 + l];
+        b[l] += w * dg[k * L1 + l];
       }
+    }
+    for (int l = 0; l < L1; ++l) {
+      R[n * L1 + l] = a[l];
+      dR[n * L1 + l] = b[l];
     }
   }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Per-neighbour work space, laid out as Y (n_lm), dY (3 n_lm), V (n_lm), f R, d(f R)/dr
-// (n_max (l_max+1) each), radial work.
-SOAPGAP_INLINE int neighbour_work_size(const SoapMath& P) {
-  return 5 * n_lm(P.l_max) + 2 * P.n_max * (P.l_max + 1) + radial_work_size(P);
+// Per-neighbour basis: Y (n_lm), dY (3 n_lm), fR = f(r) R_nl(r) and dfR = d(f R_nl)/dr
+// (n_max (l_max+1) each), i.e. everything that the coefficients and their derivatives need
+// from one neighbour. neighbour_basis_size(P) doubles.
+SOAPGAP_INLINE int neighbour_basis_size(const SoapMath& P) {
+  return 4 * n_lm(P.l_max) + 2 * P.n_max * (P.l_max + 1);
 }
 
-namespace detail {
-// Fills Y, (dY), fR = f R_nl, dfR = d(f R_nl)/dr. Returns |r|, or 0 if outside the cutoff.
-SOAPGAP_INLINE double neighbour_basis(const SoapMath& P, const double* rvec, bool gradients, double* Y,
-                                      double* dY, double* fR, double* dfR, double* rwork) {
+// Fills `basis` for the neighbour at rvec (dY only if `gradients`). Returns |r|, or 0 when
+// |r| >= cutoff (basis then left unset: the neighbour contributes nothing).
+// rwork: radial_work_size(P) doubles.
+SOAPGAP_INLINE double neighbour_basis(const SoapMath& P, const double* rvec, bool gradients, double* basis,
+                                      double* rwork) {
   const double r = std::sqrt(rvec[0] * rvec[0] + rvec[1] * rvec[1] + rvec[2] * rvec[2]);
   if (!(r < P.cutoff) || r == 0.0) return 0.0;
+  const int nlm = n_lm(P.l_max), nL = P.n_max * (P.l_max + 1);
+  double* Y = basis;
+  double* dY = Y + nlm;
+  double* fR = Y + 4 * nlm;
+  double* dfR = fR + nL;
   double f, df;
   cutoff_function(r, P.cutoff, P.width, &f, &df);
   spherical_harmonics(P.l_max, P.ylm_table, rvec, Y, gradients ? dY : nullptr);
   radial_functions(P, r, fR, dfR, rwork);
-  const int nL = P.n_max * (P.l_max + 1);
   for (int i = 0; i < nL; ++i) {
     dfR[i] = df * fR[i] + f * dfR[i];
     fR[i] *= f;
   }
   return r;
 }
-}  // namespace detail
 
-// c_channel[n*n_lm + lm] += f(r) R_nl(r) Y_lm(r^) for one neighbour at displacement rvec
-// (nothing for |r| >= cutoff). c_channel points at the block of the neighbour's species.
-SOAPGAP_INLINE void add_neighbour(const SoapMath& P, const double* rvec, double* c_channel, double* work) {
+// c_channel[n*n_lm + lm] += fR_nl Y_lm from a filled basis.
+SOAPGAP_INLINE void add_basis(const SoapMath& P, const double* basis, double* c_channel) {
   const int nlm = n_lm(P.l_max), L1 = P.l_max + 1;
-  double* Y = work;
-  double* fR = Y + 5 * nlm;
-  double* dfR = fR + P.n_max * L1;
-  double* rwork = dfR + P.n_max * L1;
-  if (detail::neighbour_basis(P, rvec, false, Y, nullptr, fR, dfR, rwork) == 0.0) return;
+  const double* Y = basis;
+  const double* fR = basis + 4 * nlm;
   for (int n = 0; n < P.n_max; ++n) {
     double* cn = c_channel + n * nlm;
     for (int l = 0; l < L1; ++l) {
@@ -320,26 +390,15 @@ SOAPGAP_INLINE void add_neighbour(const SoapMath& P, const double* rvec, double*
   }
 }
 
-// c[(ch*n_max + n)*n_lm + 0] += central_weight R_n0(0) Y_00 for the centre's own channel ch.
-SOAPGAP_INLINE void add_central(const SoapMath& P, int ch, double* c) {
-  const int nlm = n_lm(P.l_max);
-  for (int n = 0; n < P.n_max; ++n) c[(ch * P.n_max + n) * nlm] += P.central[n];
-}
-
-// Reverse mode for one neighbour: out[d] = sum_nlm G[n*n_lm+lm] d[f R_nl Y_lm]/d r_d, where G is
-// dE/dc of the neighbour's channel. out is overwritten (zero outside the cutoff).
-SOAPGAP_INLINE void neighbour_gradient(const SoapMath& P, const double* rvec, const double* G, double* out,
-                                       double* work) {
+// Reverse mode from a filled basis (with gradients): out[d] = sum_nlm G_nlm d[fR_nl Y_lm]/dr_d,
+// G = dE/dc of the neighbour's channel. V: n_lm doubles of scratch. out is overwritten.
+SOAPGAP_INLINE void basis_gradient(const SoapMath& P, const double* rvec, double r, const double* basis,
+                                   const double* G, double* out, double* V) {
   const int nlm = n_lm(P.l_max), L1 = P.l_max + 1;
-  double* Y = work;
-  double* dY = Y + nlm;
-  double* V = Y + 4 * nlm;
-  double* fR = Y + 5 * nlm;
-  double* dfR = fR + P.n_max * L1;
-  double* rwork = dfR + P.n_max * L1;
-  out[0] = out[1] = out[2] = 0.0;
-  const double r = detail::neighbour_basis(P, rvec, true, Y, dY, fR, dfR, rwork);
-  if (r == 0.0) return;
+  const double* Y = basis;
+  const double* dY = Y + nlm;
+  const double* fR = Y + 4 * nlm;
+  const double* dfR = fR + P.n_max * L1;
   double radial = 0.0;
   for (int lm = 0; lm < nlm; ++lm) V[lm] = 0.0;
   for (int n = 0; n < P.n_max; ++n) {
@@ -366,21 +425,55 @@ SOAPGAP_INLINE void neighbour_gradient(const SoapMath& P, const double* rvec, co
   out[2] = gz + s * rvec[2];
 }
 
+// Work space of the one-neighbour convenience functions below: basis, V, radial work.
+SOAPGAP_INLINE int neighbour_work_size(const SoapMath& P) {
+  return neighbour_basis_size(P) + n_lm(P.l_max) + radial_work_size(P);
+}
+
+// c_channel[n*n_lm + lm] += f(r) R_nl(r) Y_lm(r^) for one neighbour at displacement rvec
+// (nothing for |r| >= cutoff). c_channel points at the block of the neighbour's species.
+SOAPGAP_INLINE void add_neighbour(const SoapMath& P, const double* rvec, double* c_channel, double* work) {
+  double* basis = work;
+  double* rwork = basis + neighbour_basis_size(P) + n_lm(P.l_max);
+  if (neighbour_basis(P, rvec, false, basis, rwork) == 0.0) return;
+  add_basis(P, basis, c_channel);
+}
+
+// c[(ch*n_max + n)*n_lm + 0] += central_weight R_n0(0) Y_00 for the centre's own channel ch.
+SOAPGAP_INLINE void add_central(const SoapMath& P, int ch, double* c) {
+  const int nlm = n_lm(P.l_max);
+  for (int n = 0; n < P.n_max; ++n) c[(ch * P.n_max + n) * nlm] += P.central[n];
+}
+
+// Reverse mode for one neighbour: out[d] = sum_nlm G[n*n_lm+lm] d[f R_nl Y_lm]/d r_d, where G is
+// dE/dc of the neighbour's channel. out is overwritten (zero outside the cutoff).
+SOAPGAP_INLINE void neighbour_gradient(const SoapMath& P, const double* rvec, const double* G, double* out,
+                                       double* work) {
+  double* basis = work;
+  double* V = basis + neighbour_basis_size(P);
+  double* rwork = V + n_lm(P.l_max);
+  out[0] = out[1] = out[2] = 0.0;
+  const double r = neighbour_basis(P, rvec, true, basis, rwork);
+  if (r == 0.0) return;
+  basis_gradient(P, rvec, r, basis, G, out, V);
+}
+
 // Forward mode for one neighbour: dc[(d*n_max + n)*n_lm + lm] = d[f R_nl Y_lm]/d r_d
 // (3 * n_max * n_lm values, all zero outside the cutoff).
 SOAPGAP_INLINE void neighbour_coefficient_derivatives(const SoapMath& P, const double* rvec, double* dc,
                                                       double* work) {
   const int nlm = n_lm(P.l_max), L1 = P.l_max + 1, cs = P.n_max * nlm;
-  double* Y = work;
-  double* dY = Y + nlm;
-  double* fR = Y + 5 * nlm;
-  double* dfR = fR + P.n_max * L1;
-  double* rwork = dfR + P.n_max * L1;
-  const double r = detail::neighbour_basis(P, rvec, true, Y, dY, fR, dfR, rwork);
+  double* basis = work;
+  double* rwork = basis + neighbour_basis_size(P) + nlm;
+  const double r = neighbour_basis(P, rvec, true, basis, rwork);
   if (r == 0.0) {
     for (int i = 0; i < 3 * cs; ++i) dc[i] = 0.0;
     return;
   }
+  const double* Y = basis;
+  const double* dY = Y + nlm;
+  const double* fR = Y + 4 * nlm;
+  const double* dfR = fR + P.n_max * L1;
   const double u[3] = {rvec[0] / r, rvec[1] / r, rvec[2] / r};
   for (int n = 0; n < P.n_max; ++n)
     for (int l = 0; l < L1; ++l) {
