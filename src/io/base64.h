@@ -23,9 +23,9 @@ inline std::string base64_encode(std::string_view bytes) {
 std::vector<unsigned char> base64_decode(std::string_view text);
 
 // Number of bytes `text` decodes to, from its count of non-whitespace characters and its
-// trailing '=' padding, without looking at the other characters (cheap check of a declared
-// size before allocating). Throws InputError if that count is not a multiple of 4 or the
-// padding is malformed.
+// trailing '=' padding, without validating the other characters (a cheap check of a
+// declared size before allocating; base64_decode validates everything). Throws InputError
+// if that count is not a multiple of 4 or there are more than two trailing '='.
 std::size_t base64_decoded_size(std::string_view text);
 
 // Decodes into out[0, out_size); throws InputError (as above) on invalid input or if the

@@ -3,11 +3,16 @@
 #include "io/sha256.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <vector>
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
 
 #include "core/error.h"
 
@@ -34,7 +39,73 @@ inline std::uint32_t big_sigma1(std::uint32_t x) { return rotr(x, 6) ^ rotr(x, 1
 inline std::uint32_t small_sigma0(std::uint32_t x) { return rotr(x, 7) ^ rotr(x, 18) ^ (x >> 3); }
 inline std::uint32_t small_sigma1(std::uint32_t x) { return rotr(x, 17) ^ rotr(x, 19) ^ (x >> 10); }
 
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define SOAPGAP_SHA256_X86 1
+// The same compression with the x86 SHA extensions (Intel SHA-NI: sha256rnds2 does two
+// rounds, sha256msg1/msg2 the message schedule), chosen at run time where the CPU has them.
+// The state is kept as the two vectors ABEF and CDGH that sha256rnds2 works on.
+__attribute__((target("sha,sse4.1,ssse3"))) void compress_shani(std::uint32_t* h,
+                                                                 const std::uint8_t* block) {
+  const __m128i byteswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+  __m128i abcd = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h));      // A B C D (low..high)
+  __m128i efgh = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h + 4));  // E F G H
+  abcd = _mm_shuffle_epi32(abcd, 0xB1);                                    // B A D C
+  efgh = _mm_shuffle_epi32(efgh, 0x1B);                                    // H G F E
+  __m128i abef = _mm_alignr_epi8(abcd, efgh, 8);                           // F E B A
+  __m128i cdgh = _mm_blend_epi16(efgh, abcd, 0xF0);                        // H G D C
+  const __m128i abef_in = abef, cdgh_in = cdgh;
+
+  __m128i w[16];  // w[i] = message words 4i..4i+3
+  for (int i = 0; i < 4; ++i) {
+    w[i] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * i)),
+                            byteswap);
+  }
+  for (int i = 4; i < 16; ++i) {
+    // W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16]: msg1 adds s0, alignr gives W[t-7],
+    // msg2 adds s1 (including that of the words being computed).
+    const __m128i t = _mm_add_epi32(_mm_sha256msg1_epu32(w[i - 4], w[i - 3]),
+                                    _mm_alignr_epi8(w[i - 1], w[i - 2], 4));
+    w[i] = _mm_sha256msg2_epu32(t, w[i - 1]);
+  }
+  for (int i = 0; i < 16; ++i) {
+    __m128i wk = _mm_add_epi32(w[i], _mm_loadu_si128(reinterpret_cast<const __m128i*>(kK + 4 * i)));
+    cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);  // two rounds: new ABEF, old ABEF is CDGH
+    wk = _mm_shuffle_epi32(wk, 0x0E);
+    abef = _mm_sha256rnds2_epu32(abef, cdgh, wk);
+  }
+  abef = _mm_add_epi32(abef, abef_in);
+  cdgh = _mm_add_epi32(cdgh, cdgh_in);
+
+  const __m128i feba = _mm_shuffle_epi32(abef, 0x1B);  // A B E F
+  const __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);  // G H C D
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(h), _mm_blend_epi16(feba, dchg, 0xF0));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(h + 4), _mm_alignr_epi8(dchg, feba, 8));
+}
+
+bool cpu_has_sha_extensions() {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+  const bool ssse3 = c & (1u << 9), sse41 = c & (1u << 19);
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+  const bool sha = b & (1u << 29);
+  return ssse3 && sse41 && sha;
+}
+#endif
+
+std::atomic<bool> g_allow_cpu_extensions{true};
+
 }  // namespace
+
+bool Sha256::uses_cpu_extensions() {
+#ifdef SOAPGAP_SHA256_X86
+  static const bool available = cpu_has_sha_extensions();
+  return available && g_allow_cpu_extensions.load(std::memory_order_relaxed);
+#else
+  return false;
+#endif
+}
+
+void Sha256::allow_cpu_extensions(bool allow) { g_allow_cpu_extensions = allow; }
 
 void Sha256::reset() {
   h_ = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -44,6 +115,12 @@ void Sha256::reset() {
 }
 
 void Sha256::compress(const std::uint8_t* block) {
+#ifdef SOAPGAP_SHA256_X86
+  if (uses_cpu_extensions()) {
+    compress_shani(h_.data(), block);
+    return;
+  }
+#endif
   std::uint32_t w[64];
   for (int t = 0; t < 16; ++t) {  // big-endian words, independent of the host byte order
     w[t] = (std::uint32_t(block[4 * t]) << 24) | (std::uint32_t(block[4 * t + 1]) << 16) |

@@ -19,6 +19,10 @@ class Sha256 {
   std::array<std::uint8_t, 32> digest() const;
   // The same as 64 lowercase hexadecimal characters.
   std::string hex_digest() const;
+  // Whether the x86 SHA extensions (SHA-NI) are used: where the CPU has them, unless
+  // disallowed (for testing the portable code on such CPUs; affects all threads).
+  static bool uses_cpu_extensions();
+  static void allow_cpu_extensions(bool allow);
 
  private:
   void compress(const std::uint8_t* block);
