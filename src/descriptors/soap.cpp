@@ -243,7 +243,7 @@ void SoapDescriptor::backpropagate(const Structure& s, const NeighbourList& nl, 
   {
     // Per thread: the basis (Y, dY, f R, d(f R)/dr) of every neighbour of the current atom is
     // computed once and used both for the coefficients and for the gradients.
-    std::vector<double> c(nc), p(dim), q(dim), dEdp(dim), dEdc(nc), rwork(nrw), V(nlm);
+    std::vector<double> c(nc), p(dim), q(dim), dEdp(dim), dEdc(nc), rwork(nrw), V(2 * nlm);
     std::vector<double> basis(static_cast<size_t>(max_neighbours) * nb), radius(max_neighbours);
 #pragma omp for schedule(dynamic)
     for (int e = 0; e < n_env; ++e) {

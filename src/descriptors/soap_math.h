@@ -391,7 +391,7 @@ SOAPGAP_INLINE void add_basis(const SoapMath& P, const double* basis, double* c_
 }
 
 // Reverse mode from a filled basis (with gradients): out[d] = sum_nlm G_nlm d[fR_nl Y_lm]/dr_d,
-// G = dE/dc of the neighbour's channel. V: n_lm doubles of scratch. out is overwritten.
+// G = dE/dc of the neighbour's channel. V: 2 n_lm doubles of scratch. out is overwritten.
 SOAPGAP_INLINE void basis_gradient(const SoapMath& P, const double* rvec, double r, const double* basis,
                                    const double* G, double* out, double* V) {
   const int nlm = n_lm(P.l_max), L1 = P.l_max + 1;
@@ -399,25 +399,26 @@ SOAPGAP_INLINE void basis_gradient(const SoapMath& P, const double* rvec, double
   const double* dY = Y + nlm;
   const double* fR = Y + 4 * nlm;
   const double* dfR = fR + P.n_max * L1;
-  double radial = 0.0;
-  for (int lm = 0; lm < nlm; ++lm) V[lm] = 0.0;
+  // V_lm = sum_n fR_nl G_nlm, U_lm = sum_n dfR_nl G_nlm (no reductions in the inner loops), then
+  // out = sum_lm V_lm grad Y_lm + r^ sum_lm U_lm Y_lm.
+  double* U = V + nlm;
+  for (int lm = 0; lm < nlm; ++lm) V[lm] = U[lm] = 0.0;
   for (int n = 0; n < P.n_max; ++n) {
     const double* Gn = G + n * nlm;
     for (int l = 0; l < L1; ++l) {
-      const double a = fR[n * L1 + l];
-      double t = 0.0;
+      const double a = fR[n * L1 + l], b = dfR[n * L1 + l];
       for (int lm = l * l; lm <= l * l + 2 * l; ++lm) {
-        t += Gn[lm] * Y[lm];
         V[lm] += a * Gn[lm];
+        U[lm] += b * Gn[lm];
       }
-      radial += t * dfR[n * L1 + l];
     }
   }
-  double gx = 0.0, gy = 0.0, gz = 0.0;
+  double gx = 0.0, gy = 0.0, gz = 0.0, radial = 0.0;
   for (int lm = 0; lm < nlm; ++lm) {
     gx += V[lm] * dY[3 * lm];
     gy += V[lm] * dY[3 * lm + 1];
     gz += V[lm] * dY[3 * lm + 2];
+    radial += U[lm] * Y[lm];
   }
   const double s = radial / r;
   out[0] = gx + s * rvec[0];
@@ -425,16 +426,16 @@ SOAPGAP_INLINE void basis_gradient(const SoapMath& P, const double* rvec, double
   out[2] = gz + s * rvec[2];
 }
 
-// Work space of the one-neighbour convenience functions below: basis, V, radial work.
+// Work space of the one-neighbour convenience functions below: basis, V and U, radial work.
 SOAPGAP_INLINE int neighbour_work_size(const SoapMath& P) {
-  return neighbour_basis_size(P) + n_lm(P.l_max) + radial_work_size(P);
+  return neighbour_basis_size(P) + 2 * n_lm(P.l_max) + radial_work_size(P);
 }
 
 // c_channel[n*n_lm + lm] += f(r) R_nl(r) Y_lm(r^) for one neighbour at displacement rvec
 // (nothing for |r| >= cutoff). c_channel points at the block of the neighbour's species.
 SOAPGAP_INLINE void add_neighbour(const SoapMath& P, const double* rvec, double* c_channel, double* work) {
   double* basis = work;
-  double* rwork = basis + neighbour_basis_size(P) + n_lm(P.l_max);
+  double* rwork = basis + neighbour_basis_size(P) + 2 * n_lm(P.l_max);
   if (neighbour_basis(P, rvec, false, basis, rwork) == 0.0) return;
   add_basis(P, basis, c_channel);
 }
@@ -451,7 +452,7 @@ SOAPGAP_INLINE void neighbour_gradient(const SoapMath& P, const double* rvec, co
                                        double* work) {
   double* basis = work;
   double* V = basis + neighbour_basis_size(P);
-  double* rwork = V + n_lm(P.l_max);
+  double* rwork = V + 2 * n_lm(P.l_max);
   out[0] = out[1] = out[2] = 0.0;
   const double r = neighbour_basis(P, rvec, true, basis, rwork);
   if (r == 0.0) return;
@@ -464,7 +465,7 @@ SOAPGAP_INLINE void neighbour_coefficient_derivatives(const SoapMath& P, const d
                                                       double* work) {
   const int nlm = n_lm(P.l_max), L1 = P.l_max + 1, cs = P.n_max * nlm;
   double* basis = work;
-  double* rwork = basis + neighbour_basis_size(P) + nlm;
+  double* rwork = basis + neighbour_basis_size(P) + 2 * nlm;
   const double r = neighbour_basis(P, rvec, true, basis, rwork);
   if (r == 0.0) {
     for (int i = 0; i < 3 * cs; ++i) dc[i] = 0.0;
