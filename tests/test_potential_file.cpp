@@ -486,6 +486,16 @@ TEST_F(PotentialFileTest, NonFiniteArrayValueWithValidChecksumIsRefused) {
       << msg;
 }
 
+TEST_F(PotentialFileTest, AwkwardFileNames) {
+  for (const char* name : {"a b.xml", "50%.xml", "q?x#y.xml", "file:x.xml"}) {
+    const PotentialData d = sample_data(false);
+    write_potential(path(name), d);
+    EXPECT_TRUE(is_soapgap_potential(path(name))) << name;
+    expect_identical(d, read_potential(path(name)));
+    std::remove(path(name).c_str());
+  }
+}
+
 TEST_F(PotentialFileTest, NotXmlAndMissingFile) {
   spit(path("junk.xml"), "this is not xml\n");
   EXPECT_NE(read_error(path("junk.xml")).find("not a well-formed XML file"), std::string::npos);

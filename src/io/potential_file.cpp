@@ -736,11 +736,13 @@ void reject_doctype(void* ctx, const xmlChar*, const xmlChar*, const xmlChar*) {
 }
 
 Doc parse_file(const std::string& path) {
-  {
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"),
-                                                      &std::fclose);
-    if (!f) throw InputError(path + ": cannot open potential file: " + std::strerror(errno));
-  }
+  // Opened here (not by libxml2, which would interpret the name as a URI) for a clear error.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw InputError(path + ": cannot open potential file: " + std::strerror(errno));
+  struct CloseFd {
+    int fd;
+    ~CloseFd() { ::close(fd); }
+  } close_fd{fd};
   xmlInitParser();
   ErrorLog log;
   ScopedErrorCapture capture(&log);
@@ -751,8 +753,8 @@ Doc parse_file(const std::string& path) {
   bool saw_doctype = false;
   ctxt->_private = &saw_doctype;
   ctxt->sax->internalSubset = reject_doctype;
-  Doc doc(xmlCtxtReadFile(ctxt.get(), path.c_str(), nullptr,
-                          XML_PARSE_HUGE | XML_PARSE_NONET | XML_PARSE_BIG_LINES),
+  Doc doc(xmlCtxtReadFd(ctxt.get(), fd, path.c_str(), nullptr,
+                        XML_PARSE_HUGE | XML_PARSE_NONET | XML_PARSE_BIG_LINES),
           xmlFreeDoc);
   if (saw_doctype) {
     throw InputError(path + ": DOCTYPE declarations are not allowed in soapgap potential files");
@@ -990,8 +992,14 @@ bool is_soapgap_potential(const std::string& path) {
   xmlInitParser();
   ErrorLog log;
   ScopedErrorCapture capture(&log);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct CloseFd {
+    int fd;
+    ~CloseFd() { ::close(fd); }
+  } close_fd{fd};  // (declared before the reader, so closed after it is freed)
   std::unique_ptr<xmlTextReader, void (*)(xmlTextReaderPtr)> reader(
-      xmlReaderForFile(path.c_str(), nullptr, XML_PARSE_NONET), xmlFreeTextReader);
+      xmlReaderForFd(fd, path.c_str(), nullptr, XML_PARSE_NONET), xmlFreeTextReader);
   if (!reader) return false;
   for (;;) {
     if (xmlTextReaderRead(reader.get()) != 1) return false;
