@@ -1,0 +1,107 @@
+// Teacher test: configurations labelled by the Stillinger-Weber potential (analytic, in
+// src/reference), fitted with soapgap; the held-out force error must fall as the training set
+// grows and end below a stated bound. Also checks the teacher itself (forces and virial vs
+// finite differences, diamond cohesive energy).
+#include <gtest/gtest.h>
+
+#include "model/error_metrics.h"
+#include "model/potential.h"
+#include "model/sparse_gp_fit.h"
+#include "reference/stillinger_weber.h"
+#include "test_structures.h"
+
+using namespace soapgap;
+using namespace soapgap::testing;
+
+namespace {
+
+Structure labelled(Structure s, const StillingerWeber& sw, const std::string& type) {
+  Prediction p = sw.compute(s);
+  s.energy = p.energy;
+  s.forces = p.forces;
+  s.virial = p.virial;
+  s.config_type = type;
+  return s;
+}
+
+// Strained and rattled diamond cells (8 atoms), a few with a vacancy.
+std::vector<Structure> teacher_set(int n, uint64_t seed, const StillingerWeber& sw) {
+  std::vector<Structure> out;
+  Random rng(seed);
+  for (int c = 0; c < n; ++c) {
+    Structure s = diamond(5.431 * (1 + 0.04 * (rng.uniform() - 0.5)), 1);
+    Eigen::Matrix3d strain = Eigen::Matrix3d::Identity();
+    for (int a = 0; a < 3; ++a)
+      for (int b = a; b < 3; ++b) strain(a, b) = strain(b, a) = strain(a, b) + 0.02 * (rng.uniform() - 0.5);
+    s.cell = s.cell * strain;
+    s.positions = s.positions * strain;
+    rattle(s, 0.05 + 0.15 * rng.uniform(), seed * 1000 + c);
+    out.push_back(labelled(s, sw, "bulk"));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(StillingerWeber, DiamondCohesiveEnergyAndDerivatives) {
+  StillingerWeber sw;
+  Prediction p = sw.compute(diamond(5.431, 1));
+  EXPECT_NEAR(p.energy / 8, -4.3366, 2e-4);  // SW silicon: E_coh = 4.3366 eV/atom at a = 5.431
+  EXPECT_LT(p.forces.cwiseAbs().maxCoeff(), 1e-10);
+  Structure s = diamond(5.431, 1);
+  rattle(s, 0.2, 3);
+  p = sw.compute(s);
+  const double h = 1e-5;
+  for (int i = 0; i < s.size(); ++i)
+    for (int a = 0; a < 3; ++a) {
+      Structure t = s;
+      t.positions(i, a) += h;
+      double ep = sw.compute(t).energy;
+      t.positions(i, a) -= 2 * h;
+      double em = sw.compute(t).energy;
+      EXPECT_NEAR(-(ep - em) / (2 * h), p.forces(i, a), 1e-6 * std::max(1.0, std::abs(p.forces(i, a))));
+    }
+  for (int a = 0; a < 3; ++a)
+    for (int b = 0; b < 3; ++b) {
+      double e[2];
+      for (int sign = 0; sign < 2; ++sign) {
+        Eigen::Matrix3d eps = Eigen::Matrix3d::Identity();
+        eps(a, b) += sign ? -h : h;
+        Structure t = s;
+        t.positions = s.positions * eps.transpose();
+        t.cell = s.cell * eps.transpose();
+        e[sign] = sw.compute(t).energy;
+      }
+      EXPECT_NEAR(-(e[0] - e[1]) / (2 * h), p.virial(a, b), 1e-6 * std::max(1.0, std::abs(p.virial(a, b))));
+    }
+}
+
+TEST(TeacherStillingerWeber, HeldOutForceErrorFallsWithTrainingSize) {
+  StillingerWeber sw;
+  // Held out: 64-atom cells, rattled and strained.
+  std::vector<Structure> test;
+  for (int c = 0; c < 4; ++c) {
+    Structure s = diamond(5.431 * (1 + 0.01 * (c - 1.5)), 2);
+    rattle(s, 0.1 + 0.03 * c, 500 + c);
+    test.push_back(labelled(s, sw, "held-out"));
+  }
+  FitSettings st;
+  st.terms = {"soap n_max=6 l_max=5 cutoff=4.5 cutoff_transition_width=1.0 atom_sigma=0.5 zeta=4 delta=0.5 n_sparse=150",
+              "distance_2b cutoff=4.5 cutoff_transition_width=1.0 theta=0.4 delta=1.0 n_sparse=15"};
+  st.sigma = {0.001, 0.02, 0.01};
+  st.store_variance = false;
+  std::vector<double> rmse;
+  const std::vector<int> sizes = {2, 8, 32};
+  for (int n : sizes) {
+    std::vector<Structure> train = teacher_set(n, 7, sw);
+    Potential pot(fit_sparse_gp(train, st).potential);
+    ErrorReport report;
+    for (const Structure& s : test) report.add(s, pot.predict(s));
+    rmse.push_back(report.overall.force.rmse());
+    std::cout << "[ teacher  ] " << n << " training configurations (" << 8 * n
+              << " atoms): held-out force RMSE " << rmse.back() << " eV/A, energy RMSE "
+              << 1000 * report.overall.energy_per_atom.rmse() << " meV/atom" << std::endl;
+  }
+  for (size_t k = 1; k < rmse.size(); ++k) EXPECT_LT(rmse[k], rmse[k - 1]) << "force error did not fall";
+  EXPECT_LT(rmse.back(), 0.1) << "held-out force RMSE bound (eV/A) with 32 training configurations";
+}
