@@ -199,7 +199,8 @@ SOAPGAP_INLINE void bessel_scaled(int lmax1, double x, double* ib) {
     }
     return;
   }
-  const double em = -std::expm1(-2.0 * x);  // 1 - exp(-2x)
+  // 1 - exp(-2x); exp(-2x) < 2^-57 for x >= 20, so 1 - exp(-2x) rounds to 1 there.
+  const double em = x >= 20.0 ? 1.0 : -std::expm1(-2.0 * x);
   const double i0 = em / (2.0 * x);
   const double inv_x = 1.0 / x;
   double threshold = 0.5 * lmax1 * (lmax1 + 1.0);
@@ -278,7 +279,7 @@ SOAPGAP_INLINE void bessel_scaled_many(int lmax1, int count, const double* x, do
     }
     for (int j = 0; j < nm; ++j) {
       const double xi = x[lane[j]];
-      const double i0 = -std::expm1(-2.0 * xi) / (2.0 * xi);
+      const double i0 = (xi >= 20.0 ? 1.0 : -std::expm1(-2.0 * xi)) / (2.0 * xi);
       const double scale = i0 / f[j];
       double* out = ib + lane[j] * stride;
       out[0] = i0;
