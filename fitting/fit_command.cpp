@@ -173,6 +173,23 @@ int run_fit(int argc, char** argv) {
          << ne << " energies, " << nf << " force sets, " << nv << " virials; " << omp_get_max_threads() << " threads"
          << std::endl;
   }
+  // Name the file and the keys/options when there is nothing to fit (the library's message cannot).
+  if (train.empty()) throw InputError(train_path + ": no configurations");
+  bool any_label = false;
+  for (const Structure& s : train)
+    any_label = any_label || (settings.use_energy && s.energy) || (settings.use_forces && s.forces) ||
+                (settings.use_virial && s.virial);
+  if (!any_label)
+    throw InputError(train_path + ": nothing to fit: " +
+                     (settings.use_energy ? "no energy under key \"" + keys.energy + "\" (--energy-key)"
+                                          : std::string("energies ignored (--no-energies)")) +
+                     ", " +
+                     (settings.use_forces ? "no forces under key \"" + keys.forces + "\" (--forces-key)"
+                                          : std::string("forces ignored (--no-forces)")) +
+                     ", " +
+                     (settings.use_virial ? "no virial or stress under keys \"" + keys.virial + "\", \"" +
+                                                keys.stress + "\" (--virial-key, --stress-key)"
+                                          : std::string("virials ignored (--no-virials)")));
   FitResult result = fit_sparse_gp(train, settings);
   PotentialData& data = result.potential;
   data.soapgap_version = SOAPGAP_VERSION;
