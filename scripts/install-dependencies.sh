@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages soapgap needs to build, test and run. Idempotent: does
+# nothing (not even apt-get update) when everything is already installed. Run as root, or
+# as a user with sudo.
+set -euo pipefail
+
+PACKAGES=(
+  cmake make g++ pkg-config             # build
+  libeigen3-dev libopenblas-dev          # linear algebra (Eigen, with OpenBLAS for large products)
+  libxml2-dev                            # potential files
+  libgtest-dev libbenchmark-dev          # tests and benchmarks
+  python3 python3-numpy python3-ase      # ASE interoperability tests
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "soapgap: installing Debian packages: ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
