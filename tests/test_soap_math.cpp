@@ -10,6 +10,7 @@
 namespace {
 
 using namespace soapgap::soap_math;
+using soapgap::cutoff_function;
 
 // Gauss-Legendre nodes and weights on [-1, 1] by Newton iteration on P_n.
 void gauss_legendre(int n, std::vector<double>& x, std::vector<double>& w) {

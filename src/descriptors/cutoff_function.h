@@ -1,4 +1,8 @@
-// Smooth cosine cutoff: 1 for r <= rc - w, 1/2 (1 + cos(pi (r - rc + w) / w)) up to rc, 0 beyond.
+// Smooth cosine cutoff shared by all descriptors (host/device agnostic, see soap_math.h):
+//   f(r) = 1                                   r <= rc - w
+//        = 1/2 (1 + cos(pi (r - rc + w) / w))   rc - w < r < rc
+//        = 0                                   r >= rc
+// w = 0 gives a (non-smooth) step.
 #pragma once
 #include <cmath>
 
@@ -8,20 +12,20 @@
 
 namespace soapgap {
 
-// Returns f(r) and writes df/dr.
-SOAPGAP_INLINE double cosine_cutoff(double r, double rc, double w, double* dfdr) {
+// Writes f(r) and df/dr.
+SOAPGAP_INLINE void cutoff_function(double r, double rc, double w, double* f, double* df) {
   if (r >= rc) {
-    *dfdr = 0.0;
-    return 0.0;
+    *f = 0.0;
+    *df = 0.0;
+  } else if (r <= rc - w) {
+    *f = 1.0;
+    *df = 0.0;
+  } else {
+    const double pi = 3.14159265358979323846;
+    const double t = pi * (r - rc + w) / w;
+    *f = 0.5 * (1.0 + std::cos(t));
+    *df = -0.5 * pi / w * std::sin(t);
   }
-  if (r <= rc - w || w <= 0.0) {
-    *dfdr = 0.0;
-    return 1.0;
-  }
-  const double pi = 3.14159265358979323846;
-  const double x = pi * (r - rc + w) / w;
-  *dfdr = -0.5 * std::sin(x) * pi / w;
-  return 0.5 * (1.0 + std::cos(x));
 }
 
 }  // namespace soapgap

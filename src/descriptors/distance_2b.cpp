@@ -76,9 +76,10 @@ Environments Distance2bDescriptor::compute(const Structure& s, const NeighbourLi
     const int i = nl.centre(k), j = nl.neighbour(k);
     const int g = pair_group(s.numbers[i], s.numbers[j]);
     if (g < 0) continue;
-    double df;
+    double f, df;
+    cutoff_function(r, p_.cutoff, p_.cutoff_transition_width, &f, &df);
     q.push_back(r);
-    w.push_back(cosine_cutoff(r, p_.cutoff, p_.cutoff_transition_width, &df));
+    w.push_back(f);
     env.atom.push_back(i);
     env.group.push_back(g);
     env.tag.push_back(k);
@@ -94,8 +95,8 @@ void Distance2bDescriptor::backpropagate(const Structure&, const NeighbourList& 
   for (int e = 0; e < env.size(); ++e) {
     const int k = env.tag[e];
     const double r = nl.distance(k);
-    double df;
-    cosine_cutoff(r, p_.cutoff, p_.cutoff_transition_width, &df);
+    double f, df;
+    cutoff_function(r, p_.cutoff, p_.cutoff_transition_width, &f, &df);
     const double dEdr = dE_dq(e, 0) + dE_dw[e] * df;
     dE_dr.row(k) += (dEdr / r) * nl.r(k).transpose();
   }
@@ -105,8 +106,8 @@ void Distance2bDescriptor::jacobian(const Structure&, const NeighbourList& nl, c
                                     EnvironmentJacobian& out) const {
   const int k = env.tag[e];
   const double r = nl.distance(k);
-  double df;
-  cosine_cutoff(r, p_.cutoff, p_.cutoff_transition_width, &df);
+  double f, df;
+  cutoff_function(r, p_.cutoff, p_.cutoff_transition_width, &f, &df);
   const Eigen::Vector3d unit = nl.r(k) / r;
   out.entries.assign(1, k);
   out.dq.resize(1, 3);

@@ -15,9 +15,7 @@
 #pragma once
 #include <cmath>
 
-#ifndef SOAPGAP_INLINE
-#define SOAPGAP_INLINE inline
-#endif
+#include "descriptors/cutoff_function.h"  // defines SOAPGAP_INLINE unless the caller did
 
 namespace soapgap {
 namespace soap_math {
@@ -46,23 +44,6 @@ SOAPGAP_INLINE int channel_size(const SoapMath& P) { return P.n_max * n_lm(P.l_m
 SOAPGAP_INLINE int power_spectrum_size(int n_species, int n_max, int l_max) {
   return (n_species * n_max * (n_max + 1) / 2 + n_species * (n_species - 1) / 2 * n_max * n_max) *
          (l_max + 1);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Cutoff function f(r): 1 for r <= rc - w, 1/2 (1 + cos(pi (r - rc + w) / w)) inside the
-// transition region, 0 for r >= rc. w = 0 gives a (non-smooth) step.
-SOAPGAP_INLINE void cutoff_function(double r, double rc, double w, double* f, double* df) {
-  if (r >= rc) {
-    *f = 0.0;
-    *df = 0.0;
-  } else if (r <= rc - w) {
-    *f = 1.0;
-    *df = 0.0;
-  } else {
-    const double t = kPi * (r - rc + w) / w;
-    *f = 0.5 * (1.0 + std::cos(t));
-    *df = -0.5 * kPi / w * std::sin(t);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
