@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "model/potential.h"
 #include "neighbours/neighbour_list.h"
+#include "finite_differences.h"
 #include "test_structures.h"
 
 using namespace soapgap;
@@ -67,42 +68,19 @@ const Potential& test_potential() {
   return pot;
 }
 
+double energy_only(const Potential& pot, const Structure& s) { return pot.predict(s, {false, false}).energy; }
+
 void expect_forces_match_finite_differences(const Potential& pot, const Structure& s0, double tol = 1e-6) {
   Prediction p = pot.predict(s0);
-  const double h = 1e-5;
-  double max_err = 0, max_f = 0;
-  for (int i = 0; i < s0.size(); ++i)
-    for (int a = 0; a < 3; ++a) {
-      Structure s = s0;
-      s.positions(i, a) += h;
-      double ep = pot.predict(s, {false, false}).energy;
-      s.positions(i, a) -= 2 * h;
-      double em = pot.predict(s, {false, false}).energy;
-      double fd = -(ep - em) / (2 * h);
-      max_err = std::max(max_err, std::abs(fd - p.forces(i, a)));
-      max_f = std::max(max_f, std::abs(p.forces(i, a)));
-    }
+  MatrixX3 fd = finite_difference_forces([&](const Structure& s) { return energy_only(pot, s); }, s0);
+  const double max_err = (fd - p.forces).cwiseAbs().maxCoeff(), max_f = p.forces.cwiseAbs().maxCoeff();
   ASSERT_GT(max_f, 1e-3) << "forces are trivially small: the test would not detect errors";
   EXPECT_LT(max_err, tol * std::max(1.0, max_f)) << "max |F - F_fd| = " << max_err << ", max |F| = " << max_f;
 }
 
 void expect_virial_matches_strain_derivative(const Potential& pot, const Structure& s0, double tol = 1e-6) {
   Prediction p = pot.predict(s0);
-  const double h = 1e-5;
-  Eigen::Matrix3d fd;
-  for (int a = 0; a < 3; ++a)
-    for (int b = 0; b < 3; ++b) {
-      double e[2];
-      for (int sign = 0; sign < 2; ++sign) {
-        Eigen::Matrix3d eps = Eigen::Matrix3d::Identity();
-        eps(a, b) += sign ? -h : h;
-        Structure s = s0;
-        s.positions = s0.positions * eps.transpose();
-        s.cell = s0.cell * eps.transpose();
-        e[sign] = pot.predict(s, {false, false}).energy;
-      }
-      fd(a, b) = -(e[0] - e[1]) / (2 * h);
-    }
+  Eigen::Matrix3d fd = finite_difference_virial([&](const Structure& s) { return energy_only(pot, s); }, s0);
   double scale = std::max(1.0, p.virial.cwiseAbs().maxCoeff());
   ASSERT_GT(p.virial.cwiseAbs().maxCoeff(), 1e-4);
   EXPECT_LT((fd - p.virial).cwiseAbs().maxCoeff(), tol * scale) << "virial\n" << p.virial << "\nfinite differences\n" << fd;

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/key_value.h"
+#include "core/crystals.h"
 #include "descriptors/soap.h"
 #include "neighbours/neighbour_list.h"
 
@@ -46,36 +47,9 @@ Structure cluster(int n, unsigned seed, const std::vector<int>& elements, double
   return s;
 }
 
-// Diamond (or zincblende with two elements) conventional cell, repeated rep^3 times.
-Structure diamond(double a0, int rep, int z1, int z2) {
-  const double frac[8][3] = {{0, 0, 0},       {0, .5, .5},     {.5, 0, .5},     {.5, .5, 0},
-                             {.25, .25, .25}, {.25, .75, .75}, {.75, .25, .75}, {.75, .75, .25}};
-  Structure s;
-  s.cell = Eigen::Matrix3d::Identity() * a0 * rep;
-  s.pbc = {true, true, true};
-  s.positions.resize(8 * rep * rep * rep, 3);
-  int i = 0;
-  for (int x = 0; x < rep; ++x)
-    for (int y = 0; y < rep; ++y)
-      for (int z = 0; z < rep; ++z)
-        for (int b = 0; b < 8; ++b) {
-          s.positions.row(i++) = a0 * Eigen::RowVector3d(x + frac[b][0], y + frac[b][1], z + frac[b][2]);
-          s.numbers.push_back(b < 4 ? z1 : z2);
-        }
-  return s;
-}
+Structure diamond(double a0, int rep, int z1, int z2) { return diamond_cubic(a0, rep, z1, z2); }
 
-Structure primitive_diamond(double a0) {
-  Structure s;
-  s.cell << 0, 1, 1, 1, 0, 1, 1, 1, 0;
-  s.cell *= a0 / 2;
-  s.pbc = {true, true, true};
-  s.positions.resize(2, 3);
-  s.positions.row(0) << 0, 0, 0;
-  s.positions.row(1) << a0 / 4, a0 / 4, a0 / 4;
-  s.numbers = {14, 14};
-  return s;
-}
+Structure primitive_diamond(double a0) { return diamond_primitive(a0); }
 
 void rattle(Structure& s, double amplitude, unsigned seed) {
   std::mt19937 rng(seed);

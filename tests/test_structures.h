@@ -2,41 +2,17 @@
 #pragma once
 #include <cmath>
 
+#include "core/crystals.h"
 #include "core/random.h"
 #include "core/structure.h"
 
 namespace soapgap::testing {
 
 // Conventional 8-atom diamond cell repeated n x n x n, lattice constant a (Angstrom).
-inline Structure diamond(double a = 5.43, int n = 1, int z = 14) {
-  static const double basis[8][3] = {{0, 0, 0},       {0, .5, .5},     {.5, 0, .5},     {.5, .5, 0},
-                                     {.25, .25, .25}, {.25, .75, .75}, {.75, .25, .75}, {.75, .75, .25}};
-  Structure s;
-  s.cell = Eigen::Matrix3d::Identity() * a * n;
-  s.pbc = {true, true, true};
-  s.positions.resize(8 * n * n * n, 3);
-  int k = 0;
-  for (int i = 0; i < n; ++i)
-    for (int j = 0; j < n; ++j)
-      for (int l = 0; l < n; ++l)
-        for (const auto& b : basis) {
-          s.positions.row(k++) = Eigen::RowVector3d(i + b[0], j + b[1], l + b[2]) * a;
-          s.numbers.push_back(z);
-        }
-  return s;
-}
+inline Structure diamond(double a = 5.43, int n = 1, int z = 14) { return diamond_cubic(a, n, z, z); }
 
 // Two-atom primitive diamond cell (fcc lattice vectors): smaller than any useful cutoff.
-inline Structure primitive_diamond(double a = 5.43) {
-  Structure s;
-  s.cell << 0, a / 2, a / 2, a / 2, 0, a / 2, a / 2, a / 2, 0;
-  s.pbc = {true, true, true};
-  s.positions.resize(2, 3);
-  s.positions.row(0) = Eigen::RowVector3d(0, 0, 0);
-  s.positions.row(1) = Eigen::RowVector3d(a / 4, a / 4, a / 4);
-  s.numbers = {14, 14};
-  return s;
-}
+inline Structure primitive_diamond(double a = 5.43) { return diamond_primitive(a); }
 
 inline void rattle(Structure& s, double amplitude, uint64_t seed) {
   Random rng(seed);

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <string>
 
+#include "core/crystals.h"
 #include "core/random.h"
 #include "io/extxyz.h"
 #include "reference/stillinger_weber.h"
@@ -13,24 +14,6 @@
 using namespace soapgap;
 
 namespace {
-
-Structure diamond(double a, int n) {
-  static const double basis[8][3] = {{0, 0, 0},       {0, .5, .5},     {.5, 0, .5},     {.5, .5, 0},
-                                     {.25, .25, .25}, {.25, .75, .75}, {.75, .25, .75}, {.75, .75, .25}};
-  Structure s;
-  s.cell = Eigen::Matrix3d::Identity() * a * n;
-  s.pbc = {true, true, true};
-  s.positions.resize(8 * n * n * n, 3);
-  int k = 0;
-  for (int i = 0; i < n; ++i)
-    for (int j = 0; j < n; ++j)
-      for (int l = 0; l < n; ++l)
-        for (const auto& b : basis) {
-          s.positions.row(k++) = Eigen::RowVector3d(i + b[0], j + b[1], l + b[2]) * a;
-          s.numbers.push_back(14);
-        }
-  return s;
-}
 
 void strain_and_rattle(Structure& s, Random& rng, double strain_amp, double rattle_amp) {
   Eigen::Matrix3d e = Eigen::Matrix3d::Identity();
@@ -67,16 +50,16 @@ std::vector<Structure> make_set(int per_type, uint64_t seed) {
     out.push_back(s);
   };
   for (int c = 0; c < per_type; ++c) {
-    Structure b = diamond(5.431, 1);
+    Structure b = diamond_cubic(5.431, 1);
     strain_and_rattle(b, rng, 0.03, 0.05 + 0.1 * rng.uniform());
     label(b, "bulk");
-    Structure hot = diamond(5.431, 2);
+    Structure hot = diamond_cubic(5.431, 2);
     strain_and_rattle(hot, rng, 0.01, 0.25);
     label(hot, "bulk_hot");
-    Structure v = remove_atom(diamond(5.431, 2), static_cast<int>(rng.below(64)));
+    Structure v = remove_atom(diamond_cubic(5.431, 2), static_cast<int>(rng.below(64)));
     strain_and_rattle(v, rng, 0.01, 0.1);
     label(v, "vacancy");
-    Structure slab = diamond(5.431, 1);
+    Structure slab = diamond_cubic(5.431, 1);
     slab.cell(2, 2) += 10.0;  // vacuum along z: two (001) surfaces
     slab.pbc = {true, true, false};
     strain_and_rattle(slab, rng, 0.0, 0.1);
