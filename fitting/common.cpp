@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <iostream>
 
 #include "core/error.h"
 
@@ -38,6 +39,25 @@ void apply_threads(const Arguments& args) {
   if (n < 0 || n > 4096) throw UsageError("--threads: expected a number between 1 and 4096");
   if (n > 0) omp_set_num_threads(static_cast<int>(n));
 }
+
+void declare_common_options(Arguments& args) {
+  args.flag("quiet", "no progress output");
+  args.flag("help", "show this help");
+  declare_key_options(args);
+  declare_threads_option(args);
+}
+
+bool parse_command_line(Arguments& args, int argc, char** argv, const char* help_text) {
+  args.parse(argc, argv, 2);
+  if (args.has("help")) {
+    std::cout << help_text << args.help();
+    return false;
+  }
+  apply_threads(args);
+  return true;
+}
+
+std::ostream* progress_stream(const Arguments& args) { return args.has("quiet") ? nullptr : &std::cerr; }
 
 std::string command_line(int argc, char** argv) {
   std::string out;

@@ -1,5 +1,6 @@
 // Pieces shared by the soapgap subcommands.
 #pragma once
+#include <ostream>
 #include <string>
 
 #include "arguments.h"
@@ -13,6 +14,14 @@ ExtxyzKeys keys_from(const Arguments& args);
 // --threads N (default: OMP_NUM_THREADS or all cores)
 void declare_threads_option(Arguments& args);
 void apply_threads(const Arguments& args);
+// --quiet, --help, the extxyz key options and --threads, shared by fit and eval.
+void declare_common_options(Arguments& args);
+// Parses the subcommand's arguments; prints help_text and the options and returns false on
+// --help, otherwise applies --threads and returns true.
+bool parse_command_line(Arguments& args, int argc, char** argv, const char* help_text);
+// Progress stream: stderr unless --quiet.
+std::ostream* progress_stream(const Arguments& args);
+
 // The command line as one shell-quoted string, for provenance.
 std::string command_line(int argc, char** argv);
 // Current UTC time, ISO 8601.

@@ -32,17 +32,9 @@ int run_eval(int argc, char** argv) {
   args.option("output", "FILE", "predictions, extended XYZ (required)");
   args.flag("variance", "also predict the variance of local and total energies");
   args.option("report", "DIR", "write errors.json and errors.md to DIR");
-  args.flag("quiet", "no progress output");
-  args.flag("help", "show this help");
-  declare_key_options(args);
-  declare_threads_option(args);
-  args.parse(argc, argv, 2);
-  if (args.has("help")) {
-    std::cout << kEvalHelp << args.help();
-    return 0;
-  }
-  apply_threads(args);
-  std::ostream* log = args.has("quiet") ? nullptr : &std::cerr;
+  declare_common_options(args);
+  if (!parse_command_line(args, argc, argv, kEvalHelp)) return 0;
+  std::ostream* log = progress_stream(args);
   const Potential pot(read_potential(args.get("potential")));
   const std::string output = args.get("output");
   std::vector<Structure> input = read_extxyz(args.get("input"), keys_from(args));

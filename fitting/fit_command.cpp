@@ -122,19 +122,11 @@ int run_fit(int argc, char** argv) {
   args.flag("no-forces", "ignore reference forces");
   args.flag("no-virials", "ignore reference virials and stresses");
   args.option("report", "DIR", "write errors.json and errors.md (train and validation errors, timings) to DIR");
-  args.flag("quiet", "no progress output");
-  args.flag("help", "show this help");
-  declare_key_options(args);
-  declare_threads_option(args);
-  args.parse(argc, argv, 2);
-  if (args.has("help")) {
-    std::cout << kFitHelp << args.help();
-    return 0;
-  }
-  apply_threads(args);
+  declare_common_options(args);
+  if (!parse_command_line(args, argc, argv, kFitHelp)) return 0;
   const std::string train_path = args.get("train"), output = args.get("output");
   if (args.all("descriptor").empty()) throw UsageError("missing required option --descriptor");
-  std::ostream* log = args.has("quiet") ? nullptr : &std::cerr;
+  std::ostream* log = progress_stream(args);
 
   FitSettings settings;
   settings.terms = args.all("descriptor");

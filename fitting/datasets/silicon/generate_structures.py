@@ -1,0 +1,516 @@
+#!/usr/bin/python3
+"""Deterministic generation of the silicon candidate configurations -> candidates.xyz.
+
+Every frame carries info: config_type, candidate_id (stable: si-<type>-<nnn>), priority
+(labelling order: cheap and diverse first), est_cost_s (CPU-second estimate with the
+settings.json k-spacing), note (how it was made). pbc marks vacuum directions (slabs:
+pbc = T T F; isolated atom: F F F); the k-point rule uses it (one k-point along vacuum).
+
+Everything is seeded (numpy RandomState per config_type), so rerunning reproduces
+candidates.xyz byte for byte; label_qe.py keys results by candidate_id.
+
+NOTE on "hot" and amorphous/liquid frames: these are cheap stand-ins, clearly labelled
+(config_type diamond_hot_rattle, liquid_rdp, amorphous_rdp); genuine MD snapshots should be
+added later with the fitted potential.
+
+Usage: /usr/bin/python3 generate_structures.py [--out candidates.xyz]
+"""
+import argparse
+import math
+import os
+import sys
+import zlib
+from collections import OrderedDict
+
+import numpy as np
+from ase import Atoms
+from ase.build import bulk, diamond100, diamond111
+from ase.io import write
+from ase.neighborlist import neighbor_list
+from ase.spacegroup import crystal
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import settings as S  # noqa: E402
+
+A0 = 5.47            # PBE diamond lattice constant (A) used for all diamond-derived cells
+VAC = 6.0            # vacuum on each side of slabs (A): 12 A between periodic images
+# CPU-seconds per (k-point x atom x A^3) on these 2-core machines, calibrated on the
+# converge.py runs; refine with measured timings (status.py reports them).
+COST_K = 6.5e-4
+
+RNG_SEEDS = {}
+
+
+def rng_for(tag):
+    return np.random.RandomState(zlib.crc32(tag.encode()) & 0x7fffffff)
+
+
+def rattle(at, sigma, rng):
+    at = at.copy()
+    at.positions += rng.normal(0.0, sigma, at.positions.shape)
+    return at
+
+
+def diamond_cubic(rep=(1, 1, 1), a=A0):
+    return bulk("Si", "diamond", a=a, cubic=True).repeat(rep)
+
+
+def strain(at, eps):
+    at = at.copy()
+    F = np.eye(3) + np.asarray(eps)
+    at.set_cell(at.cell.array @ F.T, scale_atoms=True)
+    return at
+
+
+def est_cost(at, kspacing):
+    nk = S.n_kpoints_estimate(at, kspacing)
+    return COST_K * nk * len(at) * at.get_volume()
+
+
+# ----------------------------------------------------------------------------- builders
+def gen_isolated_atom():
+    at = Atoms("Si", positions=[[6.0, 6.25, 6.5]], cell=[12.0, 12.5, 13.0], pbc=False)
+    return [(at, "isolated Si atom, non-spin-polarised (same settings as all frames), "
+                 "orthorhombic 12x12.5x13 A box, Gamma only")]
+
+
+def gen_diamond_eos():
+    out = []
+    for s in np.linspace(0.88, 1.12, 9):           # volume scale factors
+        a = A0 * s ** (1.0 / 3.0)
+        out.append((bulk("Si", "diamond", a=a), "2-atom primitive diamond, V/V0=%.3f" % s))
+    return out
+
+
+def gen_diamond_strain(n=40):
+    rng = rng_for("diamond_strain")
+    out = []
+    for i in range(n):
+        kind = ["volumetric", "shear", "mixed"][i % 3]
+        eps = np.zeros((3, 3))
+        if kind in ("volumetric", "mixed"):
+            eps += np.diag(rng.uniform(-0.01, 0.01, 3))        # up to ~+-3 % volume
+        if kind in ("shear", "mixed"):
+            off = rng.uniform(-0.03, 0.03, 3)
+            eps[0, 1] = eps[1, 0] = off[0] / 2
+            eps[0, 2] = eps[2, 0] = off[1] / 2
+            eps[1, 2] = eps[2, 1] = off[2] / 2
+        at = rattle(strain(diamond_cubic(), eps), 0.03, rng)
+        out.append((at, "8-atom diamond, %s strain (|eps|<=0.01 diag, 0.03 eng. shear), rattle 0.03 A" % kind))
+    return out
+
+
+def gen_diamond_rattle():
+    rng = rng_for("diamond_rattle")
+    out = []
+    for i in range(30):
+        s = rng.uniform(0.03, 0.12)
+        out.append((rattle(diamond_cubic(), s, rng), "8-atom diamond rattled sigma=%.3f A" % s))
+    for i in range(20):
+        s = rng.uniform(0.03, 0.12)
+        eps = np.diag(rng.uniform(-0.01, 0.01, 3))
+        out.append((rattle(strain(diamond_cubic((1, 1, 2)), eps), s, rng),
+                    "16-atom diamond (1x1x2 cubic), small strain, rattled sigma=%.3f A" % s))
+    for i in range(6):
+        s = rng.uniform(0.03, 0.12)
+        out.append((rattle(diamond_cubic((2, 2, 2)), s, rng), "64-atom diamond rattled sigma=%.3f A" % s))
+    return out
+
+
+def gen_diamond_phonon():
+    """Frozen-phonon-like displacements: 1-2 commensurate modes with random polarisation
+    per fcc sublattice, u_i = A e_s(i) cos(2 pi q.s_i + phi)."""
+    rng = rng_for("diamond_phonon")
+    out = []
+    cells = [(1, 1, 1)] * 12 + [(1, 1, 2)] * 12
+    for i, rep in enumerate(cells):
+        at = diamond_cubic(rep)
+        frac = at.get_scaled_positions()
+        # sublattice: position relative to the conventional fcc lattice
+        conv = (at.positions / A0) % 1.0
+        sub = (np.round(conv * 4).astype(int) % 2)[:, 0]    # 0 for fcc sites, 1 for (1/4,1/4,1/4)
+        u = np.zeros_like(at.positions)
+        nmodes = 1 + (i % 2)
+        desc = []
+        for m in range(nmodes):
+            # q in units of the supercell reciprocal vectors: half-integers of the 8-atom cell
+            q = np.array([rng.randint(0, 2 * r) / (2.0 * r) * r for r in rep])  # in units of supercell recip.
+            e = rng.normal(size=(2, 3))
+            e /= np.linalg.norm(e, axis=1)[:, None]
+            amp = rng.uniform(0.05, 0.12)
+            phi = rng.uniform(0, 2 * np.pi)
+            u += amp * e[sub] * np.cos(2 * np.pi * frac @ q + phi)[:, None]
+            desc.append("q_frac=%s A=%.3f" % (np.round(q, 3).tolist(), amp))
+        u -= u.mean(axis=0)
+        at.positions += u
+        out.append((at, "%d-atom diamond, frozen-phonon-like displacement %s" % (len(at), "; ".join(desc))))
+    return out
+
+
+def gen_diamond_hot_rattle():
+    rng = rng_for("diamond_hot_rattle")
+    out = []
+    spec = [((1, 1, 1), 20), ((1, 1, 2), 16), ((2, 2, 2), 4)]
+    for rep, n in spec:
+        for i in range(n):
+            s = rng.uniform(0.15, 0.30)
+            eps = np.diag(rng.uniform(-0.01, 0.02, 3))       # thermal expansion-ish
+            out.append((rattle(strain(diamond_cubic(rep), eps), s, rng),
+                        "STAND-IN for high-T MD: %d-atom diamond rattled sigma=%.3f A (not a real MD snapshot)" % (8 * rep[0] * rep[1] * rep[2], s)))
+    return out
+
+
+def gen_vacancy():
+    rng = rng_for("vacancy")
+    out = []
+    base = diamond_cubic((2, 2, 2))
+    center = base.positions[0].copy()
+    del base[0]
+    # nearest neighbours of the vacancy (minimum image)
+    vecs = base.positions - center
+    vecs -= np.round(vecs @ np.linalg.inv(base.cell.array)) @ base.cell.array
+    dist = np.linalg.norm(vecs, axis=1)
+    nn = np.where(dist < 2.5)[0]
+    variants = [(0.0, 0.0, 0.0), (-0.15, 0.0, 0.0), (-0.30, 0.0, 0.0), (0.0, 0.05, 0.0),
+                (-0.15, 0.08, 0.0), (0.0, 0.10, 0.0), (-0.10, 0.05, 0.01), (-0.10, 0.05, -0.01)]
+    for inward, s, vol in variants:
+        at = base.copy()
+        at.positions[nn] += inward * (vecs[nn] / dist[nn][:, None])
+        if vol:
+            at = strain(at, np.eye(3) * vol)
+        if s:
+            at = rattle(at, s, rng)
+        out.append((at, "64-site diamond with one vacancy (63 atoms); NN moved %.2f A radially, rattle %.2f A, isotropic strain %.2f"
+                    % (inward, s, vol)))
+    return out
+
+
+def gen_interstitials():
+    rng = rng_for("interstitial")
+    res = OrderedDict()
+    b = diamond_cubic((2, 2, 2))
+    sites = {"interstitial_T": np.array([0.5, 0.5, 0.5]) * A0,
+             "interstitial_H": np.array([0.625, 0.625, 0.625]) * A0}
+    for name, pos in sites.items():
+        res[name] = []
+        for s in (0.0, 0.05, 0.10):
+            at = b.copy()
+            at.append("Si")
+            at.positions[-1] = pos
+            if s:
+                at = rattle(at, s, rng)
+            res[name].append((at, "65 atoms: 64-atom diamond + %s-site interstitial at %s A (unrelaxed), rattle %.2f A"
+                              % (name[-1], np.round(pos, 3).tolist(), s)))
+    res["interstitial_X110"] = []
+    for s in (0.0, 0.05, 0.10):
+        at = b.copy()
+        i0 = int(np.argmin(np.linalg.norm(at.positions - np.array([0.25, 0.25, 0.25]) * A0, axis=1)))
+        c = at.positions[i0].copy()
+        del at[i0]
+        d = 1.2 * np.array([1.0, 1.0, 0.0]) / math.sqrt(2.0)
+        at.append("Si"); at.positions[-1] = c + d
+        at.append("Si"); at.positions[-1] = c - d
+        if s:
+            at = rattle(at, s, rng)
+        res["interstitial_X110"].append((at, "65 atoms: split <110> dumbbell replacing the atom at (1/4,1/4,1/4)a, "
+                                         "dumbbell length 2.4 A (unrelaxed), rattle %.2f A" % s))
+    return res
+
+
+def soft_sphere_relax(at, d0, steps=400, k=1.0):
+    """Push apart atoms closer than d0 with a harmonic repulsion (steepest descent)."""
+    at = at.copy()
+    for _ in range(steps):
+        i, j, D, dist = neighbor_list("ijDd", at, d0)
+        if len(i) == 0:
+            break
+        over = (d0 - dist)
+        f = np.zeros_like(at.positions)
+        np.add.at(f, i, -(k * over / dist)[:, None] * D)
+        at.positions += 0.2 * f
+        if over.max() < 1e-3:
+            break
+    at.wrap()
+    return at
+
+
+def random_packing(n, vol_per_atom, dmin, rng, cell_shape=(1.0, 1.0, 1.0)):
+    L = (n * vol_per_atom / np.prod(cell_shape)) ** (1.0 / 3.0)
+    cell = np.diag(np.array(cell_shape) * L)
+    pos = []
+    tries = 0
+    while len(pos) < n:
+        tries += 1
+        p = rng.uniform(0, 1, 3) @ cell
+        ok = True
+        for q in pos:
+            dv = p - q
+            dv -= np.round(dv @ np.linalg.inv(cell)) @ cell
+            if np.linalg.norm(dv) < dmin:
+                ok = False
+                break
+        if ok:
+            pos.append(p)
+        if tries > 200000:
+            raise RuntimeError("packing failed")
+    return Atoms("Si%d" % n, positions=pos, cell=cell, pbc=True)
+
+
+def gen_rdp():
+    rng = rng_for("rdp")
+    res = OrderedDict()
+    res["liquid_rdp"] = []
+    res["amorphous_rdp"] = []
+    # liquid Si: ~2.57 g/cm3 -> 18.1 A^3/atom ; amorphous Si: ~2.28 g/cm3 -> 20.4 A^3/atom
+    for n, count in ((16, 10), (64, 4)):
+        for c in range(count):
+            vpa = rng.uniform(17.5, 19.0)
+            at = random_packing(n, vpa, 1.9, rng)
+            at = soft_sphere_relax(at, 2.30)
+            res["liquid_rdp"].append((at, "STAND-IN for liquid: %d-atom random packing at %.2f A^3/atom, "
+                                      "soft-sphere relaxed to d>=2.30 A" % (n, vpa)))
+    for n, count in ((16, 6), (64, 4)):
+        for c in range(count):
+            vpa = rng.uniform(19.5, 21.0)
+            at = random_packing(n, vpa, 2.0, rng)
+            at = soft_sphere_relax(at, 2.35)
+            res["amorphous_rdp"].append((at, "STAND-IN for amorphous: %d-atom random packing at %.2f A^3/atom, "
+                                         "soft-sphere relaxed to d>=2.35 A (not a CRN)" % (n, vpa)))
+    return res
+
+
+def bc8_primitive(a):
+    conv = crystal("Si", [(0.1003, 0.1003, 0.1003)], spacegroup=206, cellpar=[a, a, a, 90, 90, 90])
+    cell = 0.5 * a * np.array([[-1, 1, 1], [1, -1, 1], [1, 1, -1]])
+    frac = conv.positions @ np.linalg.inv(cell)
+    frac = frac - np.floor(frac + 1e-8)
+    keep = []
+    for f in frac:
+        if not any(np.allclose(f, g, atol=1e-5) for g in keep):
+            keep.append(f)
+    assert len(keep) == 8, len(keep)
+    return Atoms("Si8", scaled_positions=keep, cell=cell, pbc=True)
+
+
+def gen_phases():
+    rng = rng_for("phases")
+    res = OrderedDict()
+    vols = (0.92, 1.0, 1.08)
+
+    def add(name, builder, ref_desc, extra_rattle=1):
+        res[name] = []
+        for v in vols:
+            at = builder(v)
+            res[name].append((at, "%s, V/Vref=%.2f" % (ref_desc, v)))
+        for r in range(extra_rattle):
+            v = vols[1]
+            at = rattle(builder(v), 0.05, rng)
+            res[name].append((at, "%s, V/Vref=%.2f, rattled 0.05 A" % (ref_desc, v)))
+
+    def bsn(v):
+        a, c = 4.81 * v ** (1 / 3), 4.81 * 0.552 * v ** (1 / 3)
+        frac = [[0, 0, 0], [0.5, 0.5, 0.5], [0, 0.5, 0.25], [0.5, 0, 0.75]]
+        return Atoms("Si4", scaled_positions=frac, cell=[a, a, c], pbc=True)
+    add("beta_tin", bsn, "beta-Sn (A5) 4-atom conventional cell, a=4.81 A c/a=0.552 at Vref", 2)
+
+    def sh(v):
+        a, c = 2.53 * v ** (1 / 3), 2.38 * v ** (1 / 3)
+        return Atoms("Si", positions=[[0, 0, 0]], cell=[[a, 0, 0], [-a / 2, a * math.sqrt(3) / 2, 0], [0, 0, c]], pbc=True)
+    add("simple_hexagonal", sh, "simple hexagonal 1-atom cell, a=2.53 c=2.38 A at Vref")
+
+    add("bc8", lambda v: bc8_primitive(6.64 * v ** (1 / 3)), "bc8 (Ia-3, x=0.1003) 8-atom primitive cell, a=6.64 A at Vref")
+    add("hcp", lambda v: bulk("Si", "hcp", a=2.74 * v ** (1 / 3), c=2.74 * 1.633 * v ** (1 / 3)), "hcp 2-atom, a=2.74 A ideal c/a at Vref")
+    add("fcc", lambda v: bulk("Si", "fcc", a=3.87 * v ** (1 / 3)), "fcc 1-atom primitive, a=3.87 A at Vref")
+    add("bcc", lambda v: bulk("Si", "bcc", a=3.08 * v ** (1 / 3)), "bcc 1-atom primitive, a=3.08 A at Vref")
+    add("sc", lambda v: bulk("Si", "sc", a=2.53 * v ** (1 / 3)), "simple cubic 1-atom, a=2.53 A at Vref")
+    return res
+
+
+def _slab100(layers=8):
+    """(100) slab, 2x1 lateral cell with the doubled direction along the dimer (x)."""
+    for size in ((2, 1, layers), (1, 2, layers)):
+        at = diamond100("Si", size=size, a=A0, vacuum=VAC)
+        z = at.positions[:, 2]
+        top = np.where(z > z.max() - 0.1)[0]
+        dv = at.positions[top[1]] - at.positions[top[0]]
+        dv -= np.round(dv @ np.linalg.inv(at.cell.array)) @ at.cell.array
+        # top atoms are bonded to the layer below along the direction perpendicular to the dimer;
+        i, j, D = neighbor_list("ijD", at, 2.5)
+        back = D[(i == top[0]) & (at.positions[j, 2] < z.max() - 0.5)]
+        back_dir = np.abs(back[0, :2]) > 0.5            # in-plane component of a back bond
+        if size == (2, 1, layers) and back_dir[1] and not back_dir[0]:
+            return at, 0
+        if size == (1, 2, layers) and back_dir[0] and not back_dir[1]:
+            return at, 1
+    raise RuntimeError("could not orient (100) slab")
+
+
+def _dimerise(at, axis, idx_pair, bond, tilt_deg):
+    a1, a2 = idx_pair
+    p1, p2 = at.positions[a1].copy(), at.positions[a2].copy()
+    dv = p2 - p1
+    dv -= np.round(dv @ np.linalg.inv(at.cell.array)) @ at.cell.array
+    mid = p1 + dv / 2
+    half = 0.5 * bond * math.cos(math.radians(tilt_deg))
+    dz = 0.5 * bond * math.sin(math.radians(tilt_deg))
+    e = np.zeros(3); e[axis] = 1.0 if dv[axis] > 0 else -1.0
+    sgn = 1.0 if at.positions[a1, 2] > at.cell[2, 2] / 2 else -1.0   # "outward" for top/bottom face
+    at.positions[a1] = mid - half * e
+    at.positions[a2] = mid + half * e
+    at.positions[a1, 2] = mid[2] + sgn * dz
+    at.positions[a2, 2] = mid[2] - sgn * dz
+
+
+def gen_surf100():
+    rng = rng_for("surf100")
+    res = OrderedDict()
+    base, axis = _slab100()
+    z = base.positions[:, 2]
+    top = list(np.where(z > z.max() - 0.1)[0])
+    bot = list(np.where(z < z.min() + 0.1)[0])
+
+    def slab(bond, tilt):
+        at = base.copy()
+        at.pbc = [True, True, False]
+        if bond:
+            _dimerise(at, axis, top, bond, tilt)
+            _dimerise(at, axis, bot, bond, tilt)
+        return at
+    res["surface_100_ideal"] = [(slab(None, 0), "Si(100) 2x1 cell, 8 layers (16 atoms), bulk-terminated 1x1, 12 A vacuum"),
+                                (rattle(slab(None, 0), 0.05, rng), "same, rattled 0.05 A")]
+    res["surface_100_dimer_sym"] = [(slab(2.35, 0.0), "Si(100) p(2x1) symmetric dimers (2.35 A) on both faces, 8 layers, unrelaxed subsurface"),
+                                    (slab(2.25, 0.0), "same, dimer 2.25 A"),
+                                    (rattle(slab(2.35, 0.0), 0.05, rng), "symmetric dimer 2.35 A, rattled 0.05 A")]
+    res["surface_100_dimer_tilted"] = [(slab(2.30, 18.0), "Si(100) p(2x1) tilted (buckled) dimers 2.30 A, tilt 18 deg, both faces"),
+                                       (slab(2.30, 12.0), "same, tilt 12 deg"),
+                                       (slab(2.30, 24.0), "same, tilt 24 deg"),
+                                       (rattle(slab(2.30, 18.0), 0.05, rng), "tilt 18 deg, rattled 0.05 A")]
+    return res
+
+
+def _slab111(size, bilayers):
+    at = diamond111("Si", size=(size[0], size[1], 2 * bilayers), a=A0, vacuum=VAC)
+    # make both faces single-dangling-bond (shuffle-plane) terminations: drop 1-coordinated atoms
+    for _ in range(2):
+        i = neighbor_list("i", at, 2.5)
+        coord = np.bincount(i, minlength=len(at))
+        bad = np.where(coord < 2)[0]
+        if len(bad) == 0:
+            break
+        del at[list(bad)]
+    at.center(vacuum=VAC, axis=2)
+    at.pbc = [True, True, False]
+    return at
+
+
+def gen_surf111():
+    rng = rng_for("surf111")
+    res = OrderedDict()
+    b = _slab111((1, 1), 6)
+    res["surface_111_1x1"] = [(b.copy(), "Si(111) 1x1, 6 bilayers (12 atoms), bulk-terminated, one dangling bond per surface atom, 12 A vacuum")]
+    at = b.copy()
+    z = at.positions[:, 2]
+    # inward relaxation of the outermost layer on both faces (typical ~0.1-0.2 A)
+    at.positions[z > z.max() - 0.1, 2] -= 0.15
+    at.positions[z < z.min() + 0.1, 2] += 0.15
+    res["surface_111_1x1"].append((at, "same, outermost atoms moved 0.15 A inwards"))
+    for s in (0.05, 0.10):
+        res["surface_111_1x1"].append((rattle(b, s, rng), "Si(111) 1x1 rattled %.2f A" % s))
+
+    res["surface_111_adatom"] = []
+    base = _slab111((2, 2), 3)
+    z = base.positions[:, 2]
+    top = np.where(z > z.max() - 0.1)[0]
+    second = np.where((z < z.max() - 0.1) & (z > z.max() - 1.2))[0]
+    cell = base.cell.array
+    for site in ("T4", "H3"):
+        # candidate 3-fold hollows: xy points equidistant (2.23 A) to three top atoms
+        best = None
+        # the two 3-fold hollows of the 1x1 cell lie at top-atom xy + (a1 + a2)/3 and + 2(a1 + a2)/3
+        a1 = cell[0, :2] / 2; a2 = cell[1, :2] / 2
+        p0 = base.positions[top[0], :2]
+        cands = [p0 + (a1 + a2) / 3.0, p0 + 2.0 * (a1 + a2) / 3.0]
+        for c in cands:
+            dxy = base.positions[second, :2] - c
+            frac = dxy @ np.linalg.inv(cell[:2, :2])
+            dxy = (frac - np.round(frac)) @ cell[:2, :2]
+            over_second = np.min(np.linalg.norm(dxy, axis=1)) < 0.3
+            if (site == "T4") == over_second:
+                best = c
+        at = base.copy()
+        at.append("Si")
+        at.positions[-1] = [best[0], best[1], z.max() + 1.05]
+        res["surface_111_adatom"].append((at, "Si(111) 2x2, 3 bilayers (24 atoms) + one %s adatom 1.05 A above the top layer (unrelaxed), bottom face bare" % site))
+    at = base.copy(); at.append("Si"); at.positions[-1] = res["surface_111_adatom"][0][0].positions[-1]
+    at.positions[-1, 2] += 0.2
+    res["surface_111_adatom"].append((rattle(at, 0.05, rng), "T4 adatom 1.25 A above top layer, rattled 0.05 A"))
+    return res
+
+
+# ----------------------------------------------------------------------------- main
+def build_all():
+    groups = OrderedDict()
+    groups["isolated_atom"] = gen_isolated_atom()
+    groups["diamond_eos"] = gen_diamond_eos()
+    groups["diamond_strain"] = gen_diamond_strain()
+    groups["diamond_rattle"] = gen_diamond_rattle()
+    groups["diamond_phonon"] = gen_diamond_phonon()
+    groups["diamond_hot_rattle"] = gen_diamond_hot_rattle()
+    groups["vacancy"] = gen_vacancy()
+    groups.update(gen_interstitials())
+    groups.update(gen_rdp())
+    groups.update(gen_phases())
+    groups.update(gen_surf100())
+    groups.update(gen_surf111())
+    return groups
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default=os.path.join(S.HERE, "candidates.xyz"))
+    args = ap.parse_args()
+    s = S.load_settings()
+    ks = s["kspacing_inv_A"]
+    groups = build_all()
+    frames = []
+    for ct, items in groups.items():
+        for k, (at, note) in enumerate(items):
+            at = at.copy()
+            at.info.clear()
+            at.info["config_type"] = ct
+            at.info["candidate_id"] = "si-%s-%03d" % (ct, k)
+            at.info["note"] = note
+            c = est_cost(at, ks)
+            n, off = S.kgrid(at, ks)
+            at.info["est_cost_s"] = round(float(c), 1)
+            at.info["kgrid"] = "%dx%dx%d" % n
+            # priority: cost x (1 + rank within type) -> cheap, diverse frames first
+            at.info["_key"] = c * (1 + k)
+            frames.append(at)
+    order = sorted(range(len(frames)), key=lambda i: (frames[i].info["_key"], frames[i].info["candidate_id"]))
+    for rank, i in enumerate(order):
+        frames[i].info["priority"] = rank
+    for f in frames:
+        del f.info["_key"]
+    # sanity: minimum distances
+    for f in frames:
+        if len(f) > 1:
+            d = neighbor_list("d", f, 1.9)
+            if len(d):
+                print("WARNING: %s has a distance %.2f A < 1.9 A" % (f.info["candidate_id"], d.min()))
+    write(args.out, frames, format="extxyz")
+    print("%-26s %5s %7s %10s   %s" % ("config_type", "count", "atoms", "est CPU-h", "k-grids"))
+    tot_c = 0.0
+    for ct in groups:
+        fs = [f for f in frames if f.info["config_type"] == ct]
+        c = sum(f.info["est_cost_s"] for f in fs)
+        tot_c += c
+        kg = sorted(set(f.info["kgrid"] for f in fs))
+        na = sorted(set(len(f) for f in fs))
+        print("%-26s %5d %7s %10.2f   %s" % (ct, len(fs), "/".join(map(str, na)), c / 3600, ",".join(kg)))
+    print("%-26s %5d %7s %10.2f" % ("TOTAL", len(frames), "", tot_c / 3600))
+    print("wrote %s" % args.out)
+
+
+if __name__ == "__main__":
+    main()
