@@ -247,3 +247,31 @@ TEST(SparseGpFit, RejectsUnusableInput) {
   st.terms = {"soap n_max=3 l_max=3 cutoff=4 zeta=2"};  // no n_sparse
   EXPECT_THROW(fit_sparse_gp(train, st), InputError);
 }
+
+TEST(SparseGpFit, PredictedVarianceIsSmallNearDataAndLargeFarAway) {
+  std::vector<Structure> train = training_set(8, 8, false);
+  FitSettings st = base_settings();
+  st.terms = {"soap n_max=4 l_max=3 cutoff=4.0 cutoff_transition_width=1 atom_sigma=0.5 zeta=4 delta=0.5 n_sparse=40"};
+  st.jitter = 1e-6;
+  Potential pot(fit_sparse_gp(train, st).potential);
+  const double prior = 0.25;  // delta^2 for one SOAP environment (unit-norm q)
+  PredictOptions opt;
+  opt.variance = true;
+  double near = 0;
+  for (const Structure& s : train) {
+    Prediction p = pot.predict(s, opt);
+    EXPECT_GE(p.local_variance.minCoeff(), -1e-10);
+    EXPECT_GE(p.energy_variance, -1e-10);
+    near = std::max(near, p.local_variance.maxCoeff());
+  }
+  EXPECT_LT(near, 0.05 * prior) << "training environments should be well determined";
+  Structure far = diamond(4.6, 1);  // strongly compressed: outside the training distribution
+  rattle(far, 0.3, 3);
+  Prediction pf = pot.predict(far, opt);
+  EXPECT_GT(pf.local_variance.maxCoeff(), 10 * near);
+  EXPECT_LE(pf.local_variance.maxCoeff(), prior * (1 + 1e-9));
+  // total-energy variance: consistent with the per-atom ones for a single environment
+  Structure one = train[0];
+  Prediction p1 = pot.predict(one, opt);
+  EXPECT_LE(p1.energy_variance, std::pow(p1.local_variance.array().max(0.0).sqrt().sum(), 2) * (1 + 1e-9) + 1e-12);
+}
