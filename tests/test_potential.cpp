@@ -163,3 +163,38 @@ TEST(Potential, UnknownElementIsAnError) {
   s.numbers[0] = 8;
   EXPECT_THROW(test_potential().predict(s), InputError);
 }
+
+TEST(Potential, PriorVariancesAreKernelSumsOverEnvironmentPairs) {
+  // With a zero variance matrix the predicted variances are the prior ones:
+  // local: sum over pairs of environments of one atom; total: over all pairs (per term, group).
+  PotentialData d = test_potential_data();
+  int m = 0;
+  for (const TermData& t : d.terms)
+    for (const SparseGroupData& g : t.groups) m += static_cast<int>(g.alpha.size());
+  d.variance_matrix = Eigen::MatrixXd::Zero(m, m);
+  Potential pot(d);
+  Structure s = two_elements();
+  PredictOptions opt;
+  opt.variance = true;
+  Prediction p = pot.predict(s, opt);
+  Eigen::VectorXd local = Eigen::VectorXd::Zero(s.size());
+  double total = 0;
+  for (const Term& term : pot.terms()) {
+    Environments env = term.descriptor().compute(s, NeighbourList(s, pot.cutoff()));
+    for (int a = 0; a < env.size(); ++a)
+      for (int b = 0; b < env.size(); ++b) {
+        if (env.group[a] != env.group[b] || env.group[a] < 0) continue;
+        Eigen::MatrixXd k;
+        term.kernel().matrix(env.q.row(a), env.q.row(b), k);
+        const double v = env.w[a] * env.w[b] * k(0, 0);
+        total += v;
+        if (env.atom[a] == env.atom[b]) local[env.atom[a]] += v;
+      }
+  }
+  EXPECT_LT((p.local_variance - local).cwiseAbs().maxCoeff(), 1e-10 * local.cwiseAbs().maxCoeff());
+  EXPECT_NEAR(p.energy_variance, total, 1e-10 * std::abs(total));
+  opt.total_variance = false;
+  Prediction q = pot.predict(s, opt);
+  EXPECT_EQ(q.local_variance, p.local_variance);
+  EXPECT_EQ(q.energy_variance, 0.0);
+}

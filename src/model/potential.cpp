@@ -118,17 +118,40 @@ Prediction Potential::predict(const Structure& s, const PredictOptions& options)
         const int off = offsets_[t][g];
         for (size_t r = 0; r < rows.size(); ++r)
           kq.row(env.atom[rows[r]]).segment(off, K.cols()) += env.w[rows[r]] * K.row(r);
-        // Prior variance of the local energies: sum over pairs of environments of one atom,
-        // and of the total energy: sum over all pairs.
-        Eigen::MatrixXd Kqq;
-        term.kernel().matrix(Q, Q, Kqq);
-        Eigen::VectorXd w(rows.size());
-        for (size_t r = 0; r < rows.size(); ++r) w[r] = env.w[rows[r]];
-        Kqq = w.asDiagonal() * Kqq * w.asDiagonal();
-        out.energy_variance += Kqq.sum();
-        for (size_t a = 0; a < rows.size(); ++a)
-          for (size_t b = 0; b < rows.size(); ++b)
-            if (env.atom[rows[a]] == env.atom[rows[b]]) out.local_variance[env.atom[rows[a]]] += Kqq(a, b);
+        // Prior variance of the local energies: the kernel summed over the pairs of
+        // environments of one atom (one pair for SOAP, the pair terms of a 2-body term).
+        std::vector<int> order(rows.size());
+        for (size_t r = 0; r < rows.size(); ++r) order[r] = static_cast<int>(r);
+        std::stable_sort(order.begin(), order.end(),
+                         [&](int a, int b) { return env.atom[rows[a]] < env.atom[rows[b]]; });
+        for (size_t a = 0; a < order.size();) {
+          size_t b = a;
+          while (b < order.size() && env.atom[rows[order[b]]] == env.atom[rows[order[a]]]) ++b;
+          RowMatrix Qa(b - a, Q.cols());
+          Eigen::VectorXd wa(b - a);
+          for (size_t r = a; r < b; ++r) {
+            Qa.row(r - a) = Q.row(order[r]);
+            wa[r - a] = env.w[rows[order[r]]];
+          }
+          Eigen::MatrixXd Kaa;
+          term.kernel().matrix(Qa, Qa, Kaa);
+          out.local_variance[env.atom[rows[order[a]]]] += wa.dot(Kaa * wa);
+          a = b;
+        }
+        // Prior variance of the total energy: all pairs, in blocks of rows (O(N^2) time,
+        // O(block N) memory).
+        if (options.total_variance) {
+          Eigen::VectorXd w(rows.size());
+          for (size_t r = 0; r < rows.size(); ++r) w[r] = env.w[rows[r]];
+          const Eigen::MatrixXd Qall = Q;
+          const Eigen::Index block = 1024;
+          for (Eigen::Index r0 = 0; r0 < Q.rows(); r0 += block) {
+            const Eigen::Index nr = std::min(block, Q.rows() - r0);
+            Eigen::MatrixXd Kb;
+            term.kernel().matrix(Q.middleRows(r0, nr), Qall, Kb);
+            out.energy_variance += w.segment(r0, nr).dot(Kb * w);
+          }
+        }
       }
     }
     if (options.forces) term.descriptor().backpropagate(s, nl, env, dE_dq, dE_dw, dE_dr);
@@ -139,8 +162,10 @@ Prediction Potential::predict(const Structure& s, const PredictOptions& options)
     const Eigen::MatrixXd& P = *data_.variance_matrix;
     Eigen::MatrixXd kP = kq * P;
     out.local_variance -= (kP.array() * kq.array()).rowwise().sum().matrix();
-    Eigen::VectorXd ktot = kq.colwise().sum().transpose();
-    out.energy_variance -= ktot.dot(P * ktot);
+    if (options.total_variance) {
+      Eigen::VectorXd ktot = kq.colwise().sum().transpose();
+      out.energy_variance -= ktot.dot(P * ktot);
+    }
   }
   return out;
 }

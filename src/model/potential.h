@@ -15,7 +15,10 @@ namespace soapgap {
 
 struct PredictOptions {
   bool forces = true;    // forces and virial (reverse-mode derivatives)
-  bool variance = false;  // local and total predicted variance (needs the variance matrix)
+  bool variance = false;  // local predicted variances (needs the variance matrix)
+  // With variance: also the variance of the total energy. Its prior term sums the kernel over
+  // all pairs of environments, O(N^2 D) for N atoms: switch it off for large systems.
+  bool total_variance = true;
 };
 
 struct Prediction {
@@ -24,7 +27,7 @@ struct Prediction {
   MatrixX3 forces;                        // eV/Angstrom
   Eigen::Matrix3d virial = Eigen::Matrix3d::Zero();  // eV, = -dE/d(strain)
   Eigen::VectorXd local_variance;         // eV^2 per atom (with options.variance)
-  double energy_variance = 0;             // eV^2, of the total energy (with options.variance)
+  double energy_variance = 0;             // eV^2, of the total energy (with variance and total_variance)
 };
 
 class Potential {
