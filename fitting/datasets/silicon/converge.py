@@ -155,6 +155,29 @@ def main():
         print("| %.2f | %s | %.2f | %.4f | %.3f | %.1f |" % (ks, "x".join(map(str, r["kgrid"])), dE, dF, dS, r["wall_s"]))
     print("\n(reciprocal lengths of the beta-Sn cell incl. 2pi: %s 1/A)" % np.round(rec, 3))
 
+    print("\n## 4. smearing width: beta-Sn k-convergence and diamond energy at degauss 0.01 vs 0.02 Ry\n")
+    print("| system | degauss (Ry) | k-spacing | dE vs spacing 0.12 same degauss (meV/atom) | max dF (eV/A) | max dstress (GPa) | E(0.02) - E(0.01) (meV/atom) |")
+    print("|---|---|---|---|---|---|---|")
+    for dg in (0.01, 0.02):
+        rr = {}
+        for ks in (0.3, 0.12):
+            n, off = S.kgrid(ab, ks)
+            tag = "bsn_%d_%d_%d_ec%g" % (n[0], n[1], n[2], ec) + ("" if dg == 0.01 else "_dg%g" % dg)
+            o2 = dict(ov); o2["degauss_Ry"] = dg
+            rr[ks] = run(ab, tag, args.scratch, cache, overrides=o2, kgrid=n, koff=off)
+            save()
+        dE, dF, dS = cmp(rr[0.3], rr[0.12])
+        shift = ""
+        if dg == 0.02:
+            shift = "%.2f" % ((rr[0.12]["E"] - bres[0.12]["E"]) / 4 * 1000)
+        print("| beta-Sn | %.2f | 0.30 | %.2f | %.4f | %.3f | %s |" % (dg, dE, dF, dS, shift))
+    o2 = dict(ov); o2["degauss_Ry"] = 0.02
+    r2 = run(a8, "k4_1_ec%g_dg0.02" % ec, args.scratch, cache, overrides=o2, kgrid=(4, 4, 4), koff=(1, 1, 1))
+    save()
+    r1 = kres[((4, 4, 4), (1, 1, 1))]
+    dE, dF, dS = cmp(r2, r1)
+    print("| diamond 8-atom rattled, 4x4x4 | 0.02 vs 0.01 | 0.287 | | %.4f | %.3f | %.2f |" % (dF, dS, (r2["E"] - r1["E"]) / 8 * 1000))
+
 
 if __name__ == "__main__":
     main()

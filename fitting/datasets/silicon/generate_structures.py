@@ -46,9 +46,21 @@ def rng_for(tag):
 
 
 def rattle(at, sigma, rng):
+    """Gaussian displacements with standard deviation sigma per Cartesian component."""
     at = at.copy()
     at.positions += rng.normal(0.0, sigma, at.positions.shape)
     return at
+
+
+def rattle_rms(at, rms, rng, dmin=1.9, max_tries=200):
+    """Displacements with 3D rms amplitude rms (sigma per component = rms/sqrt(3));
+    redraw (deterministically, same rng) until no distance is below dmin."""
+    for _ in range(max_tries):
+        new = rattle(at, rms / math.sqrt(3.0), rng)
+        d = neighbor_list("d", new, dmin)
+        if len(d) == 0:
+            return new
+    raise RuntimeError("rattle_rms: could not avoid close contacts")
 
 
 def diamond_cubic(rep=(1, 1, 1), a=A0):
@@ -155,8 +167,9 @@ def gen_diamond_hot_rattle():
         for i in range(n):
             s = rng.uniform(0.15, 0.30)
             eps = np.diag(rng.uniform(-0.01, 0.02, 3))       # thermal expansion-ish
-            out.append((rattle(strain(diamond_cubic(rep), eps), s, rng),
-                        "STAND-IN for high-T MD: %d-atom diamond rattled sigma=%.3f A (not a real MD snapshot)" % (8 * rep[0] * rep[1] * rep[2], s)))
+            out.append((rattle_rms(strain(diamond_cubic(rep), eps), s, rng),
+                        "STAND-IN for high-T MD: %d-atom diamond, random displacements with 3D rms %.3f A "
+                        "(no pair closer than 1.9 A; not a real MD snapshot)" % (8 * rep[0] * rep[1] * rep[2], s)))
     return out
 
 
@@ -210,10 +223,11 @@ def gen_interstitials():
         d = 1.2 * np.array([1.0, 1.0, 0.0]) / math.sqrt(2.0)
         at.append("Si"); at.positions[-1] = c + d
         at.append("Si"); at.positions[-1] = c - d
+        at = soft_sphere_relax(at, 2.25)   # only separates pairs closer than 2.25 A
         if s:
             at = rattle(at, s, rng)
         res["interstitial_X110"].append((at, "65 atoms: split <110> dumbbell replacing the atom at (1/4,1/4,1/4)a, "
-                                         "dumbbell length 2.4 A (unrelaxed), rattle %.2f A" % s))
+                                         "dumbbell length 2.4 A, overlaps (<2.25 A) pushed apart by a soft-sphere step, rattle %.2f A" % s))
     return res
 
 
@@ -264,7 +278,7 @@ def gen_rdp():
     # liquid Si: ~2.57 g/cm3 -> 18.1 A^3/atom ; amorphous Si: ~2.28 g/cm3 -> 20.4 A^3/atom
     for n, count in ((16, 10), (64, 4)):
         for c in range(count):
-            vpa = rng.uniform(17.5, 19.0)
+            vpa = rng.uniform(17.5, 19.0) if n < 64 else rng.uniform(18.0, 19.0)
             at = random_packing(n, vpa, 1.9, rng)
             at = soft_sphere_relax(at, 2.30)
             res["liquid_rdp"].append((at, "STAND-IN for liquid: %d-atom random packing at %.2f A^3/atom, "
@@ -357,8 +371,10 @@ def _dimerise(at, axis, idx_pair, bond, tilt_deg):
     sgn = 1.0 if at.positions[a1, 2] > at.cell[2, 2] / 2 else -1.0   # "outward" for top/bottom face
     at.positions[a1] = mid - half * e
     at.positions[a2] = mid + half * e
-    at.positions[a1, 2] = mid[2] + sgn * dz
-    at.positions[a2, 2] = mid[2] - sgn * dz
+    # dimer atoms sit ~0.2 A lower than the bulk-terminated layer (keeps back bonds ~2.4 A)
+    zc = mid[2] - sgn * 0.2
+    at.positions[a1, 2] = zc + sgn * dz
+    at.positions[a2, 2] = zc - sgn * dz
 
 
 def gen_surf100():
@@ -406,7 +422,7 @@ def _slab111(size, bilayers):
 def gen_surf111():
     rng = rng_for("surf111")
     res = OrderedDict()
-    b = _slab111((1, 1), 6)
+    b = _slab111((1, 1), 7)
     res["surface_111_1x1"] = [(b.copy(), "Si(111) 1x1, 6 bilayers (12 atoms), bulk-terminated, one dangling bond per surface atom, 12 A vacuum")]
     at = b.copy()
     z = at.positions[:, 2]
@@ -418,7 +434,7 @@ def gen_surf111():
         res["surface_111_1x1"].append((rattle(b, s, rng), "Si(111) 1x1 rattled %.2f A" % s))
 
     res["surface_111_adatom"] = []
-    base = _slab111((2, 2), 3)
+    base = _slab111((2, 2), 4)
     z = base.positions[:, 2]
     top = np.where(z > z.max() - 0.1)[0]
     second = np.where((z < z.max() - 0.1) & (z > z.max() - 1.2))[0]
@@ -439,12 +455,145 @@ def gen_surf111():
                 best = c
         at = base.copy()
         at.append("Si")
-        at.positions[-1] = [best[0], best[1], z.max() + 1.05]
-        res["surface_111_adatom"].append((at, "Si(111) 2x2, 3 bilayers (24 atoms) + one %s adatom 1.05 A above the top layer (unrelaxed), bottom face bare" % site))
+        at.positions[-1] = [best[0], best[1], z.max() + 1.25]
+        at = soft_sphere_relax(at, 2.25)
+        res["surface_111_adatom"].append((at, "Si(111) 2x2, 3 bilayers (24 atoms) + one %s adatom 1.25 A above the top layer "
+                                          "(unrelaxed; overlaps < 2.25 A pushed apart by a soft-sphere step), bottom face bare" % site))
     at = base.copy(); at.append("Si"); at.positions[-1] = res["surface_111_adatom"][0][0].positions[-1]
     at.positions[-1, 2] += 0.2
-    res["surface_111_adatom"].append((rattle(at, 0.05, rng), "T4 adatom 1.25 A above top layer, rattled 0.05 A"))
+    at = soft_sphere_relax(at, 2.25)
+    res["surface_111_adatom"].append((rattle(at, 0.05, rng), "T4 adatom 1.45 A above top layer, rattled 0.05 A"))
     return res
+
+
+def _rect111_slab(bilayers, a=A0):
+    """Rectangular Si(111) slab: x || [1-10] (a/sqrt2), y || [11-2] (a sqrt(6)/2), z || [111];
+    both faces shuffle-plane terminated (one dangling bond per surface atom), pbc = T T F."""
+    conv = bulk("Si", "diamond", a=a, cubic=True).repeat((4, 4, 4))
+    conv.positions -= conv.positions.mean(axis=0)
+    B = a * np.array([[0.5, -0.5, 0.0], [0.5, 0.5, -1.0], [1.0, 1.0, 1.0]])   # rows: new cell vectors
+    frac = conv.positions @ np.linalg.inv(B)
+    frac -= np.floor(frac + 1e-8)
+    keep = []
+    for f in frac:
+        if not any(np.allclose(f, g, atol=1e-5) for g in keep):
+            keep.append(f)
+    assert len(keep) == 12, len(keep)
+    L = np.linalg.norm(B, axis=1)
+    unit = Atoms("Si12", scaled_positions=keep, cell=np.diag(L), pbc=True)   # 3 bilayers along z
+    at = unit.repeat((1, 1, (bilayers + 4) // 3 + 1))
+    z = at.positions[:, 2]
+    order = np.sort(np.unique(np.round(z, 3)))
+    # layers come in pairs 0.78 A apart (bilayers) separated by 2.37 A (shuffle plane)
+    at.pbc = [True, True, False]
+    zs = np.round(z, 3)
+    gaps = np.diff(order)
+    # find bilayer starts: a layer followed by a 0.78 A gap
+    starts = [i for i in range(len(order) - 1) if abs(gaps[i] - a * math.sqrt(3) / 12) < 0.05]
+    lo, hi = order[starts[0]], order[starts[bilayers - 1] + 1]
+    sel = [k for k in range(len(at)) if lo - 1e-3 <= zs[k] <= hi + 1e-3]
+    at = at[sel]
+    at.cell[2, 2] = 1.0
+    at.center(vacuum=VAC, axis=2)
+    return at
+
+
+def _keating_relax(at, bonds, fixed, d0, alpha=48.5, beta=13.8, steps=3000):
+    """Minimise a Keating valence force field for a GIVEN bond topology (list of (i, j, shift))."""
+    from scipy.optimize import minimize
+    cell = at.cell.array
+    bi = np.array([b[0] for b in bonds]); bj = np.array([b[1] for b in bonds])
+    bs = np.array([b[2] for b in bonds], dtype=float) @ cell
+    # angle triplets (centre i, bond index p, bond index q) with bond vectors oriented away from i
+    nb = {}
+    for p, (i, j, s) in enumerate(bonds):
+        nb.setdefault(i, []).append((p, 1.0))
+        nb.setdefault(j, []).append((p, -1.0))
+    trip = [(p, sp, q, sq) for i, lst in nb.items() for m, (p, sp) in enumerate(lst) for (q, sq) in lst[m + 1:]]
+    P = np.array([t[0] for t in trip]); SP = np.array([t[1] for t in trip])
+    Q = np.array([t[2] for t in trip]); SQ = np.array([t[3] for t in trip])
+    free = np.array([k for k in range(len(at)) if k not in set(fixed)])
+    x0 = at.positions.copy()
+    kb = 3 * alpha / (16 * d0 ** 2); ka = 3 * beta / (8 * d0 ** 2)
+
+    def fg(xf):
+        x = x0.copy(); x[free] = xf.reshape(-1, 3)
+        r = x[bj] + bs - x[bi]
+        r2 = (r * r).sum(1)
+        e = kb * ((r2 - d0 ** 2) ** 2).sum()
+        gr = (4 * kb * (r2 - d0 ** 2))[:, None] * r           # dE/dr (bond vector)
+        rp = r[P] * SP[:, None]; rq = r[Q] * SQ[:, None]
+        c = (rp * rq).sum(1) + d0 ** 2 / 3
+        e += ka * (c ** 2).sum()
+        np.add.at(gr, P, (2 * ka * c)[:, None] * rq * SP[:, None])
+        np.add.at(gr, Q, (2 * ka * c)[:, None] * rp * SQ[:, None])
+        g = np.zeros_like(x)
+        np.add.at(g, bj, gr); np.add.at(g, bi, -gr)
+        return e, g[free].ravel()
+    res = minimize(fg, x0[free].ravel(), jac=True, method="L-BFGS-B", options={"maxiter": steps, "gtol": 1e-8})
+    out = at.copy()
+    x = x0.copy(); x[free] = res.x.reshape(-1, 3)
+    out.positions = x
+    return out
+
+
+def pandey_chain_slab(bilayers=5):
+    """Si(111)-(2x1) pi-bonded chain (Pandey) on the top face, ideal 1x1 bottom face.
+    Topology change in the top bilayer (1a, 1b top-layer atoms; 2a, 2b second-layer atoms;
+    1a bonds 2a once and 2b twice via x-images): the vertical bond 2b-3b is broken and a bond
+    1b-3b is formed, giving the upper chain 1a-2b (3-fold, pi-bonded) and the lower chain
+    2a-1b (4-fold) with 5- and 7-membered rings. The geometry is then relaxed with a Keating
+    valence force field for the new topology (bottom 2 bilayers fixed); no buckling."""
+    at = _rect111_slab(bilayers)
+    i, j, Sft = neighbor_list("ijS", at, 2.6)
+    z = at.positions[:, 2]
+    layers = np.sort(np.unique(np.round(z, 2)))[::-1]
+    L = [np.where(np.abs(z - lz) < 0.05)[0] for lz in layers]
+    top, sec, third = L[0], L[1], L[2]
+    assert len(top) == 2 and len(sec) == 2
+    a1 = top[0]; b1 = top[1]
+    nbr = lambda k: [(int(jj), tuple(s)) for ii, jj, s in zip(i, j, Sft) if ii == k]
+    cnt = {}
+    for jj, s in nbr(a1):
+        cnt[jj] = cnt.get(jj, 0) + 1
+    b2 = [k for k in sec if cnt.get(k, 0) == 2][0]
+    a2 = [k for k in sec if cnt.get(k, 0) == 1][0]
+    b3 = [jj for jj, s in nbr(b2) if jj in set(third)][0]
+    bonds = []
+    for ii, jj, s in zip(i, j, Sft):
+        if ii < jj or (ii == jj and tuple(s) > (0, 0, 0)):
+            if {int(ii), int(jj)} == {b2, b3}:
+                continue
+            bonds.append((int(ii), int(jj), tuple(int(v) for v in s)))
+    # new bond 1b-3b: image of 3b closest to 1b
+    best = None
+    for sx in (-1, 0, 1):
+        for sy in (-1, 0, 1):
+            dvec = at.positions[b3] + np.array([sx, sy, 0]) @ at.cell.array - at.positions[b1]
+            if best is None or np.linalg.norm(dvec) < best[0]:
+                best = (np.linalg.norm(dvec), (sx, sy, 0))
+    bonds.append((b1, b3, best[1]))
+    start = at.copy()
+    start.positions[b2, 2] += 0.8
+    start.positions[b1, 2] -= 0.8
+    start.positions[b1] += 0.5 * (at.positions[b3] + np.array(best[1]) @ at.cell.array - at.positions[b1]) * np.array([1, 1, 0])
+    fixed = [k for k in range(len(at)) if z[k] < np.sort(np.unique(np.round(z, 2)))[4] + 0.05]
+    relaxed = _keating_relax(start, bonds, fixed, d0=A0 * math.sqrt(3) / 4)
+    return relaxed, (a1, b2), (a2, b1)
+
+
+def gen_surf111_pandey():
+    rng = rng_for("surf111_pandey")
+    at, upper, lower = pandey_chain_slab()
+    out = [(at.copy(), "Si(111)-(2x1) Pandey pi-bonded chain on the top face (rectangular 3.87x6.70 A cell, 5 bilayers, "
+                       "20 atoms; ideal 1x1 bottom face), Keating-relaxed with the chain topology, unbuckled")]
+    for sgn, tag in ((1, "positive"), (-1, "negative")):
+        b = at.copy()
+        b.positions[upper[0], 2] += sgn * 0.25
+        b.positions[upper[1], 2] -= sgn * 0.25
+        out.append((b, "Pandey chain with the upper chain buckled by 0.5 A (%s buckling isomer)" % tag))
+    out.append((rattle(at, 0.05, rng), "Pandey chain (Keating), rattled 0.05 A"))
+    return out
 
 
 # ----------------------------------------------------------------------------- main
@@ -462,6 +611,7 @@ def build_all():
     groups.update(gen_phases())
     groups.update(gen_surf100())
     groups.update(gen_surf111())
+    groups["surface_111_pandey"] = gen_surf111_pandey()
     return groups
 
 
