@@ -319,7 +319,14 @@ def gen_phases():
         for r in range(extra_rattle):
             v = vols[1]
             at = rattle(builder(v), 0.05, rng)
-            res[name].append((at, "%s, V/Vref=%.2f, rattled 0.05 A" % (ref_desc, v)))
+            extra = " (1-atom cell: a rigid translation of the V/Vref=1.00 frame, kept as an egg-box check)" if len(at) == 1 else ""
+            res[name].append((at, "%s, V/Vref=%.2f, rattled 0.05 A%s" % (ref_desc, v, extra)))
+        if len(builder(1.0)) == 1:
+            # 1-atom cells carry no rattle information: add a randomly strained copy instead
+            srng = rng_for("phases_strain_" + name)
+            e = srng.uniform(-0.02, 0.02, (3, 3))
+            e = 0.5 * (e + e.T)
+            res[name].append((strain(builder(1.0), e), "%s, V/Vref=1.00 with a random symmetric strain (|eps_ij| <= 0.02)" % ref_desc))
 
     def bsn(v):
         a, c = 4.81 * v ** (1 / 3), 4.81 * 0.552 * v ** (1 / 3)

@@ -215,28 +215,46 @@ def main():
 
     s = S.load_settings()
     shash = S.settings_hash(s)
-    cands = read(CANDIDATES, ":")
-    cands.sort(key=lambda a: a.info["priority"])
     only = set(args.only.split(",")) if args.only else None
-    done = labelled_ids()
+    cands, cands_mtime = None, None
     failed = load_failed()
-    todo = [c for c in cands
-            if c.info["candidate_id"] not in done
-            and (args.retry_failed or c.info["candidate_id"] not in failed)
-            and (only is None or c.info["config_type"] in only)]
-    log("settings hash %s; %d candidates, %d labelled, %d failed, %d to do in this run%s"
-        % (shash, len(cands), len(done), len(failed), len(todo),
-           (" (only %s)" % ",".join(sorted(only))) if only else ""))
+    attempted = set()           # candidates tried in this run (never twice per run)
     t_start = time.time()
     n_done = 0
-    for c in todo:
+    first = True
+    while True:
+        # candidates.xyz is re-read whenever it changes, so new candidates are picked up
+        # by a running labeller without a restart
+        mt = os.path.getmtime(CANDIDATES)
+        if mt != cands_mtime:
+            cands = read(CANDIDATES, ":")
+            cands.sort(key=lambda a: a.info["priority"])
+            if cands_mtime is not None:
+                log("candidates.xyz changed: %d candidates" % len(cands))
+            cands_mtime = mt
+        done = labelled_ids()
+        todo = [c for c in cands
+                if c.info["candidate_id"] not in done
+                and c.info["candidate_id"] not in attempted
+                and (args.retry_failed or c.info["candidate_id"] not in failed)
+                and (only is None or c.info["config_type"] in only)]
+        if first:
+            log("settings hash %s; %d candidates, %d labelled, %d failed, %d to do%s"
+                % (shash, len(cands), len(done), len(failed), len(todo),
+                   (" (only %s)" % ",".join(sorted(only))) if only else ""))
+            first = False
+        if not todo:
+            log("nothing left to do")
+            break
         if args.max_configs is not None and n_done >= args.max_configs:
             log("reached --max-configs %d" % args.max_configs)
             break
         if args.max_minutes is not None and (time.time() - t_start) / 60.0 >= args.max_minutes:
             log("reached --max-minutes %g" % args.max_minutes)
             break
+        c = todo[0]
         cid = c.info["candidate_id"]
+        attempted.add(cid)
         n, _ = S.kgrid(c, s["kspacing_inv_A"])
         log("start %s (%d atoms, k %s, est %.0f s)" % (cid, len(c), "x".join(map(str, n)), c.info.get("est_cost_s", -1)))
         frame, reason = run_one(c, s, shash)
@@ -245,8 +263,8 @@ def main():
             fmax = np.abs(frame.arrays["forces"]).max()
             log("done  %s E=%.5f eV (%.5f eV/atom) max|F|=%.3f eV/A wall %.1f s"
                 % (cid, frame.info["energy"], frame.info["energy"] / len(frame), fmax, frame.info["wall_s"]))
-            failed.pop(cid, None)
-            if os.path.exists(FAILED):
+            if cid in failed:
+                failed.pop(cid)
                 atomic_write_bytes(FAILED, (json.dumps(failed, indent=1, sort_keys=True) + "\n").encode())
         else:
             failed[cid] = {"config_type": c.info["config_type"], "reason": reason,

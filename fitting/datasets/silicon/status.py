@@ -70,7 +70,48 @@ def table():
                                      S.settings_hash(), ratio))
     if failed:
         hdr += "\n\nFailed (see failed.json): " + ", ".join("%s (%s)" % (k, v.get("reason", "")[:60]) for k, v in sorted(failed.items()))
-    return hdr + "\n\n" + "\n".join(lines) + "\n"
+    return hdr + "\n\n" + "\n".join(lines) + "\n" + sanity(labs)
+
+
+def sanity(labs):
+    """Physical sanity checks on what is labelled so far (diamond EOS, phase energies)."""
+    from ase.eos import EquationOfState
+    from ase.units import GPa
+    out = []
+    eos = [f for f in labs if f.info["config_type"] == "diamond_eos"]
+    e_dia = None
+    if len(eos) >= 5:
+        v = [f.get_volume() / len(f) for f in eos]
+        e = [f.info["energy"] / len(f) for f in eos]
+        try:
+            fit = EquationOfState(v, e, eos="birchmurnaghan")
+            v0, e0, B = fit.fit()
+            a0 = (8 * v0) ** (1.0 / 3.0)
+            e_dia = e0
+            out.append("- diamond E(V) (%d points, Birch–Murnaghan): a0 = %.3f Å, B = %.1f GPa, "
+                       "E0 = %.4f eV/atom (PBE literature: a0 ≈ 5.47 Å, B ≈ 88–89 GPa)"
+                       % (len(eos), a0, B / GPa, e0))
+        except Exception as exc:  # noqa: BLE001
+            out.append("- diamond E(V) fit failed: %s" % exc)
+    atom = [f for f in labs if f.info["config_type"] == "isolated_atom"]
+    if atom and e_dia is not None:
+        out.append("- cohesive energy vs the non-spin-polarised smeared atom: %.3f eV/atom"
+                   % (atom[0].info["energy"] - e_dia))
+    if e_dia is not None:
+        best = {}
+        for f in labs:
+            ct = f.info["config_type"]
+            if ct in ("beta_tin", "simple_hexagonal", "bc8", "hcp", "fcc", "bcc", "sc") and "rattled" not in f.info.get("note", "") and "strain" not in f.info.get("note", ""):
+                de = f.info["energy"] / len(f) - e_dia
+                if ct not in best or de < best[ct]:
+                    best[ct] = de
+        if best:
+            out.append("- lowest energy above diamond among the labelled volumes (meV/atom; only 3 volumes, "
+                       "so an upper bound on the phase's minimum): " +
+                       ", ".join("%s %.0f" % (k, 1000 * v) for k, v in sorted(best.items(), key=lambda kv: kv[1])))
+    if not out:
+        return ""
+    return "\nSanity checks on the labelled data:\n\n" + "\n".join(out) + "\n"
 
 
 def main():
