@@ -168,12 +168,16 @@ int SoapDescriptor::channel(int Z) const {
 }
 
 std::vector<int> SoapDescriptor::channels_of(const Structure& s, const NeighbourList& nl) const {
-  if (nl.n_atoms() != s.size())
-    throw InputError("soap: the neighbour list has " + std::to_string(nl.n_atoms()) + " atoms, the structure " +
-                     std::to_string(s.size()));
+  if (nl.n_atoms() > s.size())
+    throw InputError("soap: the neighbour list has " + std::to_string(nl.n_atoms()) + " centres, the structure only " +
+                     std::to_string(s.size()) + " atoms");
   if (nl.cutoff() < params_.cutoff)
     throw InputError("soap: the neighbour list cutoff " + format_exact(nl.cutoff()) +
                      " is smaller than the descriptor cutoff " + format_exact(params_.cutoff));
+  for (int k = 0; k < nl.n_entries(); ++k)
+    if (nl.neighbour(k) >= s.size())
+      throw InputError("soap: neighbour-list entry " + std::to_string(k) + " names atom " +
+                       std::to_string(nl.neighbour(k)) + ", beyond the structure's " + std::to_string(s.size()) + " atoms");
   std::vector<int> ch(s.size());
   for (int i = 0; i < s.size(); ++i) {
     ch[i] = channel(s.numbers[i]);
@@ -198,13 +202,13 @@ void SoapDescriptor::atom_coefficients(const sm::SoapMath& P, const NeighbourLis
 
 Environments SoapDescriptor::compute(const Structure& s, const NeighbourList& nl) const {
   const std::vector<int> ch = channels_of(s, nl);
-  const int n_atoms = s.size();
+  const int n_atoms = nl.n_atoms();  // the centres (ghost atoms beyond them are only neighbours)
   Environments env;
   env.q.resize(n_atoms, dim_);
   env.w = Eigen::VectorXd::Ones(n_atoms);
   env.atom.resize(n_atoms);
   for (int i = 0; i < n_atoms; ++i) env.atom[i] = i;
-  env.group = ch;
+  env.group.assign(ch.begin(), ch.begin() + n_atoms);
   const sm::SoapMath P = math();
   const int nc = sm::n_coefficients(P), nw = sm::neighbour_work_size(P), dim = dim_;
 #pragma omp parallel
@@ -232,13 +236,13 @@ void SoapDescriptor::backpropagate(const Structure& s, const NeighbourList& nl, 
     throw InputError("soap: backpropagate: dE/dr has " + std::to_string(dE_dr.rows()) + " rows, the neighbour list " +
                      std::to_string(nl.n_entries()) + " entries");
   for (int e = 0; e < n_env; ++e)
-    if (env.atom[e] < 0 || env.atom[e] >= s.size())
+    if (env.atom[e] < 0 || env.atom[e] >= nl.n_atoms())
       throw InputError("soap: backpropagate: environment " + std::to_string(e) + " has no atom");
   const sm::SoapMath P = math();
   const int nc = sm::n_coefficients(P), cs = sm::channel_size(P), dim = dim_;
   const int nb = sm::neighbour_basis_size(P), nrw = sm::radial_work_size(P), nlm = sm::n_lm(P.l_max);
   int max_neighbours = 0;
-  for (int i = 0; i < s.size(); ++i) max_neighbours = std::max(max_neighbours, nl.size(i));
+  for (int i = 0; i < nl.n_atoms(); ++i) max_neighbours = std::max(max_neighbours, nl.size(i));
 #pragma omp parallel
   {
     // Per thread: the basis (Y, dY, f R, d(f R)/dr) of every neighbour of the current atom is

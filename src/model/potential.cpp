@@ -70,16 +70,26 @@ Potential::Potential(const PotentialData& data) : data_(data) {
 
 Prediction Potential::predict(const Structure& s, const PredictOptions& options) const {
   check_elements(s, data_.elements);
+  if (s.size() == 0) return compute(s, NeighbourList(s, 1.0), options);
+  return compute(s, NeighbourList(s, cutoff_ > 0 ? cutoff_ : 1.0), options);
+}
+
+Prediction Potential::compute(const Structure& s, const NeighbourList& nl, const PredictOptions& options) const {
+  check_elements(s, data_.elements);
   if (options.variance && !has_variance())
     throw InputError("the potential file has no variance data (it was fitted without it)");
-  const int n = s.size();
+  if (nl.n_atoms() > s.size()) throw InputError("the neighbour list has more centres than the structure has atoms");
+  if (nl.n_entries() > 0 && nl.cutoff() < cutoff_)
+    throw InputError("the neighbour list cutoff is smaller than the potential's cutoff " + std::to_string(cutoff_));
+  const int n = nl.n_atoms();  // centres
   Prediction out;
   out.local_energy = Eigen::VectorXd::Zero(n);
   for (int i = 0; i < n; ++i) {
     auto it = data_.e0.find(s.numbers[i]);
     if (it != data_.e0.end()) out.local_energy[i] = it->second;
   }
-  if (options.forces) out.forces = MatrixX3::Zero(n, 3);
+  if (options.forces) out.forces = MatrixX3::Zero(s.size(), 3);
+  if (options.forces && options.atom_virial) out.atom_virial.setZero(s.size(), 6);
   Eigen::MatrixXd kq;  // n x M_total kernel vectors of the local energies (variance)
   if (options.variance) {
     kq = Eigen::MatrixXd::Zero(n, n_sparse_total_);
@@ -87,7 +97,6 @@ Prediction Potential::predict(const Structure& s, const PredictOptions& options)
   }
   if (n == 0) return out;
 
-  const NeighbourList nl(s, cutoff_ > 0 ? cutoff_ : 1.0);
   MatrixX3 dE_dr;
   if (options.forces) dE_dr = MatrixX3::Zero(nl.n_entries(), 3);
   for (size_t t = 0; t < terms_.size(); ++t) {
@@ -158,6 +167,15 @@ Prediction Potential::predict(const Structure& s, const PredictOptions& options)
   }
   out.energy = out.local_energy.sum();
   if (options.forces) accumulate_forces(nl, dE_dr, out.forces, out.virial);
+  if (options.forces && options.atom_virial) {
+    static const int va[6] = {0, 1, 2, 0, 0, 1}, vb[6] = {0, 1, 2, 1, 2, 2};  // xx yy zz xy xz yz
+    for (int k = 0; k < nl.n_entries(); ++k)
+      for (int c = 0; c < 6; ++c) {
+        const double half = -0.5 * nl.r(k)[va[c]] * dE_dr(k, vb[c]);
+        out.atom_virial(nl.centre(k), c) += half;
+        out.atom_virial(nl.neighbour(k), c) += half;
+      }
+  }
   if (options.variance) {
     const Eigen::MatrixXd& P = *data_.variance_matrix;
     Eigen::MatrixXd kP = kq * P;

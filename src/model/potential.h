@@ -10,6 +10,7 @@
 #include "core/structure.h"
 #include "io/potential_data.h"
 #include "model/term.h"
+#include "neighbours/neighbour_list.h"
 
 namespace soapgap {
 
@@ -19,6 +20,7 @@ struct PredictOptions {
   // With variance: also the variance of the total energy. Its prior term sums the kernel over
   // all pairs of environments, O(N^2 D) for N atoms: switch it off for large systems.
   bool total_variance = true;
+  bool atom_virial = false;  // per-atom virial (LAMMPS compute stress/atom)
 };
 
 struct Prediction {
@@ -28,6 +30,9 @@ struct Prediction {
   Eigen::Matrix3d virial = Eigen::Matrix3d::Zero();  // eV, = -dE/d(strain)
   Eigen::VectorXd local_variance;         // eV^2 per atom (with options.variance)
   double energy_variance = 0;             // eV^2, of the total energy (with variance and total_variance)
+  // Per-atom virial, eV, columns xx yy zz xy xz yz (LAMMPS' order); each neighbour pair's
+  // contribution -r (x) dE/dr is split equally between its two atoms. Sums to the virial.
+  Eigen::Matrix<double, Eigen::Dynamic, 6, Eigen::RowMajor> atom_virial;
 };
 
 class Potential {
@@ -44,6 +49,13 @@ class Potential {
 
   // Throws InputError if the structure contains an element the potential does not cover.
   Prediction predict(const Structure& s, const PredictOptions& options = {}) const;
+
+  // The same with a neighbour list made elsewhere (e.g. by LAMMPS): the first nl.n_atoms()
+  // atoms of s are the centres (local atoms), the others only neighbours (ghost atoms); the
+  // list's cutoff must be at least cutoff(). Local energies and variances are given for the
+  // centres; forces and per-atom virials for every atom of s (ghost contributions are to be
+  // summed onto their owners by the caller).
+  Prediction compute(const Structure& s, const NeighbourList& nl, const PredictOptions& options = {}) const;
 
  private:
   PotentialData data_;

@@ -154,4 +154,33 @@ NeighbourList::NeighbourList(const Structure& s, double cutoff) : cutoff_(cutoff
   }
 }
 
+NeighbourList NeighbourList::from_entries(double cutoff, std::vector<int> start, std::vector<int> j,
+                                          std::vector<Eigen::Vector3d> r) {
+  if (!(cutoff > 0) || !std::isfinite(cutoff)) throw InputError("neighbour list: cutoff must be a positive finite number");
+  if (start.empty() || start.front() != 0 || static_cast<size_t>(start.back()) != j.size() || j.size() != r.size())
+    throw InputError("neighbour list: inconsistent entry arrays");
+  NeighbourList nl;
+  nl.cutoff_ = cutoff;
+  nl.i_.resize(j.size());
+  nl.d_.resize(j.size());
+  for (size_t i = 0; i + 1 < start.size(); ++i) {
+    if (start[i + 1] < start[i]) throw InputError("neighbour list: entry offsets must not decrease");
+    for (int k = start[i]; k < start[i + 1]; ++k) {
+      nl.i_[k] = static_cast<int>(i);
+      nl.d_[k] = r[k].norm();
+      if (j[k] < 0) throw InputError("neighbour list: negative neighbour index");
+      if (!(nl.d_[k] >= kMinDistance)) {
+        std::ostringstream msg;
+        msg << "atoms " << i << " and " << j[k] << " are " << nl.d_[k] << " Angstrom apart (less than "
+            << kMinDistance << " Angstrom): atoms on top of each other";
+        throw GeometryError(msg.str());
+      }
+    }
+  }
+  nl.start_ = std::move(start);
+  nl.j_ = std::move(j);
+  nl.r_ = std::move(r);
+  return nl;
+}
+
 }  // namespace soapgap

@@ -17,8 +17,18 @@ class NeighbourList {
   // kMinDistance, or if positions/cell are not finite, or if a periodic cell is singular.
   NeighbourList(const Structure& s, double cutoff);
 
+  // A list made by another code (e.g. LAMMPS, with ghost atoms): centres 0..start.size()-2,
+  // entries [start[i], start[i+1]) with neighbour index j[k] (which may be any atom of the
+  // structure, including ghost atoms beyond the centres) and displacement r[k] = r_j - r_i.
+  // Entries at or beyond `cutoff` may be present; descriptors ignore them.
+  // Throws InputError on inconsistent sizes and GeometryError for distances below kMinDistance.
+  static NeighbourList from_entries(double cutoff, std::vector<int> start, std::vector<int> j,
+                                    std::vector<Eigen::Vector3d> r);
+
   static constexpr double kMinDistance = 0.1;  // Angstrom
 
+  // Number of centres (atoms that have a list). Equal to the structure's size for lists built
+  // from a Structure; smaller for external lists whose neighbours include ghost atoms.
   int n_atoms() const { return static_cast<int>(start_.size()) - 1; }
   double cutoff() const { return cutoff_; }
   // Entries of atom i are [begin(i), end(i)).
@@ -33,7 +43,8 @@ class NeighbourList {
   double distance(int k) const { return d_[k]; }
 
  private:
-  double cutoff_;
+  NeighbourList() = default;
+  double cutoff_ = 0;
   std::vector<int> start_, i_, j_;
   std::vector<Eigen::Vector3d> r_;
   std::vector<double> d_;
