@@ -1,0 +1,197 @@
+#include "pair_soapgap.h"
+
+#include <algorithm>
+#include <exception>
+
+#include "atom.h"
+#include "comm.h"
+#include "core/elements.h"
+#include "error.h"
+#include "force.h"
+#include "io/potential_file.h"
+#include "memory.h"
+#include "model/potential.h"
+#include "neigh_list.h"
+#include "neigh_request.h"
+#include "neighbor.h"
+#include "neighbours/neighbour_list.h"
+
+using namespace LAMMPS_NS;
+
+PairSoapGap::PairSoapGap(LAMMPS *lmp) : Pair(lmp) {
+  single_enable = 0;
+  restartinfo = 0;
+  one_coeff = 1;
+  manybody_flag = 1;
+  centroidstressflag = CENTROID_NOTAVAIL;
+  // The library returns the virial (and per-atom virials) directly.
+  no_virial_fdotr_compute = 1;
+}
+
+PairSoapGap::~PairSoapGap() {
+  if (allocated) {
+    memory->destroy(setflag);
+    memory->destroy(cutsq);
+  }
+}
+
+void PairSoapGap::allocate() {
+  allocated = 1;
+  const int n = atom->ntypes;
+  memory->create(setflag, n + 1, n + 1, "pair:setflag");
+  memory->create(cutsq, n + 1, n + 1, "pair:cutsq");
+  for (int i = 1; i <= n; i++)
+    for (int j = i; j <= n; j++) setflag[i][j] = 0;
+}
+
+void PairSoapGap::settings(int narg, char ** /*arg*/) {
+  if (narg != 0) error->all(FLERR, "Illegal pair_style soapgap command: it takes no arguments (usage: pair_style soapgap)");
+}
+
+void PairSoapGap::coeff(int narg, char **arg) {
+  if (!allocated) allocate();
+  const int ntypes = atom->ntypes;
+  if (narg != 3 + ntypes)
+    error->all(FLERR, "Incorrect args for pair_coeff: expected pair_coeff * * <potential.xml> followed by one element "
+                      "(or NULL) for each of the {} atom types, got {} element(s)",
+               ntypes, narg - 3);
+  if (strcmp(arg[0], "*") != 0 || strcmp(arg[1], "*") != 0)
+    error->all(FLERR, "Incorrect args for pair_coeff: pair_style soapgap needs pair_coeff * * <potential.xml> <elements>");
+  file_ = arg[2];
+  try {
+    potential_ = std::make_shared<const soapgap::Potential>(soapgap::read_potential(file_));
+  } catch (const std::exception &e) {
+    error->all(FLERR, "pair_style soapgap: cannot use potential file {}: {}", file_, e.what());
+  }
+  cutoff_ = potential_->cutoff();
+  const std::vector<int> &elements = potential_->elements();
+  type_z_.assign(ntypes + 1, 0);
+  int mapped = 0;
+  for (int t = 1; t <= ntypes; t++) {
+    const std::string name = arg[2 + t];
+    if (name == "NULL") continue;
+    int z = 0;
+    try {
+      z = soapgap::atomic_number(name);
+    } catch (const std::exception &) {
+      error->all(FLERR, "pair_coeff soapgap: atom type {}: \"{}\" is not an element symbol (or NULL)", t, name);
+    }
+    if (!std::binary_search(elements.begin(), elements.end(), z)) {
+      std::string covered;
+      for (int e : elements) covered += (covered.empty() ? "" : " ") + soapgap::element_symbol(e);
+      error->all(FLERR, "pair_coeff soapgap: atom type {} is {}, which {} does not cover (elements: {})", t, name,
+                 file_, covered);
+    }
+    type_z_[t] = z;
+    ++mapped;
+  }
+  if (mapped == 0) error->all(FLERR, "pair_coeff soapgap: every atom type is NULL");
+  for (int i = 1; i <= ntypes; i++)
+    for (int j = i; j <= ntypes; j++) setflag[i][j] = (type_z_[i] > 0 && type_z_[j] > 0) ? 1 : 0;
+  if (comm->me == 0)
+    utils::logmesg(lmp, "pair_style soapgap: {} ({} terms, {} sparse points, cutoff {} Angstrom{})\n", file_,
+                   potential_->terms().size(), potential_->n_sparse_total(), cutoff_,
+                   potential_->has_variance() ? ", variance data" : "");
+}
+
+void PairSoapGap::init_style() {
+  if (!potential_) error->all(FLERR, "pair_style soapgap: pair_coeff * * <potential.xml> <elements> is missing");
+  if (force->newton_pair == 0)
+    error->all(FLERR, "pair_style soapgap requires newton pair on (the forces on ghost atoms are summed by LAMMPS' "
+                      "reverse communication)");
+  const int irequest = neighbor->request(this, instance_me);
+  neighbor->requests[irequest]->half = 0;
+  neighbor->requests[irequest]->full = 1;
+}
+
+double PairSoapGap::init_one(int i, int j) {
+  // Every type pair gets the model's cutoff, so that ghost atoms reach that far.
+  if (setflag[i][j] == 0 && type_z_[i] > 0 && type_z_[j] > 0)
+    error->all(FLERR, "pair_style soapgap: pair_coeff has not set types {} and {}", i, j);
+  return cutoff_;
+}
+
+void PairSoapGap::compute(int eflag, int vflag) {
+  ev_init(eflag, vflag);
+  double **x = atom->x;
+  double **f = atom->f;
+  const int *type = atom->type;
+  const int nlocal = atom->nlocal;
+  const int nall = nlocal + atom->nghost;
+  const int inum = list->inum;
+  const int *ilist = list->ilist;
+  const int *numneigh = list->numneigh;
+  int **firstneigh = list->firstneigh;
+
+  // Centres: local atoms of mapped types, numbered 0..n_centres-1; ghost atom g (index
+  // nlocal + g) becomes structure atom n_centres + g.
+  std::vector<int> centre_of(nlocal, -1), lammps_of;
+  lammps_of.reserve(inum);
+  for (int ii = 0; ii < inum; ii++) {
+    const int i = ilist[ii];
+    if (type_z_[type[i]] > 0) {
+      centre_of[i] = static_cast<int>(lammps_of.size());
+      lammps_of.push_back(i);
+    }
+  }
+  const int nc = static_cast<int>(lammps_of.size());
+  soapgap::Structure s;
+  s.numbers.resize(nc + (nall - nlocal));
+  const int fallback_z = potential_->elements().front();  // for ghost slots of NULL types (never used)
+  for (int c = 0; c < nc; c++) s.numbers[c] = type_z_[type[lammps_of[c]]];
+  for (int g = nlocal; g < nall; g++) s.numbers[nc + g - nlocal] = type_z_[type[g]] > 0 ? type_z_[type[g]] : fallback_z;
+  s.positions = soapgap::MatrixX3::Zero(s.numbers.size(), 3);  // the descriptors use the neighbour vectors only
+
+  const double cutsq_model = cutoff_ * cutoff_;
+  std::vector<int> start(nc + 1, 0), neighbour;
+  std::vector<Eigen::Vector3d> rvec;
+  for (int c = 0; c < nc; c++) {
+    const int i = lammps_of[c];
+    const int *jlist = firstneigh[i];
+    for (int jj = 0; jj < numneigh[i]; jj++) {
+      const int j = jlist[jj] & NEIGHMASK;
+      if (type_z_[type[j]] == 0) continue;
+      const Eigen::Vector3d d(x[j][0] - x[i][0], x[j][1] - x[i][1], x[j][2] - x[i][2]);
+      if (d.squaredNorm() >= cutsq_model) continue;
+      neighbour.push_back(j < nlocal ? centre_of[j] : nc + j - nlocal);
+      rvec.push_back(d);
+    }
+    start[c + 1] = static_cast<int>(neighbour.size());
+  }
+
+  soapgap::Prediction p;
+  try {
+    const soapgap::NeighbourList nl =
+        soapgap::NeighbourList::from_entries(cutoff_, std::move(start), std::move(neighbour), std::move(rvec));
+    soapgap::PredictOptions options;
+    options.atom_virial = vflag_atom != 0;
+    p = potential_->compute(s, nl, options);
+  } catch (const std::exception &e) {
+    error->one(FLERR, "pair_style soapgap: {}", e.what());
+  }
+
+  auto lammps_index = [&](int a) { return a < nc ? lammps_of[a] : nlocal + (a - nc); };
+  for (int a = 0; a < static_cast<int>(s.numbers.size()); a++) {
+    const int i = lammps_index(a);
+    f[i][0] += p.forces(a, 0);
+    f[i][1] += p.forces(a, 1);
+    f[i][2] += p.forces(a, 2);
+  }
+  if (eflag_global) eng_vdwl += p.local_energy.sum();
+  if (eflag_atom)
+    for (int c = 0; c < nc; c++) eatom[lammps_of[c]] += p.local_energy[c];
+  if (vflag_global) {
+    const Eigen::Matrix3d &W = p.virial;
+    virial[0] += W(0, 0);
+    virial[1] += W(1, 1);
+    virial[2] += W(2, 2);
+    virial[3] += 0.5 * (W(0, 1) + W(1, 0));
+    virial[4] += 0.5 * (W(0, 2) + W(2, 0));
+    virial[5] += 0.5 * (W(1, 2) + W(2, 1));
+  }
+  if (vflag_atom)
+    for (int a = 0; a < static_cast<int>(s.numbers.size()); a++) {
+      const int i = lammps_index(a);
+      for (int k = 0; k < 6; k++) vatom[i][k] += p.atom_virial(a, k);
+    }
+}

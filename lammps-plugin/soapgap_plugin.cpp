@@ -1,0 +1,22 @@
+// Registers pair_style soapgap with LAMMPS' plugin loader (`plugin load soapgapplugin.so`).
+#include "core/version.h"
+#include "lammpsplugin.h"
+#include "pair_soapgap.h"
+#include "version.h"
+
+using namespace LAMMPS_NS;
+
+static Pair *soapgap_creator(LAMMPS *lmp) { return new PairSoapGap(lmp); }
+
+extern "C" void lammpsplugin_init(void *lmp, void *handle, void *regfunc) {
+  lammpsplugin_t plugin;
+  auto register_plugin = (lammpsplugin_regfunc)regfunc;
+  plugin.version = LAMMPS_VERSION;
+  plugin.style = "pair";
+  plugin.name = "soapgap";
+  plugin.info = "SOAP-GAP machine-learned potential (soapgap " SOAPGAP_VERSION ")";
+  plugin.author = "soapgap developers";
+  plugin.creator.v1 = (lammpsplugin_factory1 *)&soapgap_creator;
+  plugin.handle = handle;
+  (*register_plugin)(&plugin, lmp);
+}
