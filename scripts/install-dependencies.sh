@@ -10,6 +10,7 @@ PACKAGES=(
   libxml2-dev                            # potential files
   libgtest-dev libbenchmark-dev          # tests and benchmarks
   python3 python3-numpy python3-ase      # ASE interoperability tests
+  pybind11-dev python3-dev python3-pytest  # Python bindings (module soapgap) and their tests
 )
 
 missing=()

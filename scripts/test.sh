@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: installs the Debian packages it needs, builds, and runs every test
-# (GoogleTest through ctest). Fails when a test fails or when no test was found.
+# (GoogleTest through ctest, then the Python tests in tests/python with pytest). Fails when a
+# test fails or when no test was found.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/install-dependencies.sh"
@@ -8,3 +9,18 @@ bash "$root/scripts/build.sh"
 build="${SOAPGAP_BUILD_DIR:-$root/build}"
 cd "$build"
 ctest --output-on-failure --no-tests=error -j "${SOAPGAP_JOBS:-$(nproc)}"
+
+# Python bindings and ASE calculator (Debian's interpreter: it has ASE, numpy and pytest).
+if [ ! -d "$build/python/soapgap" ]; then
+  echo "soapgap: the Python bindings were not built ($build/python/soapgap missing; is pybind11-dev installed?)" >&2
+  exit 1
+fi
+cd "$root"
+pytest_rc=0
+PYTHONPATH="$build/python${PYTHONPATH:+:$PYTHONPATH}" SOAPGAP_BUILD_DIR="$build" \
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python || pytest_rc=$?
+if [ "$pytest_rc" -eq 5 ]; then
+  echo "soapgap: pytest collected no tests in tests/python (expected the Python binding tests)" >&2
+  exit 1
+fi
+exit "$pytest_rc"

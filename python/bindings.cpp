@@ -1,0 +1,271 @@
+// _soapgap: the compiled core of the Python package soapgap (pybind11).
+//   Potential(path) / Potential.predict(atoms, variance) / Potential.save(path)
+//   _fit(configs, terms, ...) -> Potential
+// Atoms are read from any object with ASE's interface (get_atomic_numbers(), positions,
+// cell, pbc). Errors: soapgap::InputError -> ValueError, a missing potential file ->
+// FileNotFoundError, std::invalid_argument -> ValueError (pybind11's default).
+#include <pybind11/eigen.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <omp.h>
+
+#include <algorithm>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <sys/stat.h>
+
+#include "core/elements.h"
+#include "core/error.h"
+#include "core/structure.h"
+#include "core/version.h"
+#include "io/potential_file.h"
+#include "model/potential.h"
+#include "model/sparse_gp_fit.h"
+
+namespace py = pybind11;
+using namespace soapgap;
+
+namespace {
+
+using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
+using IntArray = py::array_t<long long, py::array::c_style | py::array::forcecast>;
+
+// Copies an (n x 3) array into a MatrixX3 (checks the shape; `what` names it in messages).
+MatrixX3 to_matrix_x3(const py::handle& obj, py::ssize_t n, const std::string& what) {
+  DoubleArray a = DoubleArray::ensure(obj);
+  if (!a) throw InputError(what + ": expected an array of numbers");
+  if (a.ndim() != 2 || a.shape(0) != n || a.shape(1) != 3)
+    throw InputError(what + ": expected shape (" + std::to_string(n) + ", 3)");
+  return Eigen::Map<const MatrixX3>(a.data(), n, 3);
+}
+
+Eigen::Matrix3d to_matrix3(const py::handle& obj, const std::string& what) {
+  DoubleArray a = DoubleArray::ensure(obj);
+  if (!a || a.size() != 9) throw InputError(what + ": expected a 3x3 array of numbers");
+  return Eigen::Map<const Eigen::Matrix<double, 3, 3, Eigen::RowMajor>>(a.data());
+}
+
+// Geometry of an ase.Atoms-like object (no labels).
+Structure structure_from_atoms(const py::handle& atoms) {
+  Structure s;
+  IntArray numbers = IntArray::ensure(atoms.attr("get_atomic_numbers")());
+  if (!numbers || numbers.ndim() != 1) throw InputError("atoms: atomic numbers must be a 1-d integer array");
+  const py::ssize_t n = numbers.shape(0);
+  s.numbers.resize(n);
+  for (py::ssize_t i = 0; i < n; ++i) {
+    const long long z = numbers.at(i);
+    if (z < 1 || z > kMaxAtomicNumber) throw InputError("atoms: invalid atomic number " + std::to_string(z));
+    s.numbers[i] = static_cast<int>(z);
+  }
+  s.positions = to_matrix_x3(atoms.attr("positions"), n, "atoms.positions");
+  py::object cell = atoms.attr("cell");
+  if (py::hasattr(cell, "array")) cell = cell.attr("array");  // ase.cell.Cell
+  s.cell = to_matrix3(cell, "atoms.cell");
+  py::array_t<bool> pbc = py::array_t<bool, py::array::forcecast>::ensure(atoms.attr("pbc"));
+  if (!pbc || pbc.size() != 3) throw InputError("atoms.pbc: expected 3 booleans");
+  for (int a = 0; a < 3; ++a) s.pbc[a] = pbc.data()[a];
+  for (int a = 0; a < 3; ++a)
+    if (s.pbc[a] && s.cell.row(a).norm() == 0)
+      throw InputError("atoms: direction " + std::to_string(a) + " is periodic but its cell vector is zero");
+  return s;
+}
+
+// Moves an Eigen object into a numpy array (no copy of the data).
+template <typename T>
+py::object to_numpy(T&& m) {
+  return py::cast(std::move(m), py::return_value_policy::move);
+}
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+class PyPotential {
+ public:
+  explicit PyPotential(const std::string& path) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) {
+      const std::string msg = "no such potential file";
+      PyErr_SetObject(PyExc_FileNotFoundError,
+                      py::make_tuple(ENOENT, msg, path).ptr());
+      throw py::error_already_set();
+    }
+    PotentialData data;
+    {
+      py::gil_scoped_release release;
+      data = read_potential(path);
+    }
+    pot_ = std::make_shared<Potential>(data);
+    path_ = path;
+  }
+  explicit PyPotential(PotentialData data) : pot_(std::make_shared<Potential>(data)) {}
+
+  py::dict predict(const py::handle& atoms, bool variance, bool total_variance) const {
+    Structure s = structure_from_atoms(atoms);
+    const std::vector<int>& els = pot_->elements();
+    for (int i = 0; i < s.size(); ++i)
+      if (std::find(els.begin(), els.end(), s.numbers[i]) == els.end()) {
+        std::string covered;
+        for (int z : els) covered += (covered.empty() ? "" : ", ") + element_symbol(z);
+        throw InputError("atoms: element " + element_symbol(s.numbers[i]) + " (Z=" + std::to_string(s.numbers[i]) +
+                         ", atom " + std::to_string(i) + ") is not covered by the potential (elements: " + covered +
+                         ")");
+      }
+    PredictOptions options;
+    options.variance = variance;
+    options.total_variance = total_variance;
+    if (variance && !pot_->has_variance())
+      throw InputError("variance requested but the potential" + (path_.empty() ? "" : " " + path_) +
+                       " has no variance data (fitted without variance)");
+    Prediction p;
+    {
+      py::gil_scoped_release release;
+      p = pot_->predict(s, options);
+    }
+    py::dict out;
+    out["energy"] = p.energy;
+    out["forces"] = to_numpy(std::move(p.forces));
+    out["virial"] = to_numpy(std::move(p.virial));
+    out["local_energy"] = to_numpy(std::move(p.local_energy));
+    if (variance) {
+      out["local_variance"] = to_numpy(std::move(p.local_variance));
+      if (total_variance) out["energy_variance"] = p.energy_variance;
+    }
+    return out;
+  }
+
+  void save(const std::string& path) const {
+    py::gil_scoped_release release;
+    write_potential(path, pot_->data());
+  }
+
+  const Potential& get() const { return *pot_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::shared_ptr<Potential> pot_;
+  std::string path_;
+};
+
+// configs: list of dicts with numbers, positions, cell, pbc and optional energy, forces,
+// virial (3x3, eV), config_type, energy_sigma, force_sigma, virial_sigma.
+PyPotential fit(const py::list& configs, const std::vector<std::string>& terms, double sigma_energy,
+                double sigma_force, double sigma_virial, const std::map<int, double>& e0, uint64_t seed,
+                double jitter, bool variance, bool use_energy, bool use_forces, bool use_virial,
+                const std::map<std::string, std::tuple<double, double, double>>& config_type_sigma,
+                const std::map<std::string, std::string>& provenance) {
+  if (terms.empty()) throw InputError("fit: at least one descriptor is needed");
+  if (!(sigma_energy > 0 && sigma_force > 0 && sigma_virial > 0))
+    throw InputError("fit: sigma_energy, sigma_force and sigma_virial must be positive");
+  if (!(jitter >= 0)) throw InputError("fit: jitter must be non-negative");
+  std::vector<Structure> train;
+  train.reserve(configs.size());
+  for (size_t k = 0; k < configs.size(); ++k) {
+    py::dict c = configs[k].cast<py::dict>();
+    Structure s = structure_from_atoms(c["atoms"]);
+    const std::string where = "configuration " + std::to_string(k);
+    s.source = where;
+    auto has = [&](const char* key) { return c.contains(key) && !c[key].is_none(); };
+    if (has("energy")) s.energy = c["energy"].cast<double>();
+    if (has("forces")) s.forces = to_matrix_x3(c["forces"], s.size(), where + ": forces");
+    if (has("virial")) s.virial = to_matrix3(c["virial"], where + ": virial");
+    if (has("config_type")) s.config_type = py::str(c["config_type"]);
+    if (has("energy_sigma")) s.sigma_energy = c["energy_sigma"].cast<double>();
+    if (has("force_sigma")) s.sigma_force = c["force_sigma"].cast<double>();
+    if (has("virial_sigma")) s.sigma_virial = c["virial_sigma"].cast<double>();
+    train.push_back(std::move(s));
+  }
+  if (train.empty()) throw InputError("fit: no configurations");
+  FitSettings settings;
+  settings.terms = terms;
+  settings.sigma = Sigmas{sigma_energy, sigma_force, sigma_virial};
+  for (const auto& kv : config_type_sigma)
+    settings.config_type_sigma[kv.first] =
+        Sigmas{std::get<0>(kv.second), std::get<1>(kv.second), std::get<2>(kv.second)};
+  settings.e0 = e0;
+  settings.seed = seed;
+  settings.jitter = jitter;
+  settings.store_variance = variance;
+  settings.use_energy = use_energy;
+  settings.use_forces = use_forces;
+  settings.use_virial = use_virial;
+  FitResult result;
+  {
+    py::gil_scoped_release release;
+    result = fit_sparse_gp(train, settings);
+  }
+  PotentialData& data = result.potential;
+  data.soapgap_version = SOAPGAP_VERSION;
+  data.provenance["date"] = utc_now();
+  data.provenance["n_configurations"] = std::to_string(train.size());
+  data.provenance["seed"] = std::to_string(settings.seed);
+  data.provenance["threads"] = std::to_string(omp_get_max_threads());
+  for (const auto& kv : provenance) data.provenance[kv.first] = kv.second;
+  return PyPotential(std::move(data));
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_soapgap, m) {
+  m.doc() = "soapgap compiled core (use the soapgap package)";
+  m.attr("__version__") = SOAPGAP_VERSION;
+
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const InputError& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    }
+  });
+
+  py::class_<PyPotential>(m, "Potential", "A fitted SOAP-GAP potential.")
+      .def(py::init<const std::string&>(), py::arg("path"), "Loads a soapgap potential file (XML).")
+      .def_property_readonly("elements",
+                             [](const PyPotential& p) {
+                               std::vector<std::string> out;
+                               for (int z : p.get().elements()) out.push_back(element_symbol(z));
+                               return out;
+                             },
+                             "Chemical symbols of the elements the potential covers.")
+      .def_property_readonly("atomic_numbers", [](const PyPotential& p) { return p.get().elements(); })
+      .def_property_readonly("cutoff", [](const PyPotential& p) { return p.get().cutoff(); }, "Cutoff, Angstrom.")
+      .def_property_readonly("has_variance", [](const PyPotential& p) { return p.get().has_variance(); })
+      .def_property_readonly("n_sparse", [](const PyPotential& p) { return p.get().n_sparse_total(); })
+      .def_property_readonly("path", [](const PyPotential& p) { return p.path(); })
+      .def_property_readonly("e0", [](const PyPotential& p) {
+        std::map<std::string, double> out;
+        for (const auto& kv : p.get().data().e0) out[element_symbol(kv.first)] = kv.second;
+        return out;
+      })
+      .def_property_readonly("descriptors", [](const PyPotential& p) {
+        std::vector<std::string> out;
+        for (const auto& t : p.get().data().terms) out.push_back(t.spec);
+        return out;
+      })
+      .def_property_readonly("provenance", [](const PyPotential& p) { return p.get().data().provenance; })
+      .def("predict", &PyPotential::predict, py::arg("atoms"), py::arg("variance") = false,
+           py::arg("total_variance") = true,
+           "Energy (eV), forces (N x 3, eV/A), virial (3 x 3, eV), local_energy (N, eV); with\n"
+           "variance=True also local_variance (N, eV^2) and energy_variance (eV^2).")
+      .def("save", &PyPotential::save, py::arg("path"), "Writes the potential file (XML).")
+      .def("__repr__", [](const PyPotential& p) {
+        std::string els;
+        for (int z : p.get().elements()) els += (els.empty() ? "" : ",") + element_symbol(z);
+        return "<soapgap.Potential elements=" + els + " cutoff=" + std::to_string(p.get().cutoff()) +
+               " n_sparse=" + std::to_string(p.get().n_sparse_total()) + ">";
+      });
+
+  m.def("_fit", &fit, py::arg("configs"), py::arg("terms"), py::arg("sigma_energy"), py::arg("sigma_force"),
+        py::arg("sigma_virial"), py::arg("e0"), py::arg("seed"), py::arg("jitter"), py::arg("variance"),
+        py::arg("use_energy"), py::arg("use_forces"), py::arg("use_virial"), py::arg("config_type_sigma"),
+        py::arg("provenance"));
+}

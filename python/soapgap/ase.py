@@ -1,0 +1,62 @@
+"""ASE calculator for soapgap potentials.
+
+    from soapgap.ase import SoapGapCalculator
+    atoms.calc = SoapGapCalculator(potential="Si.xml")   # or potential=soapgap.Potential / soapgap.fit(...)
+    atoms.get_potential_energy(), atoms.get_forces(), atoms.get_stress(), atoms.get_potential_energies()
+    atoms.calc.results["local_variance"], atoms.calc.results["energy_variance"]  # eV^2
+
+Stress follows ASE's convention: stress = -virial / volume (eV/A^3), only for cells periodic
+in all three directions (otherwise get_stress() raises PropertyNotImplementedError).
+"""
+
+import numpy as np
+from ase.calculators.calculator import Calculator, all_changes
+from ase.constraints import full_3x3_to_voigt_6_stress
+
+from . import Potential
+
+__all__ = ["SoapGapCalculator"]
+
+
+class SoapGapCalculator(Calculator):
+    """soapgap SOAP-GAP potential as an ASE calculator.
+
+    potential: path of a potential file or a soapgap.Potential (e.g. from soapgap.fit).
+    variance: predict local_variance and energy_variance (eV^2) into results; None (default)
+        does so when the potential has variance data.
+    total_variance: with variance, also energy_variance (costs O(N^2) in the atom count).
+    """
+
+    implemented_properties = ["energy", "free_energy", "forces", "stress", "energies"]
+    nolabel = True
+
+    def __init__(self, potential, variance=None, total_variance=True, **kwargs):
+        Calculator.__init__(self, **kwargs)
+        if isinstance(potential, Potential):
+            self.potential = potential
+        else:
+            self.potential = Potential(str(potential))
+        if variance is None:
+            variance = self.potential.has_variance
+        elif variance and not self.potential.has_variance:
+            raise ValueError("variance requested but the potential has no variance data")
+        self.variance = bool(variance)
+        self.total_variance = bool(total_variance)
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+        Calculator.calculate(self, atoms, properties, system_changes)
+        p = self.potential.predict(self.atoms, variance=self.variance, total_variance=self.total_variance)
+        self.results = {
+            "energy": p["energy"],
+            "free_energy": p["energy"],
+            "forces": p["forces"],
+            "energies": p["local_energy"],
+            "virial": p["virial"],
+        }
+        if self.atoms.pbc.all():
+            stress = -p["virial"] / self.atoms.get_volume()
+            self.results["stress"] = full_3x3_to_voigt_6_stress(stress)
+        if self.variance:
+            self.results["local_variance"] = p["local_variance"]
+            if "energy_variance" in p:
+                self.results["energy_variance"] = p["energy_variance"]
