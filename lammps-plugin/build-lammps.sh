@@ -1,0 +1,396 @@
+#!/usr/bin/env bash
+# Build (or locate) the LAMMPS that the soapgap `pair_style soapgap` plugin compiles against.
+#
+#   lammps-plugin/build-lammps.sh                  # LAMMPS 20220106 + Kokkos 3.4.01 (Serial+OpenMP)
+#   lammps-plugin/build-lammps.sh --cuda           # same with a CUDA Kokkos (sm_80), separate prefix
+#   lammps-plugin/build-lammps.sh --kokkos-only    # stop after Kokkos (any mode)
+#   LAMMPS_SOURCE_DIR=... LAMMPS_BUILD_DIR=... lammps-plugin/build-lammps.sh   # use your own LAMMPS
+#
+# Sources come only from Debian source packages (lammps 20220106, trilinos 13.2.0 for Kokkos
+# 3.4.01) fetched with `apt-get source --download-only` into a cache:
+#   ${SOAPGAP_CACHE:-$HOME/.cache/soapgap}/lammps-20220106-kokkos-3.4.01[-cuda-sm80]/
+# Every stage writes a stamp and is skipped when its stamp matches, so a re-run is instant.
+# stdout carries only KEY=value lines (also written to <prefix>/lammps-paths.env);
+# progress goes to stderr, build logs to <prefix>/logs/. See lammps-plugin/BUILDING.md.
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PATCH_DIR="$SCRIPT_DIR/patches"
+
+LAMMPS_UPSTREAM=20220106          # Debian: lammps 20220106.git7586adbb6a+ds1-* (bookworm)
+TRILINOS_UPSTREAM=13.2.0          # Debian: trilinos 13.2.0-* ships Kokkos 3.4.01
+KOKKOS_VERSION=3.4.01
+CUDA_ARCH=sm_80                   # Kokkos 3.4 knows no Hopper; sm_80 PTX JITs on H100/H200
+NVCC=${NVCC:-/usr/local/cuda/bin/nvcc}
+JOBS=${JOBS:-2}
+NICE=(nice -n 10)
+
+usage() {
+    sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+}
+
+CUDA=0
+KOKKOS_ONLY=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --cuda) CUDA=1 ;;
+        --kokkos-only) KOKKOS_ONLY=1 ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "build-lammps.sh: unknown option '$1'" >&2; usage; exit 2 ;;
+    esac
+    shift
+done
+
+T0=$(date +%s)
+log() { printf '[build-lammps %4ss] %s\n' "$(( $(date +%s) - T0 ))" "$*" >&2; }
+die() { printf '[build-lammps] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------------------------
+# 5. A user's own LAMMPS: check it, print it, build nothing.
+# ---------------------------------------------------------------------------------------------
+if [ -n "${LAMMPS_SOURCE_DIR:-}" ] || [ -n "${LAMMPS_BUILD_DIR:-}" ]; then
+    [ -n "${LAMMPS_SOURCE_DIR:-}" ] && [ -n "${LAMMPS_BUILD_DIR:-}" ] ||
+        die "set both LAMMPS_SOURCE_DIR (the LAMMPS source tree) and LAMMPS_BUILD_DIR (its CMake build dir), or neither"
+    src=$(cd "$LAMMPS_SOURCE_DIR" 2>/dev/null && pwd) || die "LAMMPS_SOURCE_DIR=$LAMMPS_SOURCE_DIR is not a directory"
+    bld=$(cd "$LAMMPS_BUILD_DIR" 2>/dev/null && pwd) || die "LAMMPS_BUILD_DIR=$LAMMPS_BUILD_DIR is not a directory"
+    [ -f "$src/src/pair.h" ] || die "$src/src/pair.h not found: LAMMPS_SOURCE_DIR must be the top of a LAMMPS source tree"
+    [ -f "$src/src/PLUGIN/plugin.h" ] || [ -f "$src/src/plugin.h" ] ||
+        log "warning: no src/PLUGIN/plugin.h in $src (LAMMPS older than 2021?)"
+    lib=$(ls -1 "$bld"/liblammps*.so "$bld"/liblammps*.a 2>/dev/null | head -n1 || true)
+    [ -n "$lib" ] || die "no liblammps*.so / liblammps*.a in $bld: LAMMPS_BUILD_DIR must be a built CMake build dir"
+    [ -f "$bld/styles/style_pair.h" ] || die "$bld/styles/style_pair.h not found: need a CMake build dir with generated style headers"
+    case "$lib" in *.a) log "warning: $lib is static; plugins need LAMMPS built with -DBUILD_SHARED_LIBS=on" ;; esac
+    cache_get() { sed -n "s/^$1:[A-Z]*=//p" "$bld/CMakeCache.txt" 2>/dev/null | head -n1; }
+    grep -q '^PKG_PLUGIN:BOOL=on' "$bld/CMakeCache.txt" 2>/dev/null || grep -qi '^PKG_PLUGIN:BOOL=\(on\|yes\|true\|1\)' "$bld/CMakeCache.txt" 2>/dev/null ||
+        log "warning: PKG_PLUGIN does not look enabled in $bld/CMakeCache.txt (the 'plugin load' command needs it)"
+    binary=${LAMMPS_BINARY:-}
+    [ -n "$binary" ] || { [ -x "$bld/lmp" ] && binary="$bld/lmp"; } || true
+    kdir=${KOKKOS_DIR:-$(cache_get Kokkos_DIR)}
+    log "using your LAMMPS: source $src, build $bld (nothing built)"
+    [ -n "$kdir" ] || log "note: no Kokkos_DIR in $bld/CMakeCache.txt (LAMMPS without external Kokkos: only the non-Kokkos plugin can be built)"
+    printf 'LAMMPS_SOURCE_DIR=%s\nLAMMPS_BUILD_DIR=%s\nLAMMPS_BINARY=%s\nLAMMPS_LIBRARY=%s\nKOKKOS_DIR=%s\n' \
+        "$src" "$bld" "$binary" "$lib" "$kdir"
+    exit 0
+fi
+
+CACHE=${SOAPGAP_CACHE:-$HOME/.cache/soapgap}
+PREFIX_NAME="lammps-${LAMMPS_UPSTREAM}-kokkos-${KOKKOS_VERSION}"
+[ "$CUDA" = 1 ] && PREFIX_NAME="${PREFIX_NAME}-cuda-${CUDA_ARCH/_/}"
+PREFIX="$CACHE/$PREFIX_NAME"
+DL="$CACHE/debian-src"            # downloaded Debian source packages, shared by all prefixes
+STAMPS="$PREFIX/stamps"
+LOGS="$PREFIX/logs"
+mkdir -p "$PREFIX" "$DL" "$STAMPS" "$LOGS"
+
+# One build per prefix at a time.
+exec 9>"$PREFIX/.lock"
+flock -n 9 || { log "another build-lammps.sh holds $PREFIX/.lock; waiting"; flock 9; }
+
+# Stamps: a stage is done when its stamp file holds exactly its key. Keys chain (each includes
+# the key of the stage it depends on), so changing an early stage redoes the later ones.
+stamp_ok() { [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]; }
+stamp_set() { printf '%s' "$2" > "$STAMPS/$1.tmp" && mv -f "$STAMPS/$1.tmp" "$STAMPS/$1"; }
+keyhash() { printf '%s' "$*" | sha256sum | cut -c1-16; }
+
+# Run a long command with its output in a log; on failure show the log's tail.
+run_logged() {
+    local name=$1; shift
+    local logf="$LOGS/$name.log"
+    if ! "$@" > "$logf" 2>&1; then
+        echo "----- last 40 lines of $logf -----" >&2
+        tail -n 40 "$logf" >&2
+        die "$name failed (full log: $logf)"
+    fi
+}
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"
+    elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+    else die "need root for: $* (run as root or install sudo)"; fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# 1. Debian build dependencies (install only what is missing).
+# ---------------------------------------------------------------------------------------------
+DEPS=(cmake g++ make libopenmpi-dev openmpi-bin dpkg-dev xz-utils patch ca-certificates)
+missing=()
+for p in "${DEPS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    log "installing missing Debian packages: ${missing[*]}"
+    run_logged apt-update as_root apt-get update
+    run_logged apt-install as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+if [ "$CUDA" = 1 ]; then
+    [ -x "$NVCC" ] || die "--cuda needs nvcc at $NVCC (set NVCC=/path/to/nvcc)"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 2. A deb-src entry, derived from this machine's own apt configuration.
+# ---------------------------------------------------------------------------------------------
+have_src() { apt-cache showsrc lammps 2>/dev/null | grep -q '^Package: lammps'; }
+# Called lazily, only when something has to be downloaded.
+DEB_SRC_OK=0
+ensure_deb_src() {
+    [ "$DEB_SRC_OK" = 1 ] && return 0
+    if have_src; then DEB_SRC_OK=1; return 0; fi
+    srcs_d=/etc/apt/sources.list.d
+    if ! grep -rqsE '^[[:space:]]*(deb-src|Types:.*deb-src)' /etc/apt/sources.list "$srcs_d"; then
+        if [ -f "$srcs_d/debian.sources" ]; then
+            log "adding deb-src stanzas derived from $srcs_d/debian.sources -> $srcs_d/soapgap-deb-src.sources"
+            # Copy each deb822 stanza whose Types include 'deb', with Types: deb-src.
+            awk 'BEGIN { RS=""; ORS="\n\n" }
+                 { n = split($0, L, "\n"); isdeb = 0; out = ""
+                   for (i = 1; i <= n; i++) {
+                       line = L[i]
+                       if (line ~ /^Types:/) {
+                           if (line ~ /(^Types:|[[:space:]])deb([[:space:]]|$)/) isdeb = 1
+                           line = "Types: deb-src"
+                       }
+                       out = out line "\n"
+                   }
+                   if (isdeb) { sub(/\n$/, "", out); print out } }' "$srcs_d/debian.sources" > "/tmp/soapgap-deb-src.$$"
+            [ -s "/tmp/soapgap-deb-src.$$" ] || die "no 'Types: deb' stanza in $srcs_d/debian.sources"
+            as_root install -m 0644 "/tmp/soapgap-deb-src.$$" "$srcs_d/soapgap-deb-src.sources"
+            rm -f "/tmp/soapgap-deb-src.$$"
+        elif [ -f /etc/apt/sources.list ] && grep -qE '^[[:space:]]*deb[[:space:]]' /etc/apt/sources.list; then
+            log "adding deb-src lines derived from /etc/apt/sources.list -> $srcs_d/soapgap-deb-src.list"
+            sed -nE 's/^[[:space:]]*deb([[:space:]])/deb-src\1/p' /etc/apt/sources.list > "/tmp/soapgap-deb-src.$$"
+            as_root install -m 0644 "/tmp/soapgap-deb-src.$$" "$srcs_d/soapgap-deb-src.list"
+            rm -f "/tmp/soapgap-deb-src.$$"
+        else
+            die "no Debian apt source found (neither $srcs_d/debian.sources nor 'deb' lines in /etc/apt/sources.list): add a deb-src entry yourself"
+        fi
+    fi
+    log "apt-get update (for the source indices)"
+    run_logged apt-update-src as_root apt-get update
+    have_src || die "apt-get still finds no source package 'lammps' after adding deb-src entries (check /etc/apt/sources.list.d/soapgap-deb-src.*)"
+    DEB_SRC_OK=1
+}
+
+# ---------------------------------------------------------------------------------------------
+# 3. Download the Debian source packages (versions checked) and unpack.
+# ---------------------------------------------------------------------------------------------
+# The Debian version of source package $1 whose upstream part starts with $2.
+pick_version() {
+    ensure_deb_src
+    local v
+    v=$(apt-cache showsrc "$1" 2>/dev/null | sed -n 's/^Version: //p' | sed 's/^[0-9]*://' | grep -E "^$2([.+~-]|$)" | sort -V | tail -n1 || true)
+    if [ -z "$v" ]; then
+        local found
+        found=$(apt-cache showsrc "$1" 2>/dev/null | sed -n 's/^Version: //p' | tr '\n' ' ')
+        die "Debian source package '$1' version $2 not available from apt (found: ${found:-none}). This recipe needs Debian 12 (bookworm) sources; or build LAMMPS yourself and set LAMMPS_SOURCE_DIR/LAMMPS_BUILD_DIR."
+    fi
+    printf '%s' "$v"
+}
+
+# apt-get source --download-only $1=$2 into $DL (apt verifies the hashes from the signed index).
+fetch_src() {
+    local pkg=$1 ver=$2 key="fetch $1 $2"
+    local dsc="$DL/${pkg}_${ver}.dsc"
+    if [ -f "$DL/.$pkg.stamp" ] && [ "$(cat "$DL/.$pkg.stamp")" = "$key" ] && [ -f "$dsc" ]; then
+        return 0
+    fi
+    log "downloading Debian source $pkg=$ver (apt-get source --download-only)"
+    local t=$(date +%s)
+    ensure_deb_src
+    run_logged "download-$pkg" bash -c 'cd "$1" && apt-get source --download-only "$2"' _ "$DL" "$pkg=$ver"
+    [ -f "$dsc" ] || die "expected $dsc after apt-get source"
+    printf '%s' "$key" > "$DL/.$pkg.stamp"
+    log "  $pkg downloaded in $(( $(date +%s) - t ))s"
+}
+
+LAMMPS_DEB_VER=${LAMMPS_DEB_VER:-}
+TRILINOS_DEB_VER=${TRILINOS_DEB_VER:-}
+# Re-use the versions recorded by a previous successful fetch when apt is not needed.
+[ -z "$LAMMPS_DEB_VER" ] && [ -f "$DL/.lammps.stamp" ] && LAMMPS_DEB_VER=$(sed -n 's/^fetch lammps //p' "$DL/.lammps.stamp")
+[ -z "$TRILINOS_DEB_VER" ] && [ -f "$DL/.trilinos.stamp" ] && TRILINOS_DEB_VER=$(sed -n 's/^fetch trilinos //p' "$DL/.trilinos.stamp")
+[ -n "$LAMMPS_DEB_VER" ] || LAMMPS_DEB_VER=$(pick_version lammps "$LAMMPS_UPSTREAM")
+[ -n "$TRILINOS_DEB_VER" ] || TRILINOS_DEB_VER=$(pick_version trilinos "$TRILINOS_UPSTREAM")
+case "$LAMMPS_DEB_VER" in "$LAMMPS_UPSTREAM"*) ;; *) die "lammps source version $LAMMPS_DEB_VER is not $LAMMPS_UPSTREAM" ;; esac
+case "$TRILINOS_DEB_VER" in "$TRILINOS_UPSTREAM"*) ;; *) die "trilinos source version $TRILINOS_DEB_VER is not $TRILINOS_UPSTREAM" ;; esac
+
+LAMMPS_SRC="$PREFIX/lammps-src"
+KOKKOS_SRC="$PREFIX/kokkos-src"
+
+# LAMMPS: the upstream source as Debian repacked it (dpkg-source --skip-patches: Debian's
+# patches hard-wire /usr/share/lammps/potentials in place of $LAMMPS_POTENTIALS and skip the
+# install of potentials), unpacked into a temp dir, then renamed into place.
+K_LSRC="lammps-src $LAMMPS_DEB_VER skip-patches"
+if [ "$KOKKOS_ONLY" = 0 ] && { ! stamp_ok lammps-src "$K_LSRC" || [ ! -f "$LAMMPS_SRC/src/pair.h" ]; }; then
+    fetch_src lammps "$LAMMPS_DEB_VER"
+    log "unpacking lammps $LAMMPS_DEB_VER -> $LAMMPS_SRC"
+    t=$(date +%s)
+    rm -rf "$LAMMPS_SRC" "$LAMMPS_SRC.tmp"
+    run_logged unpack-lammps dpkg-source --skip-patches -x "$DL/lammps_${LAMMPS_DEB_VER}.dsc" "$LAMMPS_SRC.tmp"
+    [ -f "$LAMMPS_SRC.tmp/src/pair.h" ] && [ -f "$LAMMPS_SRC.tmp/cmake/CMakeLists.txt" ] ||
+        die "unpacked lammps has no src/pair.h or cmake/CMakeLists.txt"
+    # Debian's 20220106 snapshot is the 29Sep2021 stable release, update 2 (src/version.h).
+    grep -q 'LAMMPS_VERSION "29 Sep 2021"' "$LAMMPS_SRC.tmp/src/version.h" ||
+        die "lammps source is not 29 Sep 2021 (Debian 20220106): src/version.h says $(tr '\n' ' ' < "$LAMMPS_SRC.tmp/src/version.h")"
+    mv "$LAMMPS_SRC.tmp" "$LAMMPS_SRC"
+    stamp_set lammps-src "$K_LSRC"
+    log "  unpacked in $(( $(date +%s) - t ))s"
+fi
+
+# Kokkos: only */packages/kokkos/* from the trilinos orig tarball (+ CUDA patches if --cuda).
+PATCHES=()
+if [ "$CUDA" = 1 ]; then
+    PATCHES=("$PATCH_DIR"/kokkos-3.4.01-*.patch)
+    [ -f "${PATCHES[0]}" ] || die "no Kokkos patches in $PATCH_DIR"
+fi
+PATCHES_HASH=none
+[ ${#PATCHES[@]} -gt 0 ] && PATCHES_HASH=$(cat "${PATCHES[@]}" | sha256sum | cut -c1-16)
+K_KSRC="kokkos-src $TRILINOS_DEB_VER cuda=$CUDA arch=$CUDA_ARCH patches=$PATCHES_HASH"
+if ! stamp_ok kokkos-src "$K_KSRC" || [ ! -f "$KOKKOS_SRC/CMakeLists.txt" ]; then
+    fetch_src trilinos "$TRILINOS_DEB_VER"
+    orig=$(ls -1 "$DL/trilinos_${TRILINOS_UPSTREAM}".orig.tar.* 2>/dev/null | head -n1)
+    [ -n "$orig" ] || die "no trilinos_${TRILINOS_UPSTREAM}.orig.tar.* in $DL"
+    log "extracting packages/kokkos from $(basename "$orig") -> $KOKKOS_SRC"
+    t=$(date +%s)
+    rm -rf "$KOKKOS_SRC" "$KOKKOS_SRC.tmp"
+    mkdir -p "$KOKKOS_SRC.tmp"
+    run_logged unpack-kokkos tar -xf "$orig" -C "$KOKKOS_SRC.tmp" --wildcards '*/packages/kokkos/*'
+    kdir=$(ls -d "$KOKKOS_SRC.tmp"/*/packages/kokkos 2>/dev/null | head -n1)
+    [ -n "$kdir" ] && [ -f "$kdir/CMakeLists.txt" ] || die "no packages/kokkos/CMakeLists.txt in $orig"
+    mv "$kdir" "$KOKKOS_SRC"
+    rm -rf "$KOKKOS_SRC.tmp"
+    kv=$(sed -nE 's/^ *set\(Kokkos_VERSION_(MAJOR|MINOR|PATCH) +([0-9]+)\).*/\2/p' "$KOKKOS_SRC/CMakeLists.txt" | head -n3 | tr '\n' ' ')
+    read -r kmaj kmin kpat <<< "$kv"
+    [ -n "${kpat:-}" ] && [ "$(printf '%s.%s.%02d' "$kmaj" "$kmin" "$((10#$kpat))")" = "$KOKKOS_VERSION" ] ||
+        die "Kokkos in trilinos $TRILINOS_DEB_VER is ${kmaj:-?}.${kmin:-?}.${kpat:-?}, expected $KOKKOS_VERSION"
+    if [ "$CUDA" = 1 ]; then
+        for p in "${PATCHES[@]}"; do
+            log "  applying $(basename "$p")"
+            patch -d "$KOKKOS_SRC" -p1 --forward --batch < "$p" >&2 || die "patch $(basename "$p") does not apply to Kokkos $KOKKOS_VERSION"
+        done
+        # nvcc_wrapper's default arch (sm_35) is rejected by nvcc >= 12: default to $CUDA_ARCH.
+        grep -q '^default_arch="sm_35"' "$KOKKOS_SRC/bin/nvcc_wrapper" || die "nvcc_wrapper has no default_arch=\"sm_35\" line"
+        sed -i "s/^default_arch=\"sm_35\"/default_arch=\"$CUDA_ARCH\"/" "$KOKKOS_SRC/bin/nvcc_wrapper"
+        log "  nvcc_wrapper default arch -> $CUDA_ARCH"
+    fi
+    stamp_set kokkos-src "$K_KSRC"
+    log "  extracted in $(( $(date +%s) - t ))s"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 4. Kokkos, then LAMMPS.
+# ---------------------------------------------------------------------------------------------
+KOKKOS_PREFIX="$PREFIX/kokkos"
+KOKKOS_BUILD="$PREFIX/kokkos-build"
+KOKKOS_CMAKE_DIR="$KOKKOS_PREFIX/lib/cmake/Kokkos"
+KOKKOS_OPTS=(
+    -DCMAKE_BUILD_TYPE=Release
+    -DCMAKE_INSTALL_PREFIX="$KOKKOS_PREFIX"
+    -DCMAKE_INSTALL_LIBDIR=lib
+    -DBUILD_SHARED_LIBS=ON
+    -DKokkos_ENABLE_SERIAL=ON
+    -DKokkos_ENABLE_OPENMP=ON
+    -DCMAKE_CXX_EXTENSIONS=OFF
+)
+if [ "$CUDA" = 1 ]; then
+    KOKKOS_OPTS+=(
+        -DCMAKE_CXX_COMPILER="$KOKKOS_SRC/bin/nvcc_wrapper"
+        -DCMAKE_CXX_STANDARD=17
+        -DKokkos_ENABLE_CUDA=ON
+        -DKokkos_ENABLE_CUDA_LAMBDA=ON
+        -DKokkos_ARCH_AMPERE80=ON
+    )
+    export NVCC_WRAPPER_DEFAULT_COMPILER=${NVCC_WRAPPER_DEFAULT_COMPILER:-g++}
+    export PATH="$(dirname "$NVCC"):$PATH"       # nvcc_wrapper calls 'nvcc' from PATH
+    export CUDA_ROOT=${CUDA_ROOT:-$(dirname "$(dirname "$NVCC")")}
+else
+    KOKKOS_OPTS+=(-DCMAKE_CXX_COMPILER=g++ -DCMAKE_CXX_STANDARD=14)
+fi
+K_KOKKOS="kokkos $(keyhash "$K_KSRC" "${KOKKOS_OPTS[*]}")"
+if ! stamp_ok kokkos "$K_KOKKOS" || [ ! -f "$KOKKOS_CMAKE_DIR/KokkosConfig.cmake" ]; then
+    log "building Kokkos $KOKKOS_VERSION ($( [ "$CUDA" = 1 ] && echo "Serial+OpenMP+CUDA $CUDA_ARCH" || echo "Serial+OpenMP"), shared) -> $KOKKOS_PREFIX"
+    t=$(date +%s)
+    # A changed configuration starts from a clean build dir; an interrupted one just continues.
+    if [ -f "$KOKKOS_BUILD/.soapgap-key" ] && [ "$(cat "$KOKKOS_BUILD/.soapgap-key")" != "$K_KOKKOS" ]; then
+        rm -rf "$KOKKOS_BUILD" "$KOKKOS_PREFIX"
+    fi
+    mkdir -p "$KOKKOS_BUILD"; printf '%s' "$K_KOKKOS" > "$KOKKOS_BUILD/.soapgap-key"
+    run_logged kokkos-configure cmake -S "$KOKKOS_SRC" -B "$KOKKOS_BUILD" "${KOKKOS_OPTS[@]}"
+    log "  configured in $(( $(date +%s) - t ))s; compiling (log: $LOGS/kokkos-build.log)"
+    run_logged kokkos-build "${NICE[@]}" cmake --build "$KOKKOS_BUILD" --parallel "$JOBS"
+    run_logged kokkos-install cmake --install "$KOKKOS_BUILD"
+    [ -f "$KOKKOS_CMAKE_DIR/KokkosConfig.cmake" ] || die "Kokkos installed no $KOKKOS_CMAKE_DIR/KokkosConfig.cmake"
+    stamp_set kokkos "$K_KOKKOS"
+    log "  Kokkos built and installed in $(( $(date +%s) - t ))s"
+else
+    log "Kokkos: up to date ($KOKKOS_PREFIX)"
+fi
+
+LAMMPS_BUILD="$PREFIX/lammps-build"
+LAMMPS_PREFIX="$PREFIX/lammps"
+LAMMPS_OPTS=(
+    -DCMAKE_BUILD_TYPE=Release
+    -DCMAKE_INSTALL_PREFIX="$LAMMPS_PREFIX"
+    -DCMAKE_INSTALL_LIBDIR=lib
+    "-DCMAKE_INSTALL_RPATH=$LAMMPS_PREFIX/lib;$KOKKOS_PREFIX/lib"
+    -DBUILD_SHARED_LIBS=on
+    -DBUILD_MPI=on
+    -DBUILD_OMP=on
+    -DLAMMPS_EXCEPTIONS=on
+    -DPKG_PLUGIN=on
+    -DPKG_KOKKOS=on
+    -DEXTERNAL_KOKKOS=on
+    -DKokkos_DIR="$KOKKOS_CMAKE_DIR"
+    -DPKG_MANYBODY=on
+    -DPKG_ML-SNAP=on
+    -DPKG_EXTRA-PAIR=on
+)
+if [ "$CUDA" = 1 ]; then
+    LAMMPS_OPTS+=(-DCMAKE_CXX_COMPILER="$KOKKOS_PREFIX/bin/nvcc_wrapper" -DCMAKE_CXX_STANDARD=17)
+else
+    LAMMPS_OPTS+=(-DCMAKE_CXX_COMPILER=g++ -DCMAKE_CXX_STANDARD=14)
+fi
+K_LAMMPS="lammps $(keyhash "$K_LSRC" "$K_KOKKOS" "${LAMMPS_OPTS[*]}")"
+LMP="$LAMMPS_PREFIX/bin/lmp"
+LIBLAMMPS="$LAMMPS_PREFIX/lib/liblammps.so"
+
+if [ "$KOKKOS_ONLY" = 1 ]; then
+    log "--kokkos-only: stopping after Kokkos ($(( $(date +%s) - T0 ))s in all)"
+    printf 'KOKKOS_DIR=%s\n' "$KOKKOS_CMAKE_DIR"
+    exit 0
+fi
+
+if ! stamp_ok lammps "$K_LAMMPS" || [ ! -x "$LMP" ] || [ ! -f "$LAMMPS_BUILD/styles/style_pair.h" ]; then
+    log "building LAMMPS $LAMMPS_UPSTREAM (MPI, OpenMP, PLUGIN, KOKKOS, MANYBODY, ML-SNAP, EXTRA-PAIR) -> $LAMMPS_BUILD"
+    [ "$CUDA" = 1 ] && log "  (CUDA build through nvcc_wrapper: expect 45+ min on 2 cores)"
+    t=$(date +%s)
+    if [ -f "$LAMMPS_BUILD/.soapgap-key" ] && [ "$(cat "$LAMMPS_BUILD/.soapgap-key")" != "$K_LAMMPS" ]; then
+        rm -rf "$LAMMPS_BUILD" "$LAMMPS_PREFIX"
+    fi
+    mkdir -p "$LAMMPS_BUILD"; printf '%s' "$K_LAMMPS" > "$LAMMPS_BUILD/.soapgap-key"
+    run_logged lammps-configure cmake -S "$LAMMPS_SRC/cmake" -B "$LAMMPS_BUILD" "${LAMMPS_OPTS[@]}"
+    log "  configured in $(( $(date +%s) - t ))s; compiling with -j$JOBS (log: $LOGS/lammps-build.log)"
+    t2=$(date +%s)
+    run_logged lammps-build "${NICE[@]}" cmake --build "$LAMMPS_BUILD" --parallel "$JOBS"
+    log "  compiled in $(( $(date +%s) - t2 ))s"
+    run_logged lammps-install cmake --install "$LAMMPS_BUILD"
+    [ -x "$LMP" ] || die "LAMMPS install has no $LMP"
+    [ -f "$LIBLAMMPS" ] || LIBLAMMPS=$(ls -1 "$LAMMPS_PREFIX"/lib*/liblammps*.so 2>/dev/null | head -n1)
+    [ -n "$LIBLAMMPS" ] && [ -f "$LIBLAMMPS" ] || die "LAMMPS install has no liblammps.so under $LAMMPS_PREFIX"
+    "$LMP" -h > "$LOGS/lmp-h.txt" 2>&1 || die "$LMP -h failed (see $LOGS/lmp-h.txt)"
+    stamp_set lammps "$K_LAMMPS"
+    log "  LAMMPS built and installed in $(( $(date +%s) - t ))s"
+else
+    log "LAMMPS: up to date ($LAMMPS_PREFIX)"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 6. The paths, as KEY=value on stdout and in <prefix>/lammps-paths.env.
+# ---------------------------------------------------------------------------------------------
+{
+    printf 'LAMMPS_SOURCE_DIR=%s\n' "$LAMMPS_SRC"
+    printf 'LAMMPS_BUILD_DIR=%s\n' "$LAMMPS_BUILD"
+    printf 'LAMMPS_BINARY=%s\n' "$LMP"
+    printf 'LAMMPS_LIBRARY=%s\n' "$LIBLAMMPS"
+    printf 'KOKKOS_DIR=%s\n' "$KOKKOS_CMAKE_DIR"
+} > "$PREFIX/lammps-paths.env.tmp"
+mv -f "$PREFIX/lammps-paths.env.tmp" "$PREFIX/lammps-paths.env"
+log "done in $(( $(date +%s) - T0 ))s; paths also in $PREFIX/lammps-paths.env"
+cat "$PREFIX/lammps-paths.env"
