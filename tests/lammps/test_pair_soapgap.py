@@ -52,6 +52,11 @@ def structures():
     # lower-triangular frame for LAMMPS: rotate with ASE's cell standard form
     small.set_cell(small.cell.standard_form()[0], scale_atoms=True)
     out["small_cell"] = small
+    # ASE writes extxyz positions with 8 decimals (and the LAMMPS data file in full precision):
+    # round both cell and positions so that LAMMPS and `soapgap eval` see identical atoms.
+    for a in out.values():
+        a.set_cell(np.round(a.cell[:], 8), scale_atoms=False)
+        a.positions = np.round(a.positions, 8)
     return out
 
 
