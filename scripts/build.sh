@@ -1,9 +1,19 @@
 #!/usr/bin/env bash
-# Configures and builds soapgap (library, CLI, tests, benchmarks, examples) in
+# Configures and builds soapgap (library, CLI, tests, benchmarks, examples, Python module) in
 # ${SOAPGAP_BUILD_DIR:-build}. Idempotent: an existing build directory is reused.
+# With SOAPGAP_WITH_LAMMPS=1 it also builds (or reuses, from ~/.cache/soapgap) LAMMPS with
+# PLUGIN and KOKKOS via lammps-plugin/build-lammps.sh, then the pair_style soapgap plugin and
+# its integration test against that LAMMPS.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${SOAPGAP_BUILD_DIR:-$root/build}"
 jobs="${SOAPGAP_JOBS:-$(nproc)}"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-Release}" >/dev/null
+extra=()
+if [ "${SOAPGAP_WITH_LAMMPS:-0}" = "1" ]; then
+  paths="$(bash "$root/lammps-plugin/build-lammps.sh")"
+  src="$(printf '%s\n' "$paths" | sed -n 's/^LAMMPS_SOURCE_DIR=//p')"
+  lmp="$(printf '%s\n' "$paths" | sed -n 's/^LAMMPS_BINARY=//p')"
+  extra+=("-DLAMMPS_SOURCE_DIR=$src" "-DLAMMPS_BINARY=$lmp")
+fi
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-Release}" "${extra[@]}" >/dev/null
 cmake --build "$build" -j "$jobs"
