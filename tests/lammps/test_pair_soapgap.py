@@ -112,6 +112,74 @@ run 0
             "stress_atom": rows[:, 5:11]}
 
 
+def run_deck(args, workdir, name, deck):
+    """Runs a LAMMPS deck; returns (exit code, stdout + log text)."""
+    infile = os.path.join(workdir, name + ".in")
+    with open(infile, "w") as f:
+        f.write(deck)
+    log = os.path.join(workdir, name + ".log")
+    r = subprocess.run([args.lmp, "-in", infile, "-log", log], cwd=workdir, capture_output=True, text=True,
+                       env=dict(os.environ, OMP_NUM_THREADS="1"))
+    text = r.stdout + r.stderr + (open(log).read() if os.path.exists(log) else "")
+    return r.returncode, text
+
+
+def error_cases(args, work, pot):
+    """Bad pair_coeff / settings must stop LAMMPS with a message naming the problem."""
+    data = os.path.join(work, "err.data")
+    write(data, diamond(), format="lammps-data", atom_style="atomic", specorder=["Si"])
+    head = f"units metal\natom_style atomic\nread_data {data}\nmass 1 28.0855\nplugin load {args.plugin}\n"
+    cases = {
+        "unknown element": (head + f"pair_style soapgap\npair_coeff * * {pot} Ge\nrun 0\n", "does not cover"),
+        "not an element": (head + f"pair_style soapgap\npair_coeff * * {pot} Xx\nrun 0\n", "not an element"),
+        "missing file": (head + "pair_style soapgap\npair_coeff * * /nonexistent/pot.xml Si\nrun 0\n",
+                         "/nonexistent/pot.xml"),
+        "element count": (head + f"pair_style soapgap\npair_coeff * * {pot} Si Si\nrun 0\n", "atom types"),
+        "newton off": ("newton off\n" + head + f"pair_style soapgap\npair_coeff * * {pot} Si\nrun 0\n",
+                       "newton pair on"),
+        "style args": (head + "pair_style soapgap 5.0\n", "takes no arguments"),
+    }
+    failures = []
+    for what, (deck, expected) in cases.items():
+        rc, text = run_deck(args, work, "err_" + what.replace(" ", "_"), deck)
+        ok = rc != 0 and expected in text
+        print(f"error case {what:16s} exit {rc} {'ok' if ok else 'FAILED'}")
+        if not ok:
+            failures.append(f"error case {what}: exit {rc}, message containing '{expected}' not found")
+    return len(cases), failures
+
+
+def null_type_case(args, work, pot):
+    """Atoms of a NULL type are ignored by soapgap (here the other style of a pair_style hybrid, zero,
+    covers them): the energy equals that of the structure without them."""
+    atoms = diamond()
+    atoms.positions = np.round(atoms.positions + np.random.default_rng(3).uniform(-0.1, 0.1, (8, 3)), 8)
+    mixed = atoms.copy()
+    extra = Atoms("Ar", positions=[[2.0, 2.0, 0.3]], cell=atoms.cell, pbc=True)
+    mixed += extra
+    data = os.path.join(work, "null.data")
+    write(data, mixed, format="lammps-data", atom_style="atomic", specorder=["Si", "Ar"])
+    deck = (f"units metal\natom_style atomic\nread_data {data}\nmass * 28.0\nplugin load {args.plugin}\n"
+            f"pair_style hybrid soapgap zero 4.5\npair_coeff * * soapgap {pot} Si NULL\n"
+            "pair_coeff 1 2 zero\npair_coeff 2 2 zero\nthermo_style custom pe\n"
+            "thermo_modify format float %.17g\nrun 0\n")
+    rc, text = run_deck(args, work, "null", deck)
+    lines = text.splitlines()
+    pe = None
+    for k, l in enumerate(lines):
+        if l.split() == ["PotEng"]:
+            pe = float(lines[k + 1].split()[0])
+            break
+    xyz_in, xyz_out = os.path.join(work, "null.xyz"), os.path.join(work, "null.pred.xyz")
+    write(xyz_in, atoms, format="extxyz")
+    subprocess.run([args.soapgap, "eval", "--potential", pot, "--input", xyz_in, "--output", xyz_out, "--quiet"],
+                   check=True, capture_output=True)
+    ref = read(xyz_out).get_potential_energy()
+    ok = rc == 0 and pe is not None and abs(pe - ref) <= 1e-8 * max(1.0, abs(ref))
+    print(f"NULL type: LAMMPS {pe} vs soapgap eval {ref} {'ok' if ok else 'FAILED'}")
+    return 1, ([] if ok else [f"NULL type: exit {rc}, {pe} vs {ref}"])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lmp", required=True)
@@ -122,6 +190,7 @@ def main():
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="soapgap-lammps-")
     failures = []
+    n_extra = 0
     try:
         subprocess.run([args.dataset_tool, work, "4", "3"], check=True, capture_output=True)
         pot = os.path.join(work, "pot.xml")
@@ -157,7 +226,7 @@ def main():
                 }
                 for what, err in checks.items():
                     # virial from thermo output: limited by the printed pressure digits (17 g)
-                    tol = 1e-8
+                    tol = 1e-9
                     status = "ok" if err <= tol else "FAILED"
                     print(f"{name:12s} np={nprocs} {what:16s} relative error {err:.2e} {status}")
                     if err > tol:
@@ -166,12 +235,17 @@ def main():
             print(f"{name:12s} 1 vs 2 ranks forces max diff {d:.2e}")
             if d > 1e-10:
                 failures.append(f"{name}: 1 vs 2 MPI ranks differ by {d:.2e}")
+        n_extra = 0
+        for case in (error_cases, null_type_case):
+            n, f = case(args, work, pot)
+            n_extra += n
+            failures += f
     finally:
         if not failures:
             shutil.rmtree(work, ignore_errors=True)
         else:
             print("work directory kept:", work)
-    n_checks = 4 * 2 * 5 + 4
+    n_checks = 4 * 2 * 5 + 4 + n_extra
     print(f"{n_checks - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
 
