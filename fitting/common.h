@@ -24,8 +24,6 @@ std::ostream* progress_stream(const Arguments& args);
 
 // The command line as one shell-quoted string, for provenance.
 std::string command_line(int argc, char** argv);
-// Current UTC time, ISO 8601.
-std::string utc_now();
 // Creates a directory (and parents); throws InputError on failure.
 void make_directory(const std::string& path);
 

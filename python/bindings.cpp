@@ -19,6 +19,7 @@
 
 #include "core/elements.h"
 #include "core/error.h"
+#include "core/progress.h"
 #include "core/structure.h"
 #include "core/version.h"
 #include "io/potential_file.h"
@@ -78,15 +79,6 @@ Structure structure_from_atoms(const py::handle& atoms) {
 template <typename T>
 py::object to_numpy(T&& m) {
   return py::cast(std::move(m), py::return_value_policy::move);
-}
-
-std::string utc_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 class PyPotential {

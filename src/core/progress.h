@@ -44,5 +44,7 @@ class Progress {
 std::string format_duration(double seconds);
 // "512 MiB", "1.5 GiB".
 std::string format_bytes(double bytes);
+// Current UTC time, ISO 8601 ("2026-11-25T13:57:40Z"), for provenance.
+std::string utc_now();
 
 }  // namespace soapgap
