@@ -111,10 +111,9 @@ double PairSoapGap::init_one(int i, int j) {
   return cutoff_;
 }
 
-void PairSoapGap::compute(int eflag, int vflag) {
-  ev_init(eflag, vflag);
+void PairSoapGap::build_input(soapgap::Structure &s, std::vector<int> &lammps_of, std::vector<int> &start,
+                              std::vector<int> &neighbour, std::vector<Eigen::Vector3d> &rvec) {
   double **x = atom->x;
-  double **f = atom->f;
   const int *type = atom->type;
   const int nlocal = atom->nlocal;
   const int nall = nlocal + atom->nghost;
@@ -123,9 +122,8 @@ void PairSoapGap::compute(int eflag, int vflag) {
   const int *numneigh = list->numneigh;
   int **firstneigh = list->firstneigh;
 
-  // Centres: local atoms of mapped types, numbered 0..n_centres-1; ghost atom g (index
-  // nlocal + g) becomes structure atom n_centres + g.
-  std::vector<int> centre_of(nlocal, -1), lammps_of;
+  std::vector<int> centre_of(nlocal, -1);
+  lammps_of.clear();
   lammps_of.reserve(inum);
   for (int ii = 0; ii < inum; ii++) {
     const int i = ilist[ii];
@@ -135,16 +133,16 @@ void PairSoapGap::compute(int eflag, int vflag) {
     }
   }
   const int nc = static_cast<int>(lammps_of.size());
-  soapgap::Structure s;
-  s.numbers.resize(nc + (nall - nlocal));
+  s.numbers.assign(nc + (nall - nlocal), 0);
   const int fallback_z = potential_->elements().front();  // for ghost slots of NULL types (never used)
   for (int c = 0; c < nc; c++) s.numbers[c] = type_z_[type[lammps_of[c]]];
   for (int g = nlocal; g < nall; g++) s.numbers[nc + g - nlocal] = type_z_[type[g]] > 0 ? type_z_[type[g]] : fallback_z;
   s.positions = soapgap::MatrixX3::Zero(s.numbers.size(), 3);  // the descriptors use the neighbour vectors only
 
   const double cutsq_model = cutoff_ * cutoff_;
-  std::vector<int> start(nc + 1, 0), neighbour;
-  std::vector<Eigen::Vector3d> rvec;
+  start.assign(nc + 1, 0);
+  neighbour.clear();
+  rvec.clear();
   for (int c = 0; c < nc; c++) {
     const int i = lammps_of[c];
     const int *jlist = firstneigh[i];
@@ -158,6 +156,40 @@ void PairSoapGap::compute(int eflag, int vflag) {
     }
     start[c + 1] = static_cast<int>(neighbour.size());
   }
+}
+
+void PairSoapGap::local_variance(double *variance) {
+  if (!potential_->has_variance())
+    error->all(FLERR, "compute soapgap/variance/atom: {} has no variance data (it was fitted with --no-variance)",
+               file_);
+  soapgap::Structure s;
+  std::vector<int> lammps_of, start, neighbour;
+  std::vector<Eigen::Vector3d> rvec;
+  build_input(s, lammps_of, start, neighbour, rvec);
+  for (int i = 0; i < atom->nlocal; i++) variance[i] = 0.0;
+  try {
+    const soapgap::NeighbourList nl =
+        soapgap::NeighbourList::from_entries(cutoff_, std::move(start), std::move(neighbour), std::move(rvec));
+    soapgap::PredictOptions options;
+    options.forces = false;
+    options.variance = true;
+    options.total_variance = false;
+    const soapgap::Prediction p = potential_->compute(s, nl, options);
+    for (size_t c = 0; c < lammps_of.size(); c++) variance[lammps_of[c]] = p.local_variance[c];
+  } catch (const std::exception &e) {
+    error->one(FLERR, "compute soapgap/variance/atom: {}", e.what());
+  }
+}
+
+void PairSoapGap::compute(int eflag, int vflag) {
+  ev_init(eflag, vflag);
+  double **f = atom->f;
+  const int nlocal = atom->nlocal;
+  soapgap::Structure s;
+  std::vector<int> lammps_of, start, neighbour;
+  std::vector<Eigen::Vector3d> rvec;
+  build_input(s, lammps_of, start, neighbour, rvec);
+  const int nc = static_cast<int>(lammps_of.size());
 
   soapgap::Prediction p;
   try {

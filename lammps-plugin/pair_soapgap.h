@@ -15,6 +15,9 @@
 #include <string>
 #include <vector>
 
+#include <Eigen/Dense>
+
+#include "core/structure.h"
 #include "pair.h"
 
 namespace soapgap {
@@ -39,8 +42,18 @@ class PairSoapGap : public Pair {
   int type_atomic_number(int type) const { return type_z_[type]; }
   double cutoff() const { return cutoff_; }
 
+  // Predicted variance (eV^2) of the local energy of every local atom, written to
+  // variance[0..nlocal-1] (0 for atoms of NULL types), from the current positions and the
+  // pair style's neighbour list. Used by compute soapgap/variance/atom.
+  void local_variance(double *variance);
+
  protected:
   void allocate();
+  // Maps LAMMPS' atoms and full neighbour list onto the library's input: the structure
+  // (centres first, then ghost atoms) and its neighbour list; lammps_of[c] is the LAMMPS
+  // index of centre c. Ghost atom g (index nlocal + g) is structure atom n_centres + g.
+  void build_input(soapgap::Structure &s, std::vector<int> &lammps_of, std::vector<int> &start,
+                   std::vector<int> &neighbour, std::vector<Eigen::Vector3d> &rvec);
   std::shared_ptr<const soapgap::Potential> potential_;
   std::vector<int> type_z_;
   double cutoff_ = 0.0;

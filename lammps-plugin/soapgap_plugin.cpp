@@ -1,5 +1,6 @@
 // Registers pair_style soapgap with LAMMPS' plugin loader (`plugin load soapgapplugin.so`).
 #include "core/version.h"
+#include "compute_soapgap_variance_atom.h"
 #include "lammpsplugin.h"
 #include "pair_soapgap.h"
 #include "version.h"
@@ -7,6 +8,10 @@
 using namespace LAMMPS_NS;
 
 static Pair *soapgap_creator(LAMMPS *lmp) { return new PairSoapGap(lmp); }
+
+static Compute *variance_creator(LAMMPS *lmp, int argc, char **argv) {
+  return new ComputeSoapGapVarianceAtom(lmp, argc, argv);
+}
 
 extern "C" void lammpsplugin_init(void *lmp, void *handle, void *regfunc) {
   lammpsplugin_t plugin;
@@ -18,5 +23,11 @@ extern "C" void lammpsplugin_init(void *lmp, void *handle, void *regfunc) {
   plugin.author = "soapgap developers";
   plugin.creator.v1 = (lammpsplugin_factory1 *)&soapgap_creator;
   plugin.handle = handle;
+  (*register_plugin)(&plugin, lmp);
+
+  plugin.style = "compute";
+  plugin.name = "soapgap/variance/atom";
+  plugin.info = "predicted variance of the local energy under pair_style soapgap";
+  plugin.creator.v2 = (lammpsplugin_factory2 *)&variance_creator;
   (*register_plugin)(&plugin, lmp);
 }

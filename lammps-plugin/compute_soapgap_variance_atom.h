@@ -1,0 +1,28 @@
+// compute ID group soapgap/variance/atom: the predicted variance (eV^2) of each atom's local
+// energy under pair_style soapgap (the GP posterior variance stored in the potential file);
+// large values flag environments the model has not seen (active learning). Atoms outside
+// the group and atoms of NULL types get 0.
+#ifndef LMP_COMPUTE_SOAPGAP_VARIANCE_ATOM_H
+#define LMP_COMPUTE_SOAPGAP_VARIANCE_ATOM_H
+
+#include "compute.h"
+
+namespace LAMMPS_NS {
+
+class ComputeSoapGapVarianceAtom : public Compute {
+ public:
+  ComputeSoapGapVarianceAtom(class LAMMPS *, int, char **);
+  ~ComputeSoapGapVarianceAtom() override;
+  void init() override;
+  void compute_peratom() override;
+  double memory_usage() override;
+
+ private:
+  int nmax_ = 0;
+  double *variance_ = nullptr;
+  class PairSoapGap *pair_ = nullptr;
+};
+
+}  // namespace LAMMPS_NS
+
+#endif
