@@ -69,7 +69,7 @@ Potential::Potential(const PotentialData& data) : data_(data) {
 }
 
 Prediction Potential::predict(const Structure& s, const PredictOptions& options) const {
-  check_elements(s, data_.elements);
+  check_elements(s, data_.elements);  // before the neighbour list, whose errors are less clear
   if (s.size() == 0) return compute(s, NeighbourList(s, 1.0), options);
   return compute(s, NeighbourList(s, cutoff_ > 0 ? cutoff_ : 1.0), options);
 }
