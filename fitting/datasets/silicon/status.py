@@ -54,7 +54,7 @@ def table():
         nfail[v.get("config_type", "?")] += 1
     # measured/estimated ratio to rescale the remaining estimate
     ratio = (sum(wall.values()) / sum(est_done.values())) if sum(est_done.values()) > 0 else 1.0
-    lines = ["| config_type | atoms | candidates | labelled | (test) | failed | mean wall s/config | remaining est. CPU-h |",
+    lines = ["| config_type | atoms | candidates | labelled | (test) | failed | mean wall s/config | remaining est. wall-h |",
              "|---|---|---|---|---|---|---|---|"]
     tot = defaultdict(float)
     for ct in types:
