@@ -13,6 +13,8 @@ ComputeSoapGapVarianceAtom::ComputeSoapGapVarianceAtom(LAMMPS *lmp, int narg, ch
   if (narg != 3) error->all(FLERR, "Illegal compute soapgap/variance/atom command: usage compute ID group soapgap/variance/atom");
   peratom_flag = 1;
   size_peratom_cols = 0;
+  scalar_flag = 1;
+  extscalar = 0;  // a variance of the total energy: not to be divided by the atom count
 }
 
 ComputeSoapGapVarianceAtom::~ComputeSoapGapVarianceAtom() { memory->destroy(variance_); }
@@ -35,6 +37,12 @@ void ComputeSoapGapVarianceAtom::compute_peratom() {
   const int *mask = atom->mask;
   for (int i = 0; i < atom->nlocal; i++)
     if (!(mask[i] & groupbit)) variance_[i] = 0.0;
+}
+
+double ComputeSoapGapVarianceAtom::compute_scalar() {
+  invoked_scalar = update->ntimestep;
+  scalar = pair_->energy_variance();
+  return scalar;
 }
 
 double ComputeSoapGapVarianceAtom::memory_usage() { return static_cast<double>(nmax_) * sizeof(double); }

@@ -1,7 +1,9 @@
 // compute ID group soapgap/variance/atom: the predicted variance (eV^2) of each atom's local
 // energy under pair_style soapgap (the GP posterior variance stored in the potential file);
 // large values flag environments the model has not seen (active learning). Atoms outside
-// the group and atoms of NULL types get 0.
+// the group and atoms of NULL types get 0. Its global scalar is the predicted variance (eV^2)
+// of the total soapgap energy of the whole system (all atoms of soapgap types, whatever the
+// group), summed correctly over MPI ranks; it costs O(N^2 D), so use it on small systems.
 #ifndef LMP_COMPUTE_SOAPGAP_VARIANCE_ATOM_H
 #define LMP_COMPUTE_SOAPGAP_VARIANCE_ATOM_H
 
@@ -15,6 +17,7 @@ class ComputeSoapGapVarianceAtom : public Compute {
   ~ComputeSoapGapVarianceAtom() override;
   void init() override;
   void compute_peratom() override;
+  double compute_scalar() override;
   double memory_usage() override;
 
  private:

@@ -15,6 +15,7 @@
 #include "neigh_request.h"
 #include "neighbor.h"
 #include "neighbours/neighbour_list.h"
+#include "update.h"
 
 using namespace LAMMPS_NS;
 
@@ -96,6 +97,9 @@ void PairSoapGap::coeff(int narg, char **arg) {
 
 void PairSoapGap::init_style() {
   if (!potential_) error->all(FLERR, "pair_style soapgap: pair_coeff * * <potential.xml> <elements> is missing");
+  if (strcmp(update->unit_style, "metal") != 0)
+    error->all(FLERR, "pair_style soapgap requires units metal (energies in eV, distances in Angstrom), not units {}",
+               update->unit_style);
   if (force->newton_pair == 0)
     error->all(FLERR, "pair_style soapgap requires newton pair on (the forces on ghost atoms are summed by LAMMPS' "
                       "reverse communication)");
@@ -158,10 +162,13 @@ void PairSoapGap::build_input(soapgap::Structure &s, std::vector<int> &lammps_of
   }
 }
 
-void PairSoapGap::local_variance(double *variance) {
+void PairSoapGap::check_variance_data(const char *who) const {
   if (!potential_->has_variance())
-    error->all(FLERR, "compute soapgap/variance/atom: {} has no variance data (it was fitted with --no-variance)",
-               file_);
+    error->all(FLERR, "{}: {} has no variance data (it was fitted with --no-variance)", who, file_);
+}
+
+void PairSoapGap::local_variance(double *variance) {
+  check_variance_data("compute soapgap/variance/atom");
   soapgap::Structure s;
   std::vector<int> lammps_of, start, neighbour;
   std::vector<Eigen::Vector3d> rvec;
@@ -179,6 +186,65 @@ void PairSoapGap::local_variance(double *variance) {
   } catch (const std::exception &e) {
     error->one(FLERR, "compute soapgap/variance/atom: {}", e.what());
   }
+}
+
+double PairSoapGap::energy_variance() {
+  check_variance_data("compute soapgap/variance/atom (total-energy variance)");
+  soapgap::Structure s;
+  std::vector<int> lammps_of, start, neighbour;
+  std::vector<Eigen::Vector3d> rvec;
+  build_input(s, lammps_of, start, neighbour, rvec);
+  soapgap::EnergyVarianceParts mine;
+  try {
+    const soapgap::NeighbourList nl =
+        soapgap::NeighbourList::from_entries(cutoff_, std::move(start), std::move(neighbour), std::move(rvec));
+    soapgap::PredictOptions options;
+    options.forces = false;
+    options.variance = true;
+    options.total_variance = false;
+    options.variance_parts = true;
+    mine = potential_->compute(s, nl, options).variance_parts;
+  } catch (const std::exception &e) {
+    error->one(FLERR, "compute soapgap/variance/atom: {}", e.what());
+  }
+  // Every rank's environments, term by term and group by group (rows of q, then weights).
+  const int nprocs = comm->nprocs;
+  soapgap::EnergyVarianceParts all = mine;
+  std::vector<int> counts(nprocs), displs(nprocs);
+  for (size_t t = 0; t < mine.q.size(); t++)
+    for (size_t g = 0; g < mine.q[t].size(); g++) {
+      const int dim = static_cast<int>(mine.q[t][g].cols());
+      const int n_mine = static_cast<int>(mine.q[t][g].rows());
+      MPI_Allgather(&n_mine, 1, MPI_INT, counts.data(), 1, MPI_INT, world);
+      int n_all = 0;
+      for (int p = 0; p < nprocs; p++) {
+        displs[p] = n_all;
+        n_all += counts[p];
+      }
+      Eigen::VectorXd &w_all = all.w[t][g];
+      w_all.resize(n_all);
+      MPI_Allgatherv(mine.w[t][g].data(), n_mine, MPI_DOUBLE, w_all.data(), counts.data(), displs.data(),
+                     MPI_DOUBLE, world);
+      std::vector<int> counts_q(nprocs), displs_q(nprocs);
+      for (int p = 0; p < nprocs; p++) {
+        counts_q[p] = counts[p] * dim;
+        displs_q[p] = displs[p] * dim;
+      }
+      soapgap::RowMatrix &q_all = all.q[t][g];
+      q_all.resize(n_all, dim);
+      MPI_Allgatherv(mine.q[t][g].data(), n_mine * dim, MPI_DOUBLE, q_all.data(), counts_q.data(), displs_q.data(),
+                     MPI_DOUBLE, world);
+    }
+  Eigen::VectorXd k_total(mine.k_total.size());
+  MPI_Allreduce(mine.k_total.data(), k_total.data(), static_cast<int>(k_total.size()), MPI_DOUBLE, MPI_SUM, world);
+  double prior_mine = 0.0, prior = 0.0;
+  try {
+    prior_mine = potential_->prior_energy_covariance(mine, all);
+  } catch (const std::exception &e) {
+    error->one(FLERR, "compute soapgap/variance/atom: {}", e.what());
+  }
+  MPI_Allreduce(&prior_mine, &prior, 1, MPI_DOUBLE, MPI_SUM, world);
+  return prior - potential_->posterior_energy_reduction(k_total);
 }
 
 void PairSoapGap::compute(int eflag, int vflag) {

@@ -47,8 +47,14 @@ class PairSoapGap : public Pair {
   // pair style's neighbour list. Used by compute soapgap/variance/atom.
   void local_variance(double *variance);
 
+  // Predicted variance (eV^2) of the total soapgap energy of the whole system (all ranks; the
+  // same value on every rank). Its prior part sums the kernel over all pairs of environments,
+  // so it gathers every rank's descriptors: O(N^2 D) time and O(N D) memory for N atoms.
+  double energy_variance();
+
  protected:
   void allocate();
+  void check_variance_data(const char *who) const;
   // Maps LAMMPS' atoms and full neighbour list onto the library's input: the structure
   // (centres first, then ghost atoms) and its neighbour list; lammps_of[c] is the LAMMPS
   // index of centre c. Ghost atom g (index nlocal + g) is structure atom n_centres + g.

@@ -91,11 +91,22 @@ Prediction Potential::compute(const Structure& s, const NeighbourList& nl, const
   if (options.forces) out.forces = MatrixX3::Zero(s.size(), 3);
   if (options.forces && options.atom_virial) out.atom_virial.setZero(s.size(), 6);
   Eigen::MatrixXd kq;  // n x M_total kernel vectors of the local energies (variance)
+  EnergyVarianceParts parts;
   if (options.variance) {
     kq = Eigen::MatrixXd::Zero(n, n_sparse_total_);
     out.local_variance = Eigen::VectorXd::Zero(n);
+    parts.q.resize(terms_.size());
+    parts.w.resize(terms_.size());
+    for (size_t t = 0; t < terms_.size(); ++t) {
+      parts.q[t].assign(terms_[t].n_groups(), RowMatrix(0, terms_[t].descriptor().dimension()));
+      parts.w[t].assign(terms_[t].n_groups(), Eigen::VectorXd(0));
+    }
+    parts.k_total = Eigen::VectorXd::Zero(n_sparse_total_);
   }
-  if (n == 0) return out;
+  if (n == 0) {
+    if (options.variance && options.variance_parts) out.variance_parts = std::move(parts);
+    return out;
+  }
 
   MatrixX3 dE_dr;
   if (options.forces) dE_dr = MatrixX3::Zero(nl.n_entries(), 3);
@@ -147,19 +158,12 @@ Prediction Potential::compute(const Structure& s, const NeighbourList& nl, const
           out.local_variance[env.atom[rows[order[a]]]] += wa.dot(Kaa * wa);
           a = b;
         }
-        // Prior variance of the total energy: all pairs, in blocks of rows (O(N^2) time,
-        // O(block N) memory).
-        if (options.total_variance) {
-          Eigen::VectorXd w(rows.size());
-          for (size_t r = 0; r < rows.size(); ++r) w[r] = env.w[rows[r]];
-          const Eigen::MatrixXd Qall = Q;
-          const Eigen::Index block = 1024;
-          for (Eigen::Index r0 = 0; r0 < Q.rows(); r0 += block) {
-            const Eigen::Index nr = std::min(block, Q.rows() - r0);
-            Eigen::MatrixXd Kb;
-            term.kernel().matrix(Q.middleRows(r0, nr), Qall, Kb);
-            out.energy_variance += w.segment(r0, nr).dot(Kb * w);
-          }
+        if (options.total_variance || options.variance_parts) {
+          RowMatrix& qp = parts.q[t][g];
+          Eigen::VectorXd& wp = parts.w[t][g];
+          qp = Q;
+          wp.resize(rows.size());
+          for (size_t r = 0; r < rows.size(); ++r) wp[r] = env.w[rows[r]];
         }
       }
     }
@@ -180,12 +184,39 @@ Prediction Potential::compute(const Structure& s, const NeighbourList& nl, const
     const Eigen::MatrixXd& P = *data_.variance_matrix;
     Eigen::MatrixXd kP = kq * P;
     out.local_variance -= (kP.array() * kq.array()).rowwise().sum().matrix();
-    if (options.total_variance) {
-      Eigen::VectorXd ktot = kq.colwise().sum().transpose();
-      out.energy_variance -= ktot.dot(P * ktot);
-    }
+    parts.k_total = kq.colwise().sum().transpose();
+    if (options.total_variance)
+      out.energy_variance = prior_energy_covariance(parts, parts) - posterior_energy_reduction(parts.k_total);
+    if (options.variance_parts) out.variance_parts = std::move(parts);
   }
   return out;
+}
+
+double Potential::prior_energy_covariance(const EnergyVarianceParts& a, const EnergyVarianceParts& b) const {
+  if (a.q.size() != terms_.size() || b.q.size() != terms_.size())
+    throw InputError("energy variance parts do not match the potential's terms");
+  double sum = 0;
+  const Eigen::Index block = 1024;
+  for (size_t t = 0; t < terms_.size(); ++t)
+    for (int g = 0; g < terms_[t].n_groups(); ++g) {
+      const RowMatrix& qa = a.q[t][g];
+      const RowMatrix& qb = b.q[t][g];
+      if (qa.rows() == 0 || qb.rows() == 0) continue;
+      const Eigen::MatrixXd xb = qb;
+      for (Eigen::Index r0 = 0; r0 < qa.rows(); r0 += block) {
+        const Eigen::Index nr = std::min(block, qa.rows() - r0);
+        Eigen::MatrixXd K;
+        terms_[t].kernel().matrix(qa.middleRows(r0, nr), xb, K);
+        sum += a.w[t][g].segment(r0, nr).dot(K * b.w[t][g]);
+      }
+    }
+  return sum;
+}
+
+double Potential::posterior_energy_reduction(const Eigen::VectorXd& k_total) const {
+  if (!has_variance()) throw InputError("the potential file has no variance data (it was fitted without it)");
+  if (k_total.size() != n_sparse_total_) throw InputError("kernel vector length does not match the sparse points");
+  return k_total.dot(*data_.variance_matrix * k_total);
 }
 
 }  // namespace soapgap

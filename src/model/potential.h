@@ -21,6 +21,19 @@ struct PredictOptions {
   // all pairs of environments, O(N^2 D) for N atoms: switch it off for large systems.
   bool total_variance = true;
   bool atom_virial = false;  // per-atom virial (LAMMPS compute stress/atom)
+  // With variance: also keep what the total-energy variance is made of (EnergyVarianceParts),
+  // so that it can be summed over structures split between processes (LAMMPS MPI ranks).
+  bool variance_parts = false;
+};
+
+// The total-energy variance of a structure split into parts (e.g. the atoms of each MPI rank):
+// Var(E) = sum_ab prior(a, b) - k^T P k with k = sum_a k_a (Potential::prior_energy_covariance,
+// Potential::posterior_energy_reduction).
+struct EnergyVarianceParts {
+  // [term][group]: the descriptor vectors (rows) and weights of the environments of this part.
+  std::vector<std::vector<RowMatrix>> q;
+  std::vector<std::vector<Eigen::VectorXd>> w;
+  Eigen::VectorXd k_total;  // sum over the part's atoms of their kernel vectors, length n_sparse_total()
 };
 
 struct Prediction {
@@ -33,6 +46,7 @@ struct Prediction {
   // Per-atom virial, eV, columns xx yy zz xy xz yz (LAMMPS' order); each neighbour pair's
   // contribution -r (x) dE/dr is split equally between its two atoms. Sums to the virial.
   Eigen::Matrix<double, Eigen::Dynamic, 6, Eigen::RowMajor> atom_virial;
+  EnergyVarianceParts variance_parts;     // with options.variance_parts
 };
 
 class Potential {
@@ -56,6 +70,12 @@ class Potential {
   // centres; forces and per-atom virials for every atom of s (ghost contributions are to be
   // summed onto their owners by the caller).
   Prediction compute(const Structure& s, const NeighbourList& nl, const PredictOptions& options = {}) const;
+
+  // Prior covariance of the energies of two parts: sum over environments e of a and f of b (same
+  // term and group) of w_e w_f k(q_e, q_f). O(N_a N_b D) time, blocks of rows in memory.
+  double prior_energy_covariance(const EnergyVarianceParts& a, const EnergyVarianceParts& b) const;
+  // k^T P k, the reduction of the total-energy variance by the data (k summed over all parts).
+  double posterior_energy_reduction(const Eigen::VectorXd& k_total) const;
 
  private:
   PotentialData data_;

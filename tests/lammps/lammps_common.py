@@ -1,0 +1,116 @@
+"""Helpers shared by the LAMMPS integration tests: structures, running LAMMPS decks (serial or
+under mpirun), reading thermo output, and fitting small test potentials with `soapgap fit`."""
+import os
+import subprocess
+
+import numpy as np
+from ase import Atoms
+
+NKTV2P = 1.6021765e6  # LAMMPS metal units: bar per eV/Angstrom^3
+
+# A small SOAP-GAP model: quick to fit and to evaluate, smooth enough for MD.
+SMALL_MODEL = [
+    "--descriptor", "distance_2b cutoff=4.5 cutoff_transition_width=1 theta=0.4 delta=1 n_sparse=10",
+    "--descriptor", "soap n_max=5 l_max=4 cutoff=4.5 cutoff_transition_width=1 atom_sigma=0.5 "
+                    "zeta=4 delta=0.5 n_sparse=60",
+    "--sigma-force", "0.02", "--sigma-energy", "0.001",
+]
+
+
+def diamond(a=5.431, n=1, symbol="Si"):
+    basis = np.array([[0, 0, 0], [0, .5, .5], [.5, 0, .5], [.5, .5, 0],
+                      [.25, .25, .25], [.25, .75, .75], [.75, .25, .75], [.75, .75, .25]])
+    pos = [(np.array([i, j, k]) + b) * a for i in range(n) for j in range(n) for k in range(n) for b in basis]
+    return Atoms(symbol + str(len(pos)), positions=pos, cell=np.eye(3) * a * n, pbc=True)
+
+
+def round_atoms(atoms):
+    """ASE writes extxyz positions with 8 decimals (and LAMMPS data files in full precision):
+    rounding cell and positions makes LAMMPS and `soapgap eval` see identical atoms."""
+    atoms.set_cell(np.round(atoms.cell[:], 8), scale_atoms=False)
+    atoms.positions = np.round(atoms.positions, 8)
+    return atoms
+
+
+def lammps_command(args, infile, log, nprocs=1, screen=True):
+    cmd = [args.lmp, "-in", infile, "-log", log]
+    if not screen:
+        cmd += ["-screen", "none"]
+    if nprocs > 1:
+        cmd = [args.mpirun, "-np", str(nprocs), "--oversubscribe", "--allow-run-as-root"] + cmd
+    return cmd
+
+
+def run_deck(args, workdir, name, deck, nprocs=1):
+    """Runs a LAMMPS deck; returns (exit code, stdout + stderr + log text)."""
+    infile = os.path.join(workdir, name + ".in")
+    with open(infile, "w") as f:
+        f.write(deck)
+    log = os.path.join(workdir, name + ".log")
+    r = subprocess.run(lammps_command(args, infile, log, nprocs), cwd=workdir, capture_output=True, text=True,
+                       env=dict(os.environ, OMP_NUM_THREADS="1"))
+    text = r.stdout + r.stderr + (open(log).read() if os.path.exists(log) else "")
+    return r.returncode, text
+
+
+def run_deck_ok(args, workdir, name, deck, nprocs=1):
+    """Runs a deck that must succeed; returns its log text."""
+    rc, text = run_deck(args, workdir, name, deck, nprocs)
+    if rc != 0:
+        raise RuntimeError(f"LAMMPS deck {name} (np={nprocs}) failed with exit {rc}:\n{text[-4000:]}")
+    return text
+
+
+def thermo_rows(text):
+    """Every thermo block of a LAMMPS log as a list of {column: value} rows."""
+    rows, header = [], None
+    for line in text.splitlines():
+        words = line.split()
+        if words and words[0] == "Step":
+            header = words
+            continue
+        if header is not None:
+            try:
+                values = [float(w) for w in words]
+            except ValueError:
+                header = None
+                continue
+            if len(values) == len(header):
+                rows.append(dict(zip(header, values)))
+            else:
+                header = None
+    return rows
+
+
+def read_dump(path):
+    """Frames of a `dump custom` file: list of (timestep, {column: array}) sorted as written."""
+    frames = []
+    lines = open(path).read().splitlines()
+    k = 0
+    while k < len(lines):
+        if lines[k].startswith("ITEM: TIMESTEP"):
+            step = int(lines[k + 1])
+            n = int(lines[k + 3])
+            while not lines[k].startswith("ITEM: ATOMS"):
+                k += 1
+            cols = lines[k].split()[2:]
+            data = np.array([[float(w) for w in l.split()] for l in lines[k + 1:k + 1 + n]])
+            frames.append((step, {c: data[:, i] for i, c in enumerate(cols)}))
+            k += 1 + n
+        else:
+            k += 1
+    return frames
+
+
+def plugin_header(args, data, masses):
+    """Deck lines: metal units, the data file, masses, the plugin."""
+    lines = ["units metal", "atom_style atomic", "boundary p p p", "box tilt large", f"read_data {data}"]
+    lines += [f"mass {t} {m}" for t, m in enumerate(masses, start=1)]
+    lines.append(f"plugin load {args.plugin}")
+    return "\n".join(lines) + "\n"
+
+
+def fit_potential(args, train, output, extra=()):
+    subprocess.run([args.soapgap, "fit", "--train", train, "--output", output, "--quiet", "--seed", "1"]
+                   + SMALL_MODEL + list(extra), check=True, capture_output=True)
+    return output
