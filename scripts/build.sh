@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Configures and builds soapgap (library, CLI, tests, benchmarks, examples, Python module) in
 # ${SOAPGAP_BUILD_DIR:-build}. Idempotent: an existing build directory is reused.
-# With SOAPGAP_WITH_LAMMPS=1 it also builds (or reuses, from ~/.cache/soapgap) LAMMPS with
-# PLUGIN and KOKKOS via lammps-plugin/build-lammps.sh, then the pair_style soapgap plugin and
-# its integration test against that LAMMPS.
+# By default it also builds (or reuses, from ~/.cache/soapgap) LAMMPS with PLUGIN and KOKKOS
+# via lammps-plugin/build-lammps.sh (15-40 min the first time on 2 cores, seconds when cached),
+# then the pair_style soapgap plugin and its integration tests against that LAMMPS.
+# SOAPGAP_WITH_LAMMPS=0 skips LAMMPS (library, CLI, Python module and their tests only).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${SOAPGAP_BUILD_DIR:-$root/build}"
 jobs="${SOAPGAP_JOBS:-$(nproc)}"
 extra=()
-if [ "${SOAPGAP_WITH_LAMMPS:-0}" = "1" ]; then
+if [ "${SOAPGAP_WITH_LAMMPS:-1}" = "1" ]; then
   paths="$(bash "$root/lammps-plugin/build-lammps.sh")"
   src="$(printf '%s\n' "$paths" | sed -n 's/^LAMMPS_SOURCE_DIR=//p')"
   lmp="$(printf '%s\n' "$paths" | sed -n 's/^LAMMPS_BINARY=//p')"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: installs the Debian packages it needs, builds, and runs every test
-# (GoogleTest through ctest, then the Python tests in tests/python with pytest). Fails when a
+# The whole test suite: installs the Debian packages it needs, builds (LAMMPS included, cached
+# in ~/.cache/soapgap; SOAPGAP_WITH_LAMMPS=0 skips it), and runs every test (GoogleTest and
+# the LAMMPS integration tests through ctest, then the Python tests in tests/python with pytest). Fails when a
 # test fails or when no test was found.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -8,6 +9,10 @@ bash "$root/scripts/install-dependencies.sh"
 bash "$root/scripts/build.sh"
 build="${SOAPGAP_BUILD_DIR:-$root/build}"
 cd "$build"
+if [ "${SOAPGAP_WITH_LAMMPS:-1}" = "1" ] && ! ctest -N -L lammps | grep -q "Test *#"; then
+  echo "soapgap: no LAMMPS integration tests were configured (expected lammps_* tests in $build)" >&2
+  exit 1
+fi
 ctest --output-on-failure --no-tests=error -j "${SOAPGAP_JOBS:-$(nproc)}"
 
 # Python bindings and ASE calculator (Debian's interpreter: it has ASE, numpy and pytest).

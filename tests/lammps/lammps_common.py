@@ -42,7 +42,8 @@ def lammps_command(args, infile, log, nprocs=1, screen=True):
 
 
 def run_deck(args, workdir, name, deck, nprocs=1):
-    """Runs a LAMMPS deck; returns (exit code, stdout + stderr + log text)."""
+    """Runs a LAMMPS deck; returns (exit code, stdout + stderr + log text): everything LAMMPS
+    said, for error messages (the log repeats the screen output)."""
     infile = os.path.join(workdir, name + ".in")
     with open(infile, "w") as f:
         f.write(deck)
@@ -54,11 +55,11 @@ def run_deck(args, workdir, name, deck, nprocs=1):
 
 
 def run_deck_ok(args, workdir, name, deck, nprocs=1):
-    """Runs a deck that must succeed; returns its log text."""
+    """Runs a deck that must succeed; returns its log file's text."""
     rc, text = run_deck(args, workdir, name, deck, nprocs)
     if rc != 0:
         raise RuntimeError(f"LAMMPS deck {name} (np={nprocs}) failed with exit {rc}:\n{text[-4000:]}")
-    return text
+    return open(os.path.join(workdir, name + ".log")).read()
 
 
 def thermo_rows(text):
