@@ -117,7 +117,7 @@ int run_fit(int argc, char** argv) {
   args.option("validate", "FILE", "held-out set (extended XYZ) to report errors on");
   args.option("seed", "N", "seed of the sparse-point selection [1]");
   args.option("jitter", "X", "diagonal jitter added to K_MM, relative to delta^2 [1e-8]");
-  args.flag("no-variance", "do not compute or store the predicted-variance matrix (smaller file)");
+  args.flag("no-variance", "do not store the predicted-variance factors (two triangular M x M matrices; smaller file)");
   args.flag("no-energies", "ignore reference energies");
   args.flag("no-forces", "ignore reference forces");
   args.flag("no-virials", "ignore reference virials and stresses");

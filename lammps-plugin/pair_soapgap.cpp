@@ -244,7 +244,7 @@ double PairSoapGap::energy_variance() {
     error->one(FLERR, "compute soapgap/variance/atom: {}", e.what());
   }
   MPI_Allreduce(&prior_mine, &prior, 1, MPI_DOUBLE, MPI_SUM, world);
-  return prior - potential_->posterior_energy_reduction(k_total);
+  return potential_->posterior_variance(prior, k_total);
 }
 
 void PairSoapGap::compute(int eflag, int vflag) {

@@ -167,8 +167,11 @@ void expect_same_model(const PotentialData& a, const PotentialData& b) {
       EXPECT_TRUE(bitwise_equal(x.alpha, y.alpha)) << "alpha of term " << t << " group " << g;
     }
   }
-  ASSERT_EQ(a.variance_matrix.has_value(), b.variance_matrix.has_value());
-  if (a.variance_matrix) EXPECT_TRUE(bitwise_equal(*a.variance_matrix, *b.variance_matrix)) << "variance matrix";
+  ASSERT_EQ(a.variance.has_value(), b.variance.has_value());
+  if (a.variance) {
+    EXPECT_TRUE(bitwise_equal(a.variance->u, b.variance->u)) << "variance factor U";
+    EXPECT_TRUE(bitwise_equal(a.variance->r, b.variance->r)) << "variance factor R";
+  }
 }
 
 // The text of a potential file without the value of its provenance date.
@@ -300,7 +303,7 @@ TEST_F(CliTest, FitWritesPotentialErrorTableAndReport) {
   ASSERT_EQ(data.terms.size(), 2u);
   EXPECT_EQ(data.terms[0].spec.rfind("soap ", 0), 0u) << data.terms[0].spec;
   EXPECT_EQ(data.terms[1].spec.rfind("distance_2b ", 0), 0u) << data.terms[1].spec;
-  EXPECT_TRUE(data.variance_matrix.has_value());
+  EXPECT_TRUE(data.variance.has_value());
 
   EXPECT_NE(r.out.find("Training set errors"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Validation set errors"), std::string::npos) << r.out;
@@ -660,7 +663,7 @@ TEST_F(CliTest, E0WithUnknownElement) {
 TEST_F(CliTest, VarianceRequestedFromPotentialWithoutVariance) {
   write_sets();
   fit_quietly("pot.xml", {"--no-variance"});
-  EXPECT_FALSE(read_potential(path("pot.xml")).variance_matrix.has_value());
+  EXPECT_FALSE(read_potential(path("pot.xml")).variance.has_value());
   const auto before = listing();
   expect_failure(soapgap({"eval", "--potential", path("pot.xml"), "--input", path("test.xyz"), "--output",
                           path("out.xyz"), "--variance", "--quiet"}),

@@ -165,13 +165,13 @@ TEST(Potential, UnknownElementIsAnError) {
 }
 
 TEST(Potential, PriorVariancesAreKernelSumsOverEnvironmentPairs) {
-  // With a zero variance matrix the predicted variances are the prior ones:
+  // With factors U = R (no information from data) the predicted variances are the prior ones:
   // local: sum over pairs of environments of one atom; total: over all pairs (per term, group).
   PotentialData d = test_potential_data();
   int m = 0;
   for (const TermData& t : d.terms)
     for (const SparseGroupData& g : t.groups) m += static_cast<int>(g.alpha.size());
-  d.variance_matrix = Eigen::MatrixXd::Zero(m, m);
+  d.variance = VarianceFactors{1e8 * Eigen::MatrixXd::Identity(m, m), 1e8 * Eigen::MatrixXd::Identity(m, m)};
   Potential pot(d);
   Structure s = two_elements();
   PredictOptions opt;

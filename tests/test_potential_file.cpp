@@ -99,6 +99,18 @@ Eigen::MatrixXd random_matrix(std::mt19937_64& rng, Eigen::Index rows, Eigen::In
   return m;
 }
 
+// Upper-triangular factors with positive diagonals, as a fit writes them.
+VarianceFactors random_factors(std::mt19937_64& rng, Eigen::Index n) {
+  VarianceFactors f;
+  f.u = random_matrix(rng, n, n).triangularView<Eigen::Upper>();
+  f.r = random_matrix(rng, n, n).triangularView<Eigen::Upper>();
+  for (Eigen::Index i = 0; i < n; ++i) {
+    f.u(i, i) = std::abs(f.u(i, i)) + 0.5;
+    f.r(i, i) = std::abs(f.r(i, i)) + 0.5;
+  }
+  return f;
+}
+
 PotentialData sample_data(bool with_variance, unsigned seed = 1) {
   std::mt19937_64 rng(seed);
   PotentialData d;
@@ -132,7 +144,7 @@ PotentialData sample_data(bool with_variance, unsigned seed = 1) {
   TermData t3;  // a term without groups
   t3.spec = "empty_term";
   d.terms = {t1, t2, t3};
-  if (with_variance) d.variance_matrix = random_matrix(rng, 21, 21);
+  if (with_variance) d.variance = random_factors(rng, 21);
   return d;
 }
 
@@ -167,12 +179,13 @@ void expect_identical(const PotentialData& a, const PotentialData& b) {
       EXPECT_TRUE(same_bits(ga.alpha.data(), gb.alpha.data(), ga.alpha.size()));
     }
   }
-  ASSERT_EQ(a.variance_matrix.has_value(), b.variance_matrix.has_value());
-  if (a.variance_matrix) {
-    ASSERT_EQ(a.variance_matrix->rows(), b.variance_matrix->rows());
-    ASSERT_EQ(a.variance_matrix->cols(), b.variance_matrix->cols());
-    EXPECT_TRUE(same_bits(a.variance_matrix->data(), b.variance_matrix->data(),
-                          a.variance_matrix->size()));
+  ASSERT_EQ(a.variance.has_value(), b.variance.has_value());
+  if (a.variance) {
+    for (const auto& [x, y] : {std::pair(&a.variance->u, &b.variance->u), std::pair(&a.variance->r, &b.variance->r)}) {
+      ASSERT_EQ(x->rows(), y->rows());
+      ASSERT_EQ(x->cols(), y->cols());
+      EXPECT_TRUE(same_bits(x->data(), y->data(), x->size()));
+    }
   }
 }
 
@@ -216,7 +229,7 @@ TEST_F(PotentialFileTest, RoundTripMinimal) {
   const std::string p = path("empty.xml");
   write_potential(p, d);
   expect_identical(d, read_potential(p));
-  d.variance_matrix = Eigen::MatrixXd(0, 0);  // present but empty: no sparse points
+  d.variance = VarianceFactors{Eigen::MatrixXd(0, 0), Eigen::MatrixXd(0, 0)};  // present, no sparse points
   write_potential(p, d);
   expect_identical(d, read_potential(p));
 }
@@ -226,14 +239,16 @@ TEST_F(PotentialFileTest, FileLooksAsDocumented) {
   write_potential(p, sample_data(true));
   const std::string text = slurp(p);
   EXPECT_EQ(text.rfind("<?xml version=\"1.0\"", 0), 0u);
-  for (const char* s : {"<soapgap_potential format_version=\"1\" soapgap_version=\"0.1.0\">",
+  for (const char* s : {"<soapgap_potential format_version=\"2\" soapgap_version=\"0.1.0\">",
                         "<units energy=\"eV\" length=\"Angstrom\" force=\"eV/Angstrom\" virial=\"eV\"/>",
                         "<elements jitter=\"1e-08\">", "<element Z=\"1\"/>",
                         "<element Z=\"14\" e0=\"-158.54496821000001\"/>",
                         "<group key=\"14\" n_sparse=\"5\" dimension=\"7\">",
                         "<sparse_points rows=\"5\" cols=\"7\" encoding=\"base64-float64-le\">",
                         "<alpha size=\"5\" encoding=\"base64-float64-le\">",
-                        "<variance size=\"21\" encoding=\"base64-float64-le\">",
+                        "<variance size=\"21\">",
+                        "<u storage=\"upper_triangle_rows\" encoding=\"base64-float64-le\">",
+                        "<r storage=\"upper_triangle_rows\" encoding=\"base64-float64-le\">",
                         "<checksum algorithm=\"sha256\">"}) {
     EXPECT_NE(text.find(s), std::string::npos) << s << "\n" << text;
   }
@@ -279,7 +294,10 @@ TEST_F(PotentialFileTest, ChecksumIgnoresProvenanceButCoversModel) {
   b.terms[0].groups[0].alpha[0] = -b.terms[0].groups[0].alpha[0];
   EXPECT_NE(potential_checksum(a), potential_checksum(b));
   b = a;
-  b.variance_matrix.reset();
+  b.variance.reset();
+  EXPECT_NE(potential_checksum(a), potential_checksum(b));
+  b = a;
+  b.variance->r(0, 3) += 1.0;
   EXPECT_NE(potential_checksum(a), potential_checksum(b));
   // Moving a character between spec and key keeps the concatenation but not the checksum.
   b = a;
@@ -365,16 +383,16 @@ TEST_F(PotentialFileTest, NewerFormatVersionIsRefused) {
   const std::string p = path("pot.xml");
   write_potential(p, sample_data(false));
   std::string text = slurp(p);
-  replace_once(text, "format_version=\"1\"", "format_version=\"2\"");
+  replace_once(text, "format_version=\"2\"", "format_version=\"3\"");
   spit(p, text);
   const std::string msg = read_error(p);
-  EXPECT_NE(msg.find("written by a newer soapgap (format 2); this build reads format <= 1: "
+  EXPECT_NE(msg.find("written by a newer soapgap (format 3); this build reads format <= 2: "
                      "upgrade soapgap"),
             std::string::npos)
       << msg;
   for (const char* v : {"0", "-1", "one", "", "1.0"}) {
     std::string t = slurp(p);
-    replace_once(t, "format_version=\"2\"", std::string("format_version=\"") + v + "\"");
+    replace_once(t, "format_version=\"3\"", std::string("format_version=\"") + v + "\"");
     spit(path("v.xml"), t);
     EXPECT_NE(read_error(path("v.xml")).find("format_version"), std::string::npos) << v;
   }
@@ -567,11 +585,17 @@ TEST_F(PotentialFileTest, WriterRefusesInvalidData) {
   d.terms[0].groups[0].sparse_points(1, 1) = std::nan("");
   refuses(d, "sparse points not finite");
   d = sample_data(true);
-  (*d.variance_matrix)(3, 2) = std::nan("");
-  refuses(d, "variance matrix not finite");
+  d.variance->u(2, 3) = std::nan("");
+  refuses(d, "variance factor U not finite");
   d = sample_data(true);
-  d.variance_matrix = Eigen::MatrixXd::Zero(20, 20);
+  d.variance->r = Eigen::MatrixXd::Identity(20, 20);
   refuses(d, "expected 21x21");
+  d = sample_data(true);
+  d.variance->r(3, 2) = 1.0;
+  refuses(d, "variance factor R is not upper triangular");
+  d = sample_data(true);
+  d.variance->u(4, 4) = 0.0;
+  refuses(d, "variance factor U has a non-positive diagonal element");
   d = sample_data(false);
   d.terms[0].groups[0].alpha.resize(4);
   refuses(d, "4 alpha values for 5 sparse points");

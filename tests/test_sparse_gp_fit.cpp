@@ -3,7 +3,7 @@
 //    obtained from Potential::predict with unit weights (reverse mode, itself checked against
 //    finite differences), so alpha equals the normal-equation solution built from predictions;
 //  - with every environment a sparse point, an energy-only fit equals the dense exact GP;
-//  - the stored variance matrix equals K_MM^-1 - (K_MM + K_MN L^-1 K_NM)^-1;
+//  - the stored variance factors: U^T U = K_MM + jitter, R^T R = K_MM + K_MN L^-1 K_NM;
 //  - fits are reproducible for a seed.
 #include <gtest/gtest.h>
 
@@ -54,7 +54,7 @@ void design_from_predictions(const PotentialData& fitted, const std::vector<Stru
   for (int s = 0; s < m; ++s) {
     PotentialData d = fitted;
     d.e0.clear();
-    d.variance_matrix.reset();
+    d.variance.reset();
     int k = 0;
     for (TermData& t : d.terms)
       for (SparseGroupData& g : t.groups)
@@ -132,9 +132,13 @@ void check_against_normal_equations(FitSettings st, const std::vector<Structure>
   Eigen::VectorXd fitted = alpha_of(r.potential);
   ASSERT_EQ(fitted.size(), alpha.size());
   EXPECT_LT((fitted - alpha).norm(), 1e-6 * alpha.norm()) << "fit vs normal equations";
-  ASSERT_TRUE(r.potential.variance_matrix.has_value());
-  Eigen::MatrixXd P = K.inverse() - H.inverse();
-  EXPECT_LT((*r.potential.variance_matrix - P).norm(), 1e-6 * P.norm() + 1e-9);
+  ASSERT_TRUE(r.potential.variance.has_value());
+  // The stored factors: U^T U = K_MM (+ jitter), R^T R = K_MM + K_MN Lambda^-1 K_NM.
+  const VarianceFactors& f = *r.potential.variance;
+  EXPECT_TRUE(f.u.isUpperTriangular(0.0) && f.r.isUpperTriangular(0.0));
+  EXPECT_LT((f.u.transpose() * f.u - K).norm(), 1e-12 * K.norm());
+  EXPECT_LT((f.r.transpose() * f.r - H).norm(), 1e-10 * H.norm());
+  EXPECT_GT(f.r.diagonal().minCoeff(), 0.0);
   EXPECT_EQ(r.n_rows, A.rows());
 }
 
@@ -274,4 +278,25 @@ TEST(SparseGpFit, PredictedVarianceIsSmallNearDataAndLargeFarAway) {
   Structure one = train[0];
   Prediction p1 = pot.predict(one, opt);
   EXPECT_LE(p1.energy_variance, std::pow(p1.local_variance.array().max(0.0).sqrt().sum(), 2) * (1 + 1e-9) + 1e-12);
+}
+
+TEST(SparseGpFit, VarianceStaysNonNegativeWithNearlyDuplicateSparsePoints) {
+  // Randomly chosen 2-body sparse points include near-duplicate distances, so K_MM is nearly
+  // singular (condition ~1/jitter). The former P = K_MM^-1 - Sigma lost all digits of the
+  // variance there (negative values, NaN standard deviations); the triangular factors do not.
+  std::vector<Structure> train = training_set(6, 9, false);
+  FitSettings st = base_settings();
+  st.terms = {"distance_2b cutoff=4.0 cutoff_transition_width=1 theta=0.4 delta=1 n_sparse=30 sparse_method=random",
+              "soap n_max=3 l_max=3 cutoff=4.0 cutoff_transition_width=1 atom_sigma=0.5 zeta=4 delta=0.5 n_sparse=20"};
+  st.jitter = 1e-8;
+  Potential pot(fit_sparse_gp(train, st).potential);
+  PredictOptions opt;
+  opt.variance = true;
+  for (const Structure& s : train) {
+    Prediction p = pot.predict(s, opt);
+    ASSERT_TRUE(p.local_variance.allFinite());
+    EXPECT_GE(p.local_variance.minCoeff(), 0.0);
+    EXPECT_GE(p.energy_variance, 0.0);
+    EXPECT_TRUE(std::isfinite(p.energy_variance));
+  }
 }

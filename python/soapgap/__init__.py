@@ -110,7 +110,7 @@ def fit(
     e0: {symbol or Z: isolated-atom energy, eV}; others from isolated-atom configurations or
         the mean energy per atom (as the CLI).
     config_type_sigma: {config_type: (sigma_energy, sigma_force, sigma_virial)}.
-    variance: compute and store the predicted-variance matrix.
+    variance: store the predicted-variance factors (two triangular M x M matrices).
     Returns a soapgap.Potential (``.save(path)`` writes it; usable by SoapGapCalculator).
     """
     if isinstance(descriptors, str):

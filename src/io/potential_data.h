@@ -25,8 +25,21 @@ struct TermData {
   std::vector<SparseGroupData> groups;
 };
 
+// What the predicted variance needs, as two upper-triangular factors over all sparse points
+// in file order (terms, then groups, then points):
+//   K_MM + jitter = U^T U (Cholesky; block-diagonal over the kernel groups)
+//   Sigma^-1 = K_MM + K_MN Lambda^-1 K_NM = R^T R (the fit's QR factor)
+//   sigma^2(k) = [k_self - |U^-T k|^2] + |R^-T k|^2
+// The bracket (the part of k the sparse points cannot represent) is >= 0 exactly; evaluating
+// it with triangular solves keeps it accurate where the former P = K_MM^-1 - Sigma did not.
+struct VarianceFactors {
+  Eigen::MatrixXd u;  // M x M, upper triangular
+  Eigen::MatrixXd r;  // M x M, upper triangular
+};
+
 struct PotentialData {
-  static constexpr int kFormatVersion = 1;
+  // 2: the variance is stored as the factors U and R (format 1 stored P = K_MM^-1 - Sigma).
+  static constexpr int kFormatVersion = 2;
   int format_version = kFormatVersion;
   std::string soapgap_version;
   // Free-form provenance: "date", "command_line", "training_file", "training_sha256",
@@ -36,9 +49,8 @@ struct PotentialData {
   std::map<int, double> e0;         // isolated-atom energy per Z (eV)
   std::vector<TermData> terms;
   double jitter = 0.0;              // relative jitter added to K_MM in the fit (recorded)
-  // Predicted variance: sigma^2(k) = k_self - k^T P k with P = K_MM^-1 - Sigma over all
-  // sparse points in file order (terms, then groups, then points). Absent if not stored.
-  std::optional<Eigen::MatrixXd> variance_matrix;
+  // Predicted variance data; absent if not stored.
+  std::optional<VarianceFactors> variance;
 };
 
 }  // namespace soapgap

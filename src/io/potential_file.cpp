@@ -86,6 +86,24 @@ void emit_le(const double* p, std::size_t n, Sink&& sink) {
   }
 }
 
+// The upper triangle of a square matrix, row by row (M(M+1)/2 values), and back.
+Eigen::VectorXd pack_upper(const Eigen::MatrixXd& m) {
+  const Eigen::Index n = m.rows();
+  Eigen::VectorXd v(n * (n + 1) / 2);
+  Eigen::Index k = 0;
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (Eigen::Index j = i; j < n; ++j) v[k++] = m(i, j);
+  return v;
+}
+
+Eigen::MatrixXd unpack_upper(const Eigen::MatrixXd& packed, Eigen::Index n) {
+  Eigen::MatrixXd m = Eigen::MatrixXd::Zero(n, n);
+  Eigen::Index k = 0;
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (Eigen::Index j = i; j < n; ++j) m(i, j) = packed(k++);
+  return m;
+}
+
 // The same for a (column-major) matrix in row-major order, a block of rows at a time.
 template <class Sink>
 void emit_le_row_major(const Eigen::MatrixXd& m, Sink&& sink) {
@@ -162,10 +180,11 @@ std::string checksum_with_version(const PotentialData& d, int format_version) {
       h.vector(g.alpha);
     }
   }
-  h.u8(d.variance_matrix.has_value());
-  if (d.variance_matrix) {
-    h.u64(static_cast<std::uint64_t>(d.variance_matrix->rows()));
-    h.matrix(*d.variance_matrix);
+  h.u8(d.variance.has_value());
+  if (d.variance) {
+    h.u64(static_cast<std::uint64_t>(d.variance->u.rows()));
+    h.vector(pack_upper(d.variance->u));
+    h.vector(pack_upper(d.variance->r));
   }
   return h.hex();
 }
@@ -327,17 +346,23 @@ void validate_for_writing(const std::string& path, const PotentialData& d) {
       total_sparse += rows;
     }
   }
-  if (d.variance_matrix) {
-    const Eigen::MatrixXd& v = *d.variance_matrix;
-    if (v.rows() != v.cols() || static_cast<std::uint64_t>(v.rows()) != total_sparse) {
-      bad_data(path, "variance matrix is " + std::to_string(v.rows()) + "x" +
-                         std::to_string(v.cols()) + ", expected " + std::to_string(total_sparse) +
-                         "x" + std::to_string(total_sparse) + " (all sparse points)");
+  if (d.variance) {
+    for (const Eigen::MatrixXd* v : {&d.variance->u, &d.variance->r}) {
+      const char* name = v == &d.variance->u ? "variance factor U" : "variance factor R";
+      if (v->rows() != v->cols() || static_cast<std::uint64_t>(v->rows()) != total_sparse) {
+        bad_data(path, std::string(name) + " is " + std::to_string(v->rows()) + "x" + std::to_string(v->cols()) +
+                           ", expected " + std::to_string(total_sparse) + "x" + std::to_string(total_sparse) +
+                           " (all sparse points)");
+      }
+      if (total_sparse != 0 && total_sparse > kMaxArrayValues / total_sparse) {
+        bad_data(path, std::string(name) + " too large");
+      }
+      if (!v->allFinite()) bad_data(path, std::string(name) + " not finite");
+      if (!v->triangularView<Eigen::StrictlyLower>().toDenseMatrix().isZero(0.0))
+        bad_data(path, std::string(name) + " is not upper triangular");
+      for (Eigen::Index i = 0; i < v->rows(); ++i)
+        if (!((*v)(i, i) > 0.0)) bad_data(path, std::string(name) + " has a non-positive diagonal element");
     }
-    if (total_sparse != 0 && total_sparse > kMaxArrayValues / total_sparse) {
-      bad_data(path, "variance matrix too large");
-    }
-    if (!v.allFinite()) bad_data(path, "variance matrix not finite");
   }
   for (const auto& [key, value] : d.provenance) {
     if (xmlValidateNCName(X(key.c_str()), 0) != 0) {
@@ -501,14 +526,23 @@ void write_document(XmlOut& o, const PotentialData& d, const std::string& checks
     o.end();  // term
   }
 
-  if (d.variance_matrix) {
+  if (d.variance) {
+    // Upper triangles, row by row: M(M+1)/2 values each.
     o.raw("\n  ");
     o.start("variance");
-    o.attr("size", std::to_string(d.variance_matrix->rows()));
-    o.attr("encoding", kArrayEncoding);
-    Base64Lines lines(o);
-    emit_le_row_major(*d.variance_matrix, sink_to(lines));
-    lines.finish("  ");
+    o.attr("size", std::to_string(d.variance->u.rows()));
+    for (const char* name : {"u", "r"}) {
+      const Eigen::VectorXd packed = pack_upper(name[0] == 'u' ? d.variance->u : d.variance->r);
+      o.raw("\n    ");
+      o.start(name);
+      o.attr("storage", "upper_triangle_rows");
+      o.attr("encoding", kArrayEncoding);
+      Base64Lines lines(o);
+      emit_le(packed.data(), static_cast<std::size_t>(packed.size()), sink_to(lines));
+      lines.finish("    ");
+      o.end();
+    }
+    o.raw("\n  ");
     o.end();
   }
 
@@ -879,13 +913,29 @@ PotentialData read_document(Reader& r, const xmlNode* root) {
 
   if (cur.at("variance")) {
     const xmlNode* v = cur.take("variance", last);
-    r.check_attributes(v, {"size", "encoding"});
+    if (d.format_version < 2)
+      r.fail(v, "format 1 stored the variance as one matrix P, which soapgap no longer reads (it was numerically "
+                "fragile): refit the potential with this soapgap, or use it without variance");
+    r.check_attributes(v, {"size"});
     const std::uint64_t size = r.size_attr(v, "size");
     if (size != total_sparse) {
       r.fail(v, "size=" + std::to_string(size) + ": expected the total number of sparse points, " +
                     std::to_string(total_sparse));
     }
-    d.variance_matrix = r.array(v, size, size);
+    if (size != 0 && size > kMaxArrayValues / size) r.fail(v, "size=" + std::to_string(size) + " is too large");
+    ChildCursor vc(r, v);
+    VarianceFactors f;
+    const char* prev = nullptr;
+    for (const char* name : {"u", "r"}) {
+      const xmlNode* e = vc.take(name, prev ? prev : "variance");
+      r.check_attributes(e, {"storage", "encoding"});
+      const std::string storage = r.required_attr(e, "storage");
+      if (storage != "upper_triangle_rows") r.fail(e, "storage=\"" + storage + "\": expected \"upper_triangle_rows\"");
+      (name[0] == 'u' ? f.u : f.r) = unpack_upper(r.array(e, size * (size + 1) / 2, 1), static_cast<Eigen::Index>(size));
+      prev = name;
+    }
+    vc.finish("r");
+    d.variance = std::move(f);
     last = "variance";
   }
 

@@ -60,7 +60,8 @@
 //       u64  rows (n_sparse), u64 cols (dimension), rows*cols f64 (sparse points, row-major)
 //       u64  alpha size, then that many f64
 //   u8   has_variance (0 or 1)
-//   [if 1: u64 size M, then M*M f64 (variance matrix, row-major)]
+//   [if 1: u64 size M, then the upper triangles of U and of R, each row by row from the
+//    diagonal: M(M+1)/2 f64 each (io/potential_data.h, VarianceFactors)]
 //
 // Provenance, soapgap_version, units and the layout of the XML are not covered, so that the
 // checksum depends only on the model. read_potential() recomputes it from the decoded data

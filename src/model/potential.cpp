@@ -62,9 +62,9 @@ Potential::Potential(const PotentialData& data) : data_(data) {
     terms_.push_back(std::move(term));
     offsets_.push_back(offsets);
   }
-  if (data_.variance_matrix &&
-      (data_.variance_matrix->rows() != n_sparse_total_ || data_.variance_matrix->cols() != n_sparse_total_))
-    throw InputError("potential: variance matrix size does not match the number of sparse points");
+  if (data_.variance && (data_.variance->u.rows() != n_sparse_total_ || data_.variance->u.cols() != n_sparse_total_ ||
+                         data_.variance->r.rows() != n_sparse_total_ || data_.variance->r.cols() != n_sparse_total_))
+    throw InputError("potential: variance factors' size does not match the number of sparse points");
   // The file's order of groups within a term defines the variance ordering; offsets_ follow it.
 }
 
@@ -181,12 +181,17 @@ Prediction Potential::compute(const Structure& s, const NeighbourList& nl, const
       }
   }
   if (options.variance) {
-    const Eigen::MatrixXd& P = *data_.variance_matrix;
-    Eigen::MatrixXd kP = kq * P;
-    out.local_variance -= (kP.array() * kq.array()).rowwise().sum().matrix();
+    // Column c of A = U^-T kq^T and of B = R^-T kq^T: the two triangular solves of
+    // posterior_variance() for every atom at once.
+    const VarianceFactors& f = *data_.variance;
+    const Eigen::MatrixXd A = f.u.triangularView<Eigen::Upper>().transpose().solve(kq.transpose());
+    const Eigen::MatrixXd B = f.r.triangularView<Eigen::Upper>().transpose().solve(kq.transpose());
+    const Eigen::VectorXd a2 = A.colwise().squaredNorm().transpose();
+    const Eigen::VectorXd b2 = B.colwise().squaredNorm().transpose();
+    for (int i = 0; i < n; ++i) out.local_variance[i] = std::max(out.local_variance[i] - a2[i], 0.0) + b2[i];
     parts.k_total = kq.colwise().sum().transpose();
     if (options.total_variance)
-      out.energy_variance = prior_energy_covariance(parts, parts) - posterior_energy_reduction(parts.k_total);
+      out.energy_variance = posterior_variance(prior_energy_covariance(parts, parts), parts.k_total);
     if (options.variance_parts) out.variance_parts = std::move(parts);
   }
   return out;
@@ -213,10 +218,13 @@ double Potential::prior_energy_covariance(const EnergyVarianceParts& a, const En
   return sum;
 }
 
-double Potential::posterior_energy_reduction(const Eigen::VectorXd& k_total) const {
+double Potential::posterior_variance(double k_self, const Eigen::VectorXd& k) const {
   if (!has_variance()) throw InputError("the potential file has no variance data (it was fitted without it)");
-  if (k_total.size() != n_sparse_total_) throw InputError("kernel vector length does not match the sparse points");
-  return k_total.dot(*data_.variance_matrix * k_total);
+  if (k.size() != n_sparse_total_) throw InputError("kernel vector length does not match the sparse points");
+  const VarianceFactors& f = *data_.variance;
+  const Eigen::VectorXd a = f.u.triangularView<Eigen::Upper>().transpose().solve(k);
+  const Eigen::VectorXd b = f.r.triangularView<Eigen::Upper>().transpose().solve(k);
+  return std::max(k_self - a.squaredNorm(), 0.0) + b.squaredNorm();
 }
 
 }  // namespace soapgap

@@ -16,7 +16,7 @@ namespace soapgap {
 
 struct PredictOptions {
   bool forces = true;    // forces and virial (reverse-mode derivatives)
-  bool variance = false;  // local predicted variances (needs the variance matrix)
+  bool variance = false;  // local predicted variances (needs the variance factors)
   // With variance: also the variance of the total energy. Its prior term sums the kernel over
   // all pairs of environments, O(N^2 D) for N atoms: switch it off for large systems.
   bool total_variance = true;
@@ -27,8 +27,8 @@ struct PredictOptions {
 };
 
 // The total-energy variance of a structure split into parts (e.g. the atoms of each MPI rank):
-// Var(E) = sum_ab prior(a, b) - k^T P k with k = sum_a k_a (Potential::prior_energy_covariance,
-// Potential::posterior_energy_reduction).
+// with prior = sum_ab prior(a, b) (Potential::prior_energy_covariance) and k = sum_a k_a,
+// Var(E) = Potential::posterior_variance(prior, k).
 struct EnergyVarianceParts {
   // [term][group]: the descriptor vectors (rows) and weights of the environments of this part.
   std::vector<std::vector<RowMatrix>> q;
@@ -58,7 +58,7 @@ class Potential {
   const std::vector<Term>& terms() const { return terms_; }
   const std::vector<int>& elements() const { return data_.elements; }
   double cutoff() const { return cutoff_; }
-  bool has_variance() const { return data_.variance_matrix.has_value(); }
+  bool has_variance() const { return data_.variance.has_value(); }
   int n_sparse_total() const { return n_sparse_total_; }
 
   // Throws InputError if the structure contains an element the potential does not cover.
@@ -74,8 +74,10 @@ class Potential {
   // Prior covariance of the energies of two parts: sum over environments e of a and f of b (same
   // term and group) of w_e w_f k(q_e, q_f). O(N_a N_b D) time, blocks of rows in memory.
   double prior_energy_covariance(const EnergyVarianceParts& a, const EnergyVarianceParts& b) const;
-  // k^T P k, the reduction of the total-energy variance by the data (k summed over all parts).
-  double posterior_energy_reduction(const Eigen::VectorXd& k_total) const;
+  // The posterior variance of a sum of local energies from its prior variance k_self and its
+  // kernel vector k against all sparse points: [k_self - |U^-T k|^2]_+ + |R^-T k|^2
+  // (io/potential_data.h). The bracket is >= 0 exactly; rounding below 0 is clamped to 0.
+  double posterior_variance(double k_self, const Eigen::VectorXd& k) const;
 
  private:
   PotentialData data_;

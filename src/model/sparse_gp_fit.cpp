@@ -315,7 +315,7 @@ FitResult fit_sparse_gp(const std::vector<Structure>& train, const FitSettings& 
       *log << "fit: " << total_rows << " observations x " << m_total << " sparse points" << std::endl;
       *log << "memory estimate: R " << format_bytes(8.0 * m_total * m_total) << ", row block <= "
            << format_bytes(8.0 * (2 * block_target + m_total) * m_total) << ", variance "
-           << format_bytes(settings.store_variance ? 8.0 * 3 * m_total * m_total : 0.0) << std::endl;
+           << format_bytes(settings.store_variance ? 8.0 * 2 * m_total * m_total : 0.0) << std::endl;
     }
     Progress progress(log, "kernel rows + QR", static_cast<long long>(nc), "configurations");
     size_t c0 = 0;
@@ -367,7 +367,7 @@ FitResult fit_sparse_gp(const std::vector<Structure>& train, const FitSettings& 
     result.timings.emplace_back("kernel rows + QR", progress.finish());
   }
 
-  // 5. alpha = R^-1 z; variance matrix P = K_MM^-1 - (R^T R)^-1.
+  // 5. alpha = R^-1 z; the variance factors U and R (io/potential_data.h).
   {
     Timer timer;
     Eigen::VectorXd alpha = R.triangularView<Eigen::Upper>().solve(z);
@@ -380,13 +380,14 @@ FitResult fit_sparse_gp(const std::vector<Structure>& train, const FitSettings& 
     result.timings.emplace_back("solve", timer.seconds());
     if (settings.store_variance) {
       Timer vt;
-      Eigen::MatrixXd I = Eigen::MatrixXd::Identity(m_total, m_total);
-      Eigen::MatrixXd Ui = U.triangularView<Eigen::Upper>().solve(I);
-      Eigen::MatrixXd Ri = R.triangularView<Eigen::Upper>().solve(I);
-      Eigen::MatrixXd P = Ui * Ui.transpose();
-      P.noalias() -= Ri * Ri.transpose();
-      pot.variance_matrix = 0.5 * (P + P.transpose());
-      result.timings.emplace_back("variance matrix", vt.seconds());
+      VarianceFactors f;
+      f.u = U.triangularView<Eigen::Upper>();
+      f.r = R.triangularView<Eigen::Upper>();
+      // Householder QR may leave negative diagonal elements: flip those rows (R^T R unchanged).
+      for (Eigen::Index i = 0; i < f.r.rows(); ++i)
+        if (f.r(i, i) < 0) f.r.row(i) *= -1.0;
+      pot.variance = std::move(f);
+      result.timings.emplace_back("variance factors", vt.seconds());
     }
   }
   for (TermState& ts : terms) {

@@ -29,7 +29,7 @@ struct FitSettings {
   std::map<int, double> e0;  // given isolated-atom energies; others from isolated-atom configs or the mean
   uint64_t seed = 1;
   double jitter = 1e-8;        // added to the diagonal of K_MM, relative to delta^2
-  bool store_variance = true;  // compute and store the variance matrix
+  bool store_variance = true;  // compute and store the variance factors
   bool use_energy = true, use_forces = true, use_virial = true;
   std::ostream* log = nullptr;  // progress, memory estimates and timings
 };
