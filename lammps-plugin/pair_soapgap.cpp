@@ -1,6 +1,7 @@
 #include "pair_soapgap.h"
 
 #include <algorithm>
+#include <cstring>
 #include <exception>
 
 #include "atom.h"

@@ -1,4 +1,5 @@
-// Registers pair_style soapgap with LAMMPS' plugin loader (`plugin load soapgapplugin.so`).
+// Registers pair_style soapgap and compute soapgap/variance/atom with LAMMPS' plugin loader
+// (`plugin load soapgapplugin.so`).
 #include "core/version.h"
 #include "compute_soapgap_variance_atom.h"
 #include "lammpsplugin.h"
