@@ -10,6 +10,8 @@ PACKAGES=(
   libxml2-dev                            # potential files
   libgtest-dev libbenchmark-dev          # tests and benchmarks
   python3 python3-numpy python3-ase      # ASE interoperability tests
+  python3-scipy                          # the silicon surface demo (E(V) fits)
+  libopenmpi-dev openmpi-bin             # the LAMMPS plugin (MPI) and its 2-rank tests
   pybind11-dev python3-dev python3-pytest  # Python bindings (module soapgap) and their tests
 )
 

@@ -6,7 +6,7 @@
 # soapgap variance extxyz) go to ${SOAPGAP_DEMO_DIR:-<repo>/demo-output}/surfaces.
 #
 # Usage: examples/silicon_surfaces/run_demo.sh [--quick] [--workdir DIR] [other surfaces.py options]
-# Environment: SOAPGAP_DEMO_DIR, SOAPGAP_BUILD_DIR (plugin: $SOAPGAP_BUILD_DIR/lammps-plugin/
+# Environment: LAMMPS_BINARY + LAMMPS_SOURCE_DIR (use that LAMMPS as is), SOAPGAP_DEMO_DIR, SOAPGAP_BUILD_DIR (plugin: $SOAPGAP_BUILD_DIR/lammps-plugin/
 #              soapgapplugin.so), SOAPGAP_SI_POTENTIAL (default potentials/Si/Si-PBE-soapgap.xml),
 #              PYTHON (default /usr/bin/python3).
 set -euo pipefail
@@ -27,11 +27,16 @@ done
 
 die() { echo "run_demo.sh: $*" >&2; exit 1; }
 
-if ! paths="$(bash "$root/lammps-plugin/build-lammps.sh")"; then
-  die "lammps-plugin/build-lammps.sh failed: no LAMMPS (see lammps-plugin/BUILDING.md)"
+if [ -n "${LAMMPS_BINARY:-}" ] && [ -n "${LAMMPS_SOURCE_DIR:-}" ]; then
+  lmp="$LAMMPS_BINARY"   # given (e.g. by ctest): no build-lammps.sh
+  src="$LAMMPS_SOURCE_DIR"
+else
+  if ! paths="$(bash "$root/lammps-plugin/build-lammps.sh")"; then
+    die "lammps-plugin/build-lammps.sh failed: no LAMMPS (see lammps-plugin/BUILDING.md)"
+  fi
+  lmp="$(printf '%s\n' "$paths" | sed -n 's/^LAMMPS_BINARY=//p')"
+  src="$(printf '%s\n' "$paths" | sed -n 's/^LAMMPS_SOURCE_DIR=//p')"
 fi
-lmp="$(printf '%s\n' "$paths" | sed -n 's/^LAMMPS_BINARY=//p')"
-src="$(printf '%s\n' "$paths" | sed -n 's/^LAMMPS_SOURCE_DIR=//p')"
 [ -n "$lmp" ] && [ -x "$lmp" ] || die "LAMMPS binary not found (build-lammps.sh printed LAMMPS_BINARY='$lmp')"
 [ -f "$src/potentials/Si.sw" ] && [ -f "$src/potentials/Si.tersoff" ] \
   || die "Si.sw / Si.tersoff not found in '$src/potentials' (LAMMPS_SOURCE_DIR)"
