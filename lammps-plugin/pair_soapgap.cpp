@@ -168,46 +168,48 @@ void PairSoapGap::check_variance_data(const char *who) const {
     error->all(FLERR, "{}: {} has no variance data (it was fitted with --no-variance)", who, file_);
 }
 
-void PairSoapGap::local_variance(double *variance) {
-  check_variance_data("compute soapgap/variance/atom");
+soapgap::Prediction PairSoapGap::evaluate(const soapgap::PredictOptions &options, std::vector<int> &lammps_of,
+                                          int &n_structure, const char *who) {
   soapgap::Structure s;
-  std::vector<int> lammps_of, start, neighbour;
+  std::vector<int> start, neighbour;
   std::vector<Eigen::Vector3d> rvec;
   build_input(s, lammps_of, start, neighbour, rvec);
-  for (int i = 0; i < atom->nlocal; i++) variance[i] = 0.0;
+  n_structure = static_cast<int>(s.numbers.size());
+  soapgap::Prediction p;
   try {
     const soapgap::NeighbourList nl =
         soapgap::NeighbourList::from_entries(cutoff_, std::move(start), std::move(neighbour), std::move(rvec));
-    soapgap::PredictOptions options;
-    options.forces = false;
-    options.variance = true;
-    options.total_variance = false;
-    const soapgap::Prediction p = potential_->compute(s, nl, options);
-    for (size_t c = 0; c < lammps_of.size(); c++) variance[lammps_of[c]] = p.local_variance[c];
+    p = potential_->compute(s, nl, options);
   } catch (const std::exception &e) {
-    error->one(FLERR, "compute soapgap/variance/atom: {}", e.what());
+    error->one(FLERR, "{}: {}", who, e.what());
   }
+  return p;
+}
+
+void PairSoapGap::local_variance(double *variance) {
+  check_variance_data("compute soapgap/variance/atom");
+  soapgap::PredictOptions options;
+  options.forces = false;
+  options.variance = true;
+  options.total_variance = false;
+  std::vector<int> lammps_of;
+  int n_structure = 0;
+  const soapgap::Prediction p = evaluate(options, lammps_of, n_structure, "compute soapgap/variance/atom");
+  for (int i = 0; i < atom->nlocal; i++) variance[i] = 0.0;
+  for (size_t c = 0; c < lammps_of.size(); c++) variance[lammps_of[c]] = p.local_variance[c];
 }
 
 double PairSoapGap::energy_variance() {
   check_variance_data("compute soapgap/variance/atom (total-energy variance)");
-  soapgap::Structure s;
-  std::vector<int> lammps_of, start, neighbour;
-  std::vector<Eigen::Vector3d> rvec;
-  build_input(s, lammps_of, start, neighbour, rvec);
-  soapgap::EnergyVarianceParts mine;
-  try {
-    const soapgap::NeighbourList nl =
-        soapgap::NeighbourList::from_entries(cutoff_, std::move(start), std::move(neighbour), std::move(rvec));
-    soapgap::PredictOptions options;
-    options.forces = false;
-    options.variance = true;
-    options.total_variance = false;
-    options.variance_parts = true;
-    mine = potential_->compute(s, nl, options).variance_parts;
-  } catch (const std::exception &e) {
-    error->one(FLERR, "compute soapgap/variance/atom: {}", e.what());
-  }
+  soapgap::PredictOptions options;
+  options.forces = false;
+  options.variance = true;
+  options.total_variance = false;
+  options.variance_parts = true;
+  std::vector<int> lammps_of;
+  int n_structure = 0;
+  const soapgap::EnergyVarianceParts mine =
+      evaluate(options, lammps_of, n_structure, "compute soapgap/variance/atom").variance_parts;
   // Every rank's environments, term by term and group by group (rows of q, then weights).
   const int nprocs = comm->nprocs;
   soapgap::EnergyVarianceParts all = mine;
@@ -252,25 +254,15 @@ void PairSoapGap::compute(int eflag, int vflag) {
   ev_init(eflag, vflag);
   double **f = atom->f;
   const int nlocal = atom->nlocal;
-  soapgap::Structure s;
-  std::vector<int> lammps_of, start, neighbour;
-  std::vector<Eigen::Vector3d> rvec;
-  build_input(s, lammps_of, start, neighbour, rvec);
+  soapgap::PredictOptions options;
+  options.atom_virial = vflag_atom != 0;
+  std::vector<int> lammps_of;
+  int n_structure = 0;
+  const soapgap::Prediction p = evaluate(options, lammps_of, n_structure, "pair_style soapgap");
   const int nc = static_cast<int>(lammps_of.size());
 
-  soapgap::Prediction p;
-  try {
-    const soapgap::NeighbourList nl =
-        soapgap::NeighbourList::from_entries(cutoff_, std::move(start), std::move(neighbour), std::move(rvec));
-    soapgap::PredictOptions options;
-    options.atom_virial = vflag_atom != 0;
-    p = potential_->compute(s, nl, options);
-  } catch (const std::exception &e) {
-    error->one(FLERR, "pair_style soapgap: {}", e.what());
-  }
-
   auto lammps_index = [&](int a) { return a < nc ? lammps_of[a] : nlocal + (a - nc); };
-  for (int a = 0; a < static_cast<int>(s.numbers.size()); a++) {
+  for (int a = 0; a < n_structure; a++) {
     const int i = lammps_index(a);
     f[i][0] += p.forces(a, 0);
     f[i][1] += p.forces(a, 1);
@@ -289,7 +281,7 @@ void PairSoapGap::compute(int eflag, int vflag) {
     virial[5] += 0.5 * (W(1, 2) + W(2, 1));
   }
   if (vflag_atom)
-    for (int a = 0; a < static_cast<int>(s.numbers.size()); a++) {
+    for (int a = 0; a < n_structure; a++) {
       const int i = lammps_index(a);
       for (int k = 0; k < 6; k++) vatom[i][k] += p.atom_virial(a, k);
     }

@@ -22,6 +22,8 @@
 
 namespace soapgap {
 class Potential;
+struct PredictOptions;
+struct Prediction;
 }
 
 namespace LAMMPS_NS {
@@ -60,6 +62,10 @@ class PairSoapGap : public Pair {
   // index of centre c. Ghost atom g (index nlocal + g) is structure atom n_centres + g.
   void build_input(soapgap::Structure &s, std::vector<int> &lammps_of, std::vector<int> &start,
                    std::vector<int> &neighbour, std::vector<Eigen::Vector3d> &rvec);
+  // build_input() + the library's Potential::compute() with options; errors become LAMMPS
+  // errors prefixed with who. n_structure: atoms of the library structure (centres + ghosts).
+  soapgap::Prediction evaluate(const soapgap::PredictOptions &options, std::vector<int> &lammps_of, int &n_structure,
+                               const char *who);
   std::shared_ptr<const soapgap::Potential> potential_;
   std::vector<int> type_z_;
   double cutoff_ = 0.0;

@@ -1,6 +1,8 @@
 """Helpers shared by the LAMMPS integration tests: structures, running LAMMPS decks (serial or
 under mpirun), reading thermo output, and fitting small test potentials with `soapgap fit`."""
+import argparse
 import os
+import shutil
 import subprocess
 
 import numpy as np
@@ -115,3 +117,14 @@ def fit_potential(args, train, output, extra=()):
     subprocess.run([args.soapgap, "fit", "--train", train, "--output", output, "--quiet", "--seed", "1"]
                    + SMALL_MODEL + list(extra), check=True, capture_output=True)
     return output
+
+
+def parse_args(description):
+    """The arguments every LAMMPS test script takes (passed by tests/CMakeLists.txt)."""
+    ap = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--lmp", required=True, help="LAMMPS binary")
+    ap.add_argument("--plugin", required=True, help="soapgapplugin.so")
+    ap.add_argument("--soapgap", required=True, help="the soapgap CLI")
+    ap.add_argument("--dataset-tool", required=True, help="soapgap_example_sw_dataset")
+    ap.add_argument("--mpirun", default=shutil.which("mpirun") or "mpirun")
+    return ap.parse_args()

@@ -13,7 +13,6 @@ MD, finite differences, rerun and NVE: test_pair_soapgap_md.py.
 Usage: test_pair_soapgap.py --lmp LMP --plugin soapgapplugin.so --soapgap SOAPGAP
                             --dataset-tool soapgap_example_sw_dataset [--mpirun MPIRUN]
 """
-import argparse
 import os
 import shutil
 import subprocess
@@ -24,7 +23,7 @@ import numpy as np
 from ase import Atoms
 from ase.io import read, write
 
-from lammps_common import NKTV2P, diamond, fit_potential, round_atoms, run_deck
+from lammps_common import NKTV2P, diamond, fit_potential, parse_args, round_atoms, run_deck
 
 
 def structures():
@@ -253,13 +252,7 @@ def compare_case(args, work, name, atoms, pot, species, failures):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--lmp", required=True)
-    ap.add_argument("--plugin", required=True)
-    ap.add_argument("--soapgap", required=True)
-    ap.add_argument("--dataset-tool", required=True)
-    ap.add_argument("--mpirun", default=shutil.which("mpirun") or "mpirun")
-    args = ap.parse_args()
+    args = parse_args(__doc__)
     work = tempfile.mkdtemp(prefix="soapgap-lammps-")
     failures = []
     n_checks = 0

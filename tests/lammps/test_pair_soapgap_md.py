@@ -13,7 +13,6 @@ predicted variance in MD (LAMMPS plugin).
 Usage: test_pair_soapgap_md.py --lmp LMP --plugin soapgapplugin.so --soapgap SOAPGAP
                                --dataset-tool soapgap_example_sw_dataset [--mpirun MPIRUN]
 """
-import argparse
 import os
 import shutil
 import subprocess
@@ -23,8 +22,8 @@ import tempfile
 import numpy as np
 from ase.io import read, write
 
-from lammps_common import diamond, fit_potential, plugin_header, read_dump, round_atoms, run_deck, run_deck_ok, \
-    thermo_rows
+from lammps_common import diamond, fit_potential, parse_args, plugin_header, read_dump, round_atoms, run_deck, \
+    run_deck_ok, thermo_rows
 
 
 class Checks:
@@ -205,13 +204,7 @@ run 20
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--lmp", required=True)
-    ap.add_argument("--plugin", required=True)
-    ap.add_argument("--soapgap", required=True)
-    ap.add_argument("--dataset-tool", required=True)
-    ap.add_argument("--mpirun", default=shutil.which("mpirun") or "mpirun")
-    args = ap.parse_args()
+    args = parse_args(__doc__)
     work = tempfile.mkdtemp(prefix="soapgap-lammps-md-")
     checks = Checks()
     try:
