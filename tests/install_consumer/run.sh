@@ -9,3 +9,11 @@ cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 cmake -S "$src" -B "$tmp/consumer" -DCMAKE_PREFIX_PATH="$tmp/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$tmp/consumer" >/dev/null
 LD_LIBRARY_PATH="$tmp/prefix/lib:${LD_LIBRARY_PATH:-}" "$tmp/consumer/consumer"
+# The installed Python package, imported by Debian's interpreter from the prefix (not the build).
+pydir="$tmp/prefix/lib/python3/dist-packages"
+if [ -d "$build/python/soapgap" ]; then   # the bindings were built: they must be installed too
+  (cd "$tmp" && PYTHONPATH="$pydir" /usr/bin/python3 -c '
+import soapgap, soapgap.ase, sys
+assert soapgap.__file__.startswith(sys.argv[1]), soapgap.__file__
+print("installed python package:", soapgap.__file__)' "$pydir")
+fi
