@@ -116,16 +116,25 @@ double PairSoapGap::init_one(int i, int j) {
   return cutoff_;
 }
 
+PairSoapGap::HostNeighbours PairSoapGap::host_neighbours() {
+  HostNeighbours h;
+  h.inum = list->inum;
+  h.ilist = list->ilist;
+  h.numneigh = list->numneigh;
+  h.firstneigh = list->firstneigh;
+  return h;
+}
+
 void PairSoapGap::build_input(soapgap::Structure &s, std::vector<int> &lammps_of, std::vector<int> &start,
                               std::vector<int> &neighbour, std::vector<Eigen::Vector3d> &rvec) {
+  const HostNeighbours nb = host_neighbours();
   double **x = atom->x;
   const int *type = atom->type;
   const int nlocal = atom->nlocal;
   const int nall = nlocal + atom->nghost;
-  const int inum = list->inum;
-  const int *ilist = list->ilist;
-  const int *numneigh = list->numneigh;
-  int **firstneigh = list->firstneigh;
+  const int inum = nb.inum;
+  const int *ilist = nb.ilist;
+  const int *numneigh = nb.numneigh;
 
   std::vector<int> centre_of(nlocal, -1);
   lammps_of.clear();
@@ -150,9 +159,8 @@ void PairSoapGap::build_input(soapgap::Structure &s, std::vector<int> &lammps_of
   rvec.clear();
   for (int c = 0; c < nc; c++) {
     const int i = lammps_of[c];
-    const int *jlist = firstneigh[i];
     for (int jj = 0; jj < numneigh[i]; jj++) {
-      const int j = jlist[jj] & NEIGHMASK;
+      const int j = nb(i, jj) & NEIGHMASK;
       if (type_z_[type[j]] == 0) continue;
       const Eigen::Vector3d d(x[j][0] - x[i][0], x[j][1] - x[i][1], x[j][2] - x[i][2]);
       if (d.squaredNorm() >= cutsq_model) continue;

@@ -55,6 +55,22 @@ class PairSoapGap : public Pair {
   double energy_variance();
 
  protected:
+  // LAMMPS' full neighbour list as read on the host: firstneigh[i][jj] (host lists) or a
+  // strided 2-D array neighbours[i * stride_i + jj * stride_jj] (a Kokkos list copied to the host).
+  struct HostNeighbours {
+    int inum = 0;
+    const int *ilist = nullptr, *numneigh = nullptr;
+    int *const *firstneigh = nullptr;
+    const int *neighbours = nullptr;
+    long stride_i = 0, stride_jj = 0;
+    int operator()(int i, int jj) const {
+      return firstneigh ? firstneigh[i][jj] : neighbours[i * stride_i + jj * stride_jj];
+    }
+  };
+  // The neighbour list of this pair style with atom->x and atom->type current on the host.
+  // The Kokkos style overrides it (sync to the host, copy of its device list).
+  virtual HostNeighbours host_neighbours();
+
   void allocate();
   void check_variance_data(const char *who) const;
   // Maps LAMMPS' atoms and full neighbour list onto the library's input: the structure

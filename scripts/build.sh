@@ -3,7 +3,8 @@
 # ${SOAPGAP_BUILD_DIR:-build}. Idempotent: an existing build directory is reused.
 # By default it also builds (or reuses, from ~/.cache/soapgap) LAMMPS with PLUGIN and KOKKOS
 # via lammps-plugin/build-lammps.sh (15-40 min the first time on 2 cores, seconds when cached),
-# then the pair_style soapgap plugin and its integration tests against that LAMMPS.
+# then the pair_style soapgap plugins (soapgapplugin.so; soapgapkkplugin.so with soapgap/kk when
+# that LAMMPS has Kokkos) and their integration tests against that LAMMPS.
 # SOAPGAP_WITH_LAMMPS=0 skips LAMMPS (library, CLI, Python module and their tests only).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,7 +15,11 @@ if [ "${SOAPGAP_WITH_LAMMPS:-1}" = "1" ]; then
   paths="$(bash "$root/lammps-plugin/build-lammps.sh")"
   src="$(printf '%s\n' "$paths" | sed -n 's/^LAMMPS_SOURCE_DIR=//p')"
   lmp="$(printf '%s\n' "$paths" | sed -n 's/^LAMMPS_BINARY=//p')"
-  extra+=("-DLAMMPS_SOURCE_DIR=$src" "-DLAMMPS_BINARY=$lmp")
+  lbuild="$(printf '%s\n' "$paths" | sed -n 's/^LAMMPS_BUILD_DIR=//p')"
+  kokkos="$(printf '%s\n' "$paths" | sed -n 's/^KOKKOS_DIR=//p')"
+  extra+=("-DLAMMPS_SOURCE_DIR=$src" "-DLAMMPS_BINARY=$lmp" "-DLAMMPS_BUILD_DIR=$lbuild")
+  # The Kokkos of that LAMMPS, for soapgapkkplugin.so (pair_style soapgap/kk); empty: no Kokkos.
+  if [ -n "$kokkos" ]; then extra+=("-DKokkos_DIR=$kokkos"); fi
 fi
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-Release}" "${extra[@]}" >/dev/null
 cmake --build "$build" -j "$jobs"

@@ -119,12 +119,15 @@ def fit_potential(args, train, output, extra=()):
     return output
 
 
-def parse_args(description):
-    """The arguments every LAMMPS test script takes (passed by tests/CMakeLists.txt)."""
+def parse_args(description, extra=None):
+    """The arguments every LAMMPS test script takes (passed by tests/CMakeLists.txt); extra(parser),
+    if given, adds a script's own arguments."""
     ap = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lmp", required=True, help="LAMMPS binary")
     ap.add_argument("--plugin", required=True, help="soapgapplugin.so")
     ap.add_argument("--soapgap", required=True, help="the soapgap CLI")
     ap.add_argument("--dataset-tool", required=True, help="soapgap_example_sw_dataset")
     ap.add_argument("--mpirun", default=shutil.which("mpirun") or "mpirun")
+    if extra is not None:
+        extra(ap)
     return ap.parse_args()

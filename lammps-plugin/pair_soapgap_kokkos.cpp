@@ -1,0 +1,303 @@
+#include "pair_soapgap_kokkos.h"  // first: SOAPGAP_INLINE for soap_math.h
+
+#include <algorithm>
+#include <string>
+#include <type_traits>
+
+#include "atom_kokkos.h"
+#include "atom_masks.h"
+#include "core/key_value.h"
+#include "descriptors/distance_2b.h"
+#include "descriptors/soap.h"
+#include "error.h"
+#include "kernels/kernel.h"
+#include "kokkos.h"
+#include "memory_kokkos.h"
+#include "model/potential.h"
+#include "neigh_list_kokkos.h"
+#include "neigh_request.h"
+#include "neighbor.h"
+
+using namespace LAMMPS_NS;
+namespace sm = soapgap::soap_math;
+
+template <class DeviceType>
+PairSoapGapKokkos<DeviceType>::PairSoapGapKokkos(LAMMPS *lmp) : PairSoapGap(lmp) {
+  if (!lmp->kokkos)
+    error->all(FLERR, "pair_style soapgap/kk needs the KOKKOS package enabled (lmp -k on [t N] -sf kk, or "
+                      "pair_style soapgap without /kk)");
+  respa_enable = 0;
+  kokkosable = 1;
+  atomKK = (AtomKokkos *) atom;
+  execution_space = ExecutionSpaceFromDevice<DeviceType>::space;
+  datamask_read = X_MASK | F_MASK | TYPE_MASK | ENERGY_MASK | VIRIAL_MASK;
+  datamask_modify = F_MASK | ENERGY_MASK | VIRIAL_MASK;
+}
+
+template <class DeviceType>
+PairSoapGapKokkos<DeviceType>::~PairSoapGapKokkos() {
+  if (copymode) return;
+  memoryKK->destroy_kokkos(k_eatom, eatom);
+  memoryKK->destroy_kokkos(k_vatom, vatom);
+  eatom = nullptr;
+  vatom = nullptr;
+}
+
+template <class DeviceType>
+void PairSoapGapKokkos<DeviceType>::init_style() {
+  PairSoapGap::init_style();  // checks and a full neighbour list request
+  const int irequest = neighbor->nrequest - 1;
+  neighbor->requests[irequest]->kokkos_host =
+      std::is_same<DeviceType, LMPHostType>::value && !std::is_same<DeviceType, LMPDeviceType>::value;
+  neighbor->requests[irequest]->kokkos_device = std::is_same<DeviceType, LMPDeviceType>::value;
+  // Whatever `package kokkos neigh` says: the descriptors need every neighbour of each atom.
+  neighbor->requests[irequest]->full = 1;
+  neighbor->requests[irequest]->half = 0;
+}
+
+template <class DeviceType>
+void PairSoapGapKokkos<DeviceType>::coeff(int narg, char **arg) {
+  PairSoapGap::coeff(narg, arg);
+  setup_terms();
+}
+
+namespace {
+
+template <class View>
+View host_copy_to_device(const std::string &label, const double *data, int n) {
+  View d(label, n > 0 ? n : 1);
+  auto h = Kokkos::create_mirror_view(d);
+  for (int k = 0; k < n; ++k) h(k) = data[k];
+  Kokkos::deep_copy(d, h);
+  return d;
+}
+
+}  // namespace
+
+template <class DeviceType>
+void PairSoapGapKokkos<DeviceType>::setup_terms() {
+  using namespace soapgap_kk;
+  const soapgap::Potential &pot = *potential_;
+  const int ntypes = atom->ntypes;
+  const bool host = std::is_same<typename DeviceType::memory_space, Kokkos::HostSpace>::value;
+
+  e0_of_type_ = View1<DeviceType>("soapgap/kk:e0", ntypes + 1);
+  auto h_e0 = Kokkos::create_mirror_view(e0_of_type_);
+  for (int t = 0; t <= ntypes; ++t) {
+    h_e0(t) = 0.0;
+    const auto it = pot.data().e0.find(type_z_[t]);
+    if (t > 0 && type_z_[t] > 0 && it != pot.data().e0.end()) h_e0(t) = it->second;
+  }
+  Kokkos::deep_copy(e0_of_type_, h_e0);
+
+  soap_terms_.clear();
+  pair_terms_.clear();
+  for (size_t ti = 0; ti < pot.terms().size(); ++ti) {
+    const soapgap::Term &term = pot.terms()[ti];
+    const soapgap::Descriptor &desc = term.descriptor();
+    if (const auto *soap = dynamic_cast<const soapgap::SoapDescriptor *>(&desc)) {
+      const auto *kernel = dynamic_cast<const soapgap::DotProductKernel *>(&term.kernel());
+      if (!kernel) error->all(FLERR, "pair_style soapgap/kk: term {}: SOAP needs the dot-product kernel", ti + 1);
+      SoapTermKokkos<DeviceType> t;
+      const sm::SoapMath host_math = soap->math();
+      t.P = host_math;
+      const int N = host_math.n_max;
+      t.centres = host_copy_to_device<View1<DeviceType>>("soapgap/kk:centres", host_math.centres, N);
+      t.W = host_copy_to_device<View1<DeviceType>>("soapgap/kk:W", host_math.W, N * N);
+      t.central = host_copy_to_device<View1<DeviceType>>("soapgap/kk:central", host_math.central, N);
+      t.ylm_table = host_copy_to_device<View1<DeviceType>>("soapgap/kk:ylm", host_math.ylm_table,
+                                                           sm::ylm_table_size(host_math.l_max));
+      t.P.centres = t.centres.data();
+      t.P.W = t.W.data();
+      t.P.central = t.central.data();
+      t.P.ylm_table = t.ylm_table.data();
+      t.dim = desc.dimension();
+      t.n_coef = sm::n_coefficients(host_math);
+      t.d2 = kernel->delta() * kernel->delta();
+      t.zeta = kernel->zeta();
+      t.threads_per_team = host ? 1 : 32;
+
+      t.type_channel = IntView1<DeviceType>("soapgap/kk:type_channel", ntypes + 1);
+      auto h_ch = Kokkos::create_mirror_view(t.type_channel);
+      h_ch(0) = -1;
+      for (int ty = 1; ty <= ntypes; ++ty) {
+        h_ch(ty) = type_z_[ty] > 0 ? soap->channel(type_z_[ty]) : -1;
+        if (type_z_[ty] > 0 && h_ch(ty) < 0)
+          error->all(FLERR, "pair_style soapgap/kk: atom type {} (Z={}) is not among the species of term {} ({})", ty,
+                     type_z_[ty], ti + 1, desc.spec());
+      }
+      Kokkos::deep_copy(t.type_channel, h_ch);
+
+      const int n_groups = term.n_groups();
+      std::vector<int> start(n_groups + 1, 0);
+      for (int g = 0; g < n_groups; ++g) start[g + 1] = start[g] + static_cast<int>(term.groups[g].alpha.size());
+      const int M = start[n_groups], D = t.dim;
+      t.group_start = IntView1<DeviceType>("soapgap/kk:group_start", n_groups + 1);
+      auto h_start = Kokkos::create_mirror_view(t.group_start);
+      for (int g = 0; g <= n_groups; ++g) h_start(g) = start[g];
+      Kokkos::deep_copy(t.group_start, h_start);
+      t.max_group = 0;
+      for (int g = 0; g < n_groups; ++g) t.max_group = std::max(t.max_group, start[g + 1] - start[g]);
+      t.X = View2<DeviceType>("soapgap/kk:X", std::max(M, 1), D);
+      t.XT = View2<DeviceType>("soapgap/kk:XT", D, std::max(M, 1));
+      t.alpha = View1<DeviceType>("soapgap/kk:alpha", std::max(M, 1));
+      auto h_X = Kokkos::create_mirror_view(t.X);
+      auto h_XT = Kokkos::create_mirror_view(t.XT);
+      auto h_alpha = Kokkos::create_mirror_view(t.alpha);
+      for (int g = 0; g < n_groups; ++g) {
+        const soapgap::SparseGroupData &grp = term.groups[g];
+        for (int s = 0; s < grp.alpha.size(); ++s) {
+          h_alpha(start[g] + s) = grp.alpha[s];
+          for (int d = 0; d < D; ++d) {
+            h_X(start[g] + s, d) = grp.sparse_points(s, d);
+            h_XT(d, start[g] + s) = grp.sparse_points(s, d);
+          }
+        }
+      }
+      Kokkos::deep_copy(t.X, h_X);
+      Kokkos::deep_copy(t.XT, h_XT);
+      Kokkos::deep_copy(t.alpha, h_alpha);
+      soap_terms_.push_back(t);
+    } else if (const auto *pair = dynamic_cast<const soapgap::Distance2bDescriptor *>(&desc)) {
+      const auto *kernel = dynamic_cast<const soapgap::SquaredExponentialKernel *>(&term.kernel());
+      if (!kernel)
+        error->all(FLERR, "pair_style soapgap/kk: term {}: distance_2b needs the squared-exponential kernel", ti + 1);
+      // The descriptor's parameters from its canonical spec (which recreates it exactly).
+      const soapgap::Distance2bParameters p = soapgap::Distance2bParameters::from_spec(
+          soapgap::KeyValueSpec::parse(pair->spec(), "pair_style soapgap/kk"), pot.elements());
+      PairTermKokkos<DeviceType> t;
+      t.cutoff = p.cutoff;
+      t.width = p.cutoff_transition_width;
+      t.d2 = kernel->delta() * kernel->delta();
+      t.inv_theta2 = 1.0 / (kernel->theta() * kernel->theta());
+      const std::vector<std::string> keys = pair->group_keys();
+      t.type_group = IntView2<DeviceType>("soapgap/kk:type_group", ntypes + 1, ntypes + 1);
+      auto h_tg = Kokkos::create_mirror_view(t.type_group);
+      for (int a = 0; a <= ntypes; ++a)
+        for (int b = 0; b <= ntypes; ++b) {
+          h_tg(a, b) = -1;
+          if (a == 0 || b == 0 || type_z_[a] == 0 || type_z_[b] == 0) continue;
+          const int za = std::min(type_z_[a], type_z_[b]), zb = std::max(type_z_[a], type_z_[b]);
+          const auto it = std::find(keys.begin(), keys.end(), std::to_string(za) + "-" + std::to_string(zb));
+          if (it != keys.end()) h_tg(a, b) = static_cast<int>(it - keys.begin());
+        }
+      Kokkos::deep_copy(t.type_group, h_tg);
+      const int n_groups = term.n_groups();
+      std::vector<double> x, alpha;
+      std::vector<int> start(1, 0);
+      for (int g = 0; g < n_groups; ++g) {
+        const soapgap::SparseGroupData &grp = term.groups[g];
+        for (int s = 0; s < grp.alpha.size(); ++s) {
+          x.push_back(grp.sparse_points(s, 0));
+          alpha.push_back(grp.alpha[s]);
+        }
+        start.push_back(static_cast<int>(x.size()));
+      }
+      t.x = host_copy_to_device<View1<DeviceType>>("soapgap/kk:x2b", x.data(), static_cast<int>(x.size()));
+      t.alpha = host_copy_to_device<View1<DeviceType>>("soapgap/kk:alpha2b", alpha.data(), static_cast<int>(alpha.size()));
+      t.group_start = IntView1<DeviceType>("soapgap/kk:group_start2b", n_groups + 1);
+      auto h_start = Kokkos::create_mirror_view(t.group_start);
+      for (int g = 0; g <= n_groups; ++g) h_start(g) = start[g];
+      Kokkos::deep_copy(t.group_start, h_start);
+      pair_terms_.push_back(t);
+    } else {
+      error->all(FLERR, "pair_style soapgap/kk: term {}: descriptor type {} has no Kokkos implementation", ti + 1,
+                 desc.type());
+    }
+  }
+}
+
+template <class DeviceType>
+void PairSoapGapKokkos<DeviceType>::compute(int eflag, int vflag) {
+  using namespace soapgap_kk;
+  ev_init(eflag, vflag, 0);
+  if (eflag_atom) {
+    memoryKK->destroy_kokkos(k_eatom, eatom);
+    memoryKK->create_kokkos(k_eatom, eatom, maxeatom, "pair:eatom");
+    d_eatom = k_eatom.template view<DeviceType>();
+  }
+  if (vflag_atom) {
+    memoryKK->destroy_kokkos(k_vatom, vatom);
+    memoryKK->create_kokkos(k_vatom, vatom, maxvatom, "pair:vatom");
+    d_vatom = k_vatom.template view<DeviceType>();
+  }
+  atomKK->sync(execution_space, datamask_read);
+  if (eflag || vflag)
+    atomKK->modified(execution_space, datamask_modify);
+  else
+    atomKK->modified(execution_space, F_MASK);
+
+  AtomsKK<DeviceType> a;
+  a.x = atomKK->k_x.template view<DeviceType>();
+  a.f = atomKK->k_f.template view<DeviceType>();
+  a.type = atomKK->k_type.template view<DeviceType>();
+  NeighListKokkos<DeviceType> *k_list = static_cast<NeighListKokkos<DeviceType> *>(list);
+  a.ilist = k_list->d_ilist;
+  a.numneigh = k_list->d_numneigh;
+  a.neighbors = k_list->d_neighbors;
+  a.inum = list->inum;
+  a.vatom = d_vatom;
+  a.vflag_global = vflag_global;
+  a.vflag_atom = vflag_atom;
+  const int inum = a.inum;
+  if (static_cast<int>(ecentre_.extent(0)) < std::max(inum, 1))
+    ecentre_ = View1<DeviceType>("soapgap/kk:ecentre", std::max(inum, 1));
+  a.ecentre = ecentre_;
+
+  InitEnergyKK<DeviceType> init{a, e0_of_type_};
+  Kokkos::parallel_for("soapgap/kk:init_energy", Kokkos::RangePolicy<DeviceType, TagInitEnergy>(0, inum), init);
+  EV_FLOAT ev;
+  for (auto &t : soap_terms_) t.run(a, ev);
+  for (auto &t : pair_terms_) t.run(a, ev);
+
+  const View1<DeviceType> ecentre = ecentre_;
+  const typename AT::t_int_1d_randomread ilist = a.ilist;
+  if (eflag_global) {
+    double energy = 0.0;
+    Kokkos::parallel_reduce(
+        "soapgap/kk:energy", Kokkos::RangePolicy<DeviceType>(0, inum),
+        KOKKOS_LAMBDA(const int ii, double &sum) { sum += ecentre(ii); }, energy);
+    eng_vdwl += energy;
+  }
+  if (eflag_atom) {
+    const typename AT::t_efloat_1d eatom_d = d_eatom;
+    Kokkos::parallel_for(
+        "soapgap/kk:eatom", Kokkos::RangePolicy<DeviceType>(0, inum),
+        KOKKOS_LAMBDA(const int ii) { eatom_d(ilist(ii)) += ecentre(ii); });
+    k_eatom.template modify<DeviceType>();
+    k_eatom.template sync<LMPHostType>();
+  }
+  if (vflag_global)
+    for (int k = 0; k < 6; ++k) virial[k] += ev.v[k];
+  if (vflag_atom) {
+    k_vatom.template modify<DeviceType>();
+    k_vatom.template sync<LMPHostType>();
+  }
+}
+
+template <class DeviceType>
+PairSoapGap::HostNeighbours PairSoapGapKokkos<DeviceType>::host_neighbours() {
+  atomKK->sync(Host, X_MASK | TYPE_MASK | MASK_MASK);
+  NeighListKokkos<DeviceType> *k_list = static_cast<NeighListKokkos<DeviceType> *>(list);
+  h_ilist_ = Kokkos::create_mirror_view(k_list->d_ilist);
+  h_numneigh_ = Kokkos::create_mirror_view(k_list->d_numneigh);
+  h_neighbors_ = Kokkos::create_mirror_view(k_list->d_neighbors);
+  Kokkos::deep_copy(h_ilist_, k_list->d_ilist);
+  Kokkos::deep_copy(h_numneigh_, k_list->d_numneigh);
+  Kokkos::deep_copy(h_neighbors_, k_list->d_neighbors);
+  HostNeighbours h;
+  h.inum = list->inum;
+  h.ilist = h_ilist_.data();
+  h.numneigh = h_numneigh_.data();
+  h.neighbours = h_neighbors_.data();
+  h.stride_i = static_cast<long>(h_neighbors_.stride(0));
+  h.stride_jj = static_cast<long>(h_neighbors_.stride(1));
+  return h;
+}
+
+namespace LAMMPS_NS {
+template class PairSoapGapKokkos<LMPDeviceType>;
+#ifdef LMP_KOKKOS_GPU
+template class PairSoapGapKokkos<LMPHostType>;
+#endif
+}  // namespace LAMMPS_NS
