@@ -1,8 +1,12 @@
 #include "pair_soapgap_kokkos.h"  // first: SOAPGAP_INLINE for soap_math.h
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 #include <type_traits>
+#include <vector>
+
+#include <Eigen/Dense>
 
 #include "atom_kokkos.h"
 #include "atom_masks.h"
@@ -116,6 +120,9 @@ void PairSoapGapKokkos<DeviceType>::setup_terms() {
       t.d2 = kernel->delta() * kernel->delta();
       t.zeta = kernel->zeta();
       t.threads_per_team = host ? 1 : 32;
+      // The team kernel also on the host when SOAPGAP_KK_TEAM_KERNEL is set (a test of the device
+      // code path on a machine without a GPU; slower than the GEMMs).
+      t.team_kernel = !host || std::getenv("SOAPGAP_KK_TEAM_KERNEL") != nullptr;
 
       t.type_channel = IntView1<DeviceType>("soapgap/kk:type_channel", ntypes + 1);
       auto h_ch = Kokkos::create_mirror_view(t.type_channel);
@@ -139,7 +146,8 @@ void PairSoapGapKokkos<DeviceType>::setup_terms() {
       t.max_group = 0;
       for (int g = 0; g < n_groups; ++g) t.max_group = std::max(t.max_group, start[g + 1] - start[g]);
       t.X = View2<DeviceType>("soapgap/kk:X", std::max(M, 1), D);
-      t.XT = View2<DeviceType>("soapgap/kk:XT", D, std::max(M, 1));
+      // The transpose only for the team kernel (kernel_cpu() multiplies with X alone).
+      t.XT = View2<DeviceType>("soapgap/kk:XT", t.team_kernel ? D : 1, t.team_kernel ? std::max(M, 1) : 1);
       t.alpha = View1<DeviceType>("soapgap/kk:alpha", std::max(M, 1));
       auto h_X = Kokkos::create_mirror_view(t.X);
       auto h_XT = Kokkos::create_mirror_view(t.XT);
@@ -150,7 +158,7 @@ void PairSoapGapKokkos<DeviceType>::setup_terms() {
           h_alpha(start[g] + s) = grp.alpha[s];
           for (int d = 0; d < D; ++d) {
             h_X(start[g] + s, d) = grp.sparse_points(s, d);
-            h_XT(d, start[g] + s) = grp.sparse_points(s, d);
+            if (t.team_kernel) h_XT(d, start[g] + s) = grp.sparse_points(s, d);
           }
         }
       }
@@ -204,6 +212,36 @@ void PairSoapGapKokkos<DeviceType>::setup_terms() {
       error->all(FLERR, "pair_style soapgap/kk: term {}: descriptor type {} has no Kokkos implementation", ti + 1,
                  desc.type());
     }
+  }
+}
+
+template <class DeviceType>
+void soapgap_kk::SoapTermKokkos<DeviceType>::kernel_cpu() {
+  using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const int n_groups = static_cast<int>(group_start.extent(0)) - 1;
+  std::vector<std::vector<int>> rows(n_groups);  // the centres (ilist positions) of each group
+  for (int ii = 0; ii < atoms.inum; ++ii) {
+    const int ch = type_channel(atoms.type(atoms.ilist(ii)));
+    if (ch >= 0) rows[ch].push_back(ii);
+  }
+  for (int g = 0; g < n_groups; ++g) {
+    const int s0 = group_start(g), m = group_start(g + 1) - s0, ng = static_cast<int>(rows[g].size());
+    if (m == 0 || ng == 0) continue;
+    RowMatrix Q(ng, dim);
+    for (int r = 0; r < ng; ++r) Q.row(r) = Eigen::Map<const Eigen::RowVectorXd>(&q(rows[g][r], 0), dim);
+    const Eigen::Map<const RowMatrix> Xg(&X(s0, 0), m, dim);
+    RowMatrix K = Q * Xg.transpose();
+    for (int r = 0; r < ng; ++r) {
+      double eps = 0.0;
+      for (int s = 0; s < m; ++s) {
+        const double k = K(r, s), p = ipow(k, zeta - 1);
+        eps += alpha(s0 + s) * p * k;
+        K(r, s) = d2 * zeta * alpha(s0 + s) * p;
+      }
+      atoms.ecentre(rows[g][r]) += d2 * eps;
+    }
+    const RowMatrix G = K * Xg;
+    for (int r = 0; r < ng; ++r) Eigen::Map<Eigen::RowVectorXd>(&dq(rows[g][r], 0), dim) = G.row(r);
   }
 }
 

@@ -5,7 +5,8 @@
 //     TagSoapDescriptor  per centre: density coefficients c, power spectrum, q = p/|p|
 //     TagSoapKernel      per centre, one team: k_s = q.x_s over the sparse points of the centre's
 //                        group (team threads over s, vector lanes over the descriptor), local
-//                        energy d2 sum_s alpha_s k_s^zeta and dE/dq = d2 zeta sum_s alpha_s k_s^(zeta-1) x_s
+//                        energy d2 sum_s alpha_s k_s^zeta and dE/dq = d2 zeta sum_s alpha_s k_s^(zeta-1) x_s;
+//                        on the host instead kernel_cpu(): the same as two GEMMs per group
 //     TagSoapForces      per centre: dE/dp (normalisation), dE/dc (power-spectrum adjoint), then
 //                        dE/dr for every neighbour (reverse mode through the basis), forces, virials
 //   PairTermKokkos (distance_2b descriptor, squared-exponential kernel), one stage:
@@ -17,6 +18,8 @@
 // LAMMPS sums them onto their owners, newton pair on).
 #ifndef LMP_SOAPGAP_KOKKOS_TERMS_H
 #define LMP_SOAPGAP_KOKKOS_TERMS_H
+
+#include <type_traits>
 
 #include <Kokkos_Core.hpp>
 
@@ -113,6 +116,7 @@ struct SoapTermKokkos {
   typedef typename Kokkos::TeamPolicy<DeviceType>::member_type member_type;
   typedef typename DeviceType::scratch_memory_space scratch_space;
   typedef Kokkos::View<double *, scratch_space, Kokkos::MemoryUnmanaged> ScratchView;
+  static constexpr bool on_host = std::is_same<typename DeviceType::memory_space, Kokkos::HostSpace>::value;
 
   soapgap::soap_math::SoapMath P;  // its table pointers refer to the views below
   View1<DeviceType> centres, W, central, ylm_table;
@@ -123,6 +127,7 @@ struct SoapTermKokkos {
   double d2 = 1.0;                  // delta^2
   int zeta = 1, dim = 0, n_coef = 0, max_group = 0;
   int threads_per_team = 1;         // centres per team in the per-centre stages
+  bool team_kernel = !on_host;      // TagSoapKernel; else kernel_cpu() (host only)
 
   // Work arrays of one call (rows: centres in ilist order).
   View2<DeviceType> c, q, dq;       // coefficients, normalised descriptor, dE/dq (then dE/dp)
@@ -218,6 +223,11 @@ struct SoapTermKokkos {
     }
   }
 
+  // TagSoapKernel on the host (CPU): per group, K = Q X^T and dE/dq = W X as two GEMMs over all
+  // centres of the group (Eigen with the BLAS of the host library), the powers in between.
+  // Defined in pair_soapgap_kokkos.cpp.
+  void kernel_cpu();
+
   // The three stages for the atoms in `atoms` (ecentre must hold the energies so far).
   void run(const AtomsKK<DeviceType> &a, EV_FLOAT &ev) {
     atoms = a;
@@ -236,9 +246,11 @@ struct SoapTermKokkos {
       policy.set_scratch_size(1, Kokkos::PerThread(ScratchView::shmem_size(descriptor_scratch())));
       Kokkos::parallel_for("soapgap/kk:soap_descriptor", policy, *this);
     }
-    {
-      const bool host = std::is_same<typename DeviceType::memory_space, Kokkos::HostSpace>::value;
-      Kokkos::TeamPolicy<DeviceType, TagSoapKernel> policy(n, host ? 1 : 8, host ? 1 : 32);
+    if (!team_kernel) {
+      Kokkos::fence();
+      kernel_cpu();
+    } else {
+      Kokkos::TeamPolicy<DeviceType, TagSoapKernel> policy(n, on_host ? 1 : 8, on_host ? 1 : 32);
       policy.set_scratch_size(1, Kokkos::PerTeam(ScratchView::shmem_size(max_group > 0 ? max_group : 1)));
       Kokkos::parallel_for("soapgap/kk:soap_kernel", policy, *this);
     }

@@ -4,8 +4,9 @@
 
 For the structures of test_pair_soapgap.py (rattled 64-atom diamond cell, triclinic cell, slab with
 vacuum, cell smaller than the cutoff, Si/Ge cell with a two-element potential), `run 0` with
-`-k on t 1 -sf kk`, `-k on t 2 -sf kk` and 2 MPI ranks x `-k on t 1 -sf kk` must give the energy,
-forces, virial, per-atom energies (compute pe/atom) and per-atom virials (compute stress/atom)
+`-k on t 1 -sf kk`, `-k on t 2 -sf kk`, 2 MPI ranks x `-k on t 1 -sf kk`, and `-k on t 2 -sf kk`
+with the kernel stage a GPU runs (team loops, SOAPGAP_KK_TEAM_KERNEL=1; the host's is two GEMMs
+per group) must give the energy, forces, virial, per-atom energies (compute pe/atom) and per-atom virials (compute stress/atom)
 of the host style on one rank to 1e-10 (relative to max(1, largest value)), and compute
 soapgap/variance/atom (host library on the Kokkos neighbour list) its per-atom and total-energy
 variances to 1e-9 (as test_pair_soapgap.py: the variance is a difference of nearly equal
@@ -29,10 +30,12 @@ from ase.io import write
 from lammps_common import NKTV2P, diamond, fit_potential, parse_args, read_dump, round_atoms, thermo_rows
 from test_pair_soapgap import fit_two_element_potential, structures, two_element_structures
 
-KK = {  # label: (MPI ranks, OpenMP threads, extra command-line arguments)
-    "kk t1": (1, 1, ["-k", "on", "t", "1", "-sf", "kk"]),
-    "kk t2": (1, 2, ["-k", "on", "t", "2", "-sf", "kk"]),
-    "kk np2": (2, 1, ["-k", "on", "t", "1", "-sf", "kk"]),
+KK = {  # label: (MPI ranks, OpenMP threads, extra command-line arguments, extra environment)
+    "kk t1": (1, 1, ["-k", "on", "t", "1", "-sf", "kk"], {}),
+    "kk t2": (1, 2, ["-k", "on", "t", "2", "-sf", "kk"], {}),
+    "kk np2": (2, 1, ["-k", "on", "t", "1", "-sf", "kk"], {}),
+    # the kernel stage that a GPU runs (team loops) instead of the host's GEMMs
+    "kk team": (1, 2, ["-k", "on", "t", "2", "-sf", "kk"], {"SOAPGAP_KK_TEAM_KERNEL": "1"}),
 }
 TOL = 1e-10
 TOL_VARIANCE = 1e-9
@@ -50,7 +53,7 @@ class Checks:
             self.failures.append(what)
 
 
-def run_lammps(args, work, name, deck, nprocs=1, threads=1, flags=()):
+def run_lammps(args, work, name, deck, nprocs=1, threads=1, flags=(), env=None):
     """Runs a deck; returns (exit code, everything LAMMPS said)."""
     infile, log = os.path.join(work, name + ".in"), os.path.join(work, name + ".log")
     with open(infile, "w") as f:
@@ -58,13 +61,13 @@ def run_lammps(args, work, name, deck, nprocs=1, threads=1, flags=()):
     cmd = [args.lmp] + list(flags) + ["-in", infile, "-log", log, "-screen", "none"]
     if nprocs > 1:
         cmd = [args.mpirun, "-np", str(nprocs), "--oversubscribe", "--allow-run-as-root"] + cmd
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OMP_PROC_BIND="false")
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OMP_PROC_BIND="false", **(env or {}))
     r = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True)
     return r.returncode, r.stdout + r.stderr + (open(log).read() if os.path.exists(log) else "")
 
 
-def run_ok(args, work, name, deck, nprocs=1, threads=1, flags=()):
-    rc, text = run_lammps(args, work, name, deck, nprocs, threads, flags)
+def run_ok(args, work, name, deck, nprocs=1, threads=1, flags=(), env=None):
+    rc, text = run_lammps(args, work, name, deck, nprocs, threads, flags, env)
     if rc != 0:
         raise RuntimeError(f"LAMMPS deck {name} failed with exit {rc}:\n{text[-4000:]}")
     return text
@@ -78,7 +81,8 @@ def header(work, name, atoms, species, plugin):
             f"plugin load {plugin}\n")
 
 
-def single_point(args, work, name, atoms, pot, species, plugin, pair="soapgap", nprocs=1, threads=1, flags=()):
+def single_point(args, work, name, atoms, pot, species, plugin, pair="soapgap", nprocs=1, threads=1, flags=(),
+                 env=None):
     """run 0: energy, virial, forces, per-atom energies and virials, variances; and the pair style
     LAMMPS reports in its neighbour-list summary."""
     dump = os.path.join(work, name + ".dump")
@@ -93,7 +97,7 @@ thermo_style custom step pe pxx pyy pzz pxy pxz pyz vol c_var
 thermo_modify format float %.17g
 run 0
 """
-    text = run_ok(args, work, name, deck, nprocs, threads, flags)
+    text = run_ok(args, work, name, deck, nprocs, threads, flags, env)
     row = thermo_rows(text)[-1]
     virial = np.array([[row["Pxx"], row["Pxy"], row["Pxz"]], [row["Pxy"], row["Pyy"], row["Pyz"]],
                        [row["Pxz"], row["Pyz"], row["Pzz"]]]) * row["Volume"] / NKTV2P
@@ -126,13 +130,13 @@ def structure_cases(args, work, pot, checks):
     for name, atoms, potential, species in cases:
         ref = single_point(args, work, name + "_host", atoms, potential, species, args.plugin)
         results = {}
-        for label, (nprocs, threads, flags) in KK.items():
+        for label, (nprocs, threads, flags, env) in KK.items():
             got = single_point(args, work, f"{name}_{label.replace(' ', '_')}", atoms, potential, species,
-                               args.kk_plugin, nprocs=nprocs, threads=threads, flags=flags)
+                               args.kk_plugin, nprocs=nprocs, threads=threads, flags=flags, env=env)
             checks.check(got["style"] == "soapgap/kk", f"{name:12s} {label:6s} runs pair {got['style']}")
             compare(f"{name:12s} {label:6s} vs host", got, ref, checks)
             results[label] = got
-        for a, b in (("kk t1", "kk t2"), ("kk t1", "kk np2")):
+        for a, b in (("kk t1", "kk t2"), ("kk t1", "kk np2"), ("kk t1", "kk team")):
             d = np.abs(results[a]["forces"] - results[b]["forces"]).max()
             checks.check(d <= TOL, f"{name:12s} forces {a} vs {b}: max difference {d:.1e} eV/A")
 
