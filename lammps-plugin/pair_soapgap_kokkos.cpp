@@ -177,7 +177,7 @@ void PairSoapGapKokkos<DeviceType>::setup_terms() {
       t.cutoff = p.cutoff;
       t.width = p.cutoff_transition_width;
       t.d2 = kernel->delta() * kernel->delta();
-      t.inv_theta2 = 1.0 / (kernel->theta() * kernel->theta());
+      t.f = soapgap::kernel_math::squared_exponential_factor(kernel->theta());
       const std::vector<std::string> keys = pair->group_keys();
       t.type_group = IntView2<DeviceType>("soapgap/kk:type_group", ntypes + 1, ntypes + 1);
       auto h_tg = Kokkos::create_mirror_view(t.type_group);
@@ -234,7 +234,7 @@ void soapgap_kk::SoapTermKokkos<DeviceType>::kernel_cpu() {
     for (int r = 0; r < ng; ++r) {
       double eps = 0.0;
       for (int s = 0; s < m; ++s) {
-        const double k = K(r, s), p = ipow(k, zeta - 1);
+        const double k = K(r, s), p = soapgap::kernel_math::dot_product_power(zeta, k);
         eps += alpha(s0 + s) * p * k;
         K(r, s) = d2 * zeta * alpha(s0 + s) * p;
       }

@@ -3,17 +3,19 @@
 //
 //   SoapTermKokkos (SOAP descriptor, dot-product kernel), three stages per call:
 //     TagSoapDescriptor  per centre: density coefficients c, power spectrum, q = p/|p|
-//     TagSoapKernel      per centre, one team: k_s = q.x_s over the sparse points of the centre's
+//     TagSoapKernel      per centre, one team: g_s = q.x_s over the sparse points of the centre's
 //                        group (team threads over s, vector lanes over the descriptor), local
-//                        energy d2 sum_s alpha_s k_s^zeta and dE/dq = d2 zeta sum_s alpha_s k_s^(zeta-1) x_s;
+//                        energy d2 sum_s alpha_s g_s^zeta and dE/dq = d2 zeta sum_s alpha_s g_s^(zeta-1) x_s
+//                        (the factored dot-product kernel, kernel_math::dot_product_power);
 //                        on the host instead kernel_cpu(): the same as two GEMMs per group
 //     TagSoapForces      per centre: dE/dp (normalisation), dE/dc (power-spectrum adjoint), then
 //                        dE/dr for every neighbour (reverse mode through the basis), forces, virials
 //   PairTermKokkos (distance_2b descriptor, squared-exponential kernel), one stage:
 //     TagPairTerm        per centre: sum over its neighbours of f_cut(r) eps(r), forces, virials
 //
-// The per-atom mathematics is soap_math.h, the same functions the host library calls (compiled
-// here with SOAPGAP_INLINE = KOKKOS_INLINE_FUNCTION). Per-atom work space is Kokkos per-thread
+// The per-atom mathematics is soap_math.h, the kernel and distance_2b formulas kernel_math.h and
+// the cutoff cutoff_function.h: the same functions the host library calls (compiled here with
+// SOAPGAP_INLINE = KOKKOS_INLINE_FUNCTION). Per-atom work space is Kokkos per-thread
 // scratch (level 1); forces and per-atom virials are added with atomics (ghost atoms included:
 // LAMMPS sums them onto their owners, newton pair on).
 #ifndef LMP_SOAPGAP_KOKKOS_TERMS_H
@@ -28,6 +30,7 @@
 #endif
 #include "descriptors/cutoff_function.h"
 #include "descriptors/soap_math.h"
+#include "kernels/kernel_math.h"
 #include "kokkos_type.h"
 #include "lmptype.h"  // NEIGHMASK
 
@@ -48,17 +51,6 @@ template <class DeviceType>
 using IntView1 = Kokkos::View<int *, DeviceType>;
 template <class DeviceType>
 using IntView2 = Kokkos::View<int **, Kokkos::LayoutRight, DeviceType>;
-
-// x^n for n >= 0 by repeated squaring (the same as the host kernel's, so the same rounding).
-KOKKOS_INLINE_FUNCTION double ipow(double x, int n) {
-  double r = 1.0;
-  while (n > 0) {
-    if (n & 1) r *= x;
-    x *= x;
-    n >>= 1;
-  }
-  return r;
-}
 
 // What every stage reads from LAMMPS (set by the pair style before each call).
 template <class DeviceType>
@@ -181,7 +173,8 @@ struct SoapTermKokkos {
           double k = 0.0;
           Kokkos::parallel_reduce(
               Kokkos::ThreadVectorRange(team, dim), [&](const int d, double &t) { t += q(ii, d) * X(s0 + s, d); }, k);
-          const double p = ipow(k, zeta - 1);
+          // kernel d2 p k and its derivative d2 zeta p (d2 applied to the sum below)
+          const double p = soapgap::kernel_math::dot_product_power(zeta, k);
           Kokkos::single(Kokkos::PerThread(team), [&]() { w(s) = d2 * zeta * alpha(s0 + s) * p; });
           e += alpha(s0 + s) * p * k;
         },
@@ -224,7 +217,8 @@ struct SoapTermKokkos {
   }
 
   // TagSoapKernel on the host (CPU): per group, K = Q X^T and dE/dq = W X as two GEMMs over all
-  // centres of the group (Eigen with the BLAS of the host library), the powers in between.
+  // centres of the group (Eigen with the BLAS of the host library), the kernel's powers
+  // (kernel_math::dot_product_power) in between.
   // Defined in pair_soapgap_kokkos.cpp.
   void kernel_cpu();
 
@@ -267,7 +261,8 @@ struct SoapTermKokkos {
 template <class DeviceType>
 struct PairTermKokkos {
   typedef EV_FLOAT value_type;
-  double cutoff = 0, width = 0, d2 = 1, inv_theta2 = 1;
+  double cutoff = 0, width = 0, d2 = 1;
+  double f = 0.5;                   // 1 / (2 theta^2) (kernel_math::squared_exponential_factor)
   IntView2<DeviceType> type_group;  // (LAMMPS type, LAMMPS type) -> group, -1: not in this term
   View1<DeviceType> x, alpha;       // sparse distances and weights of all groups
   IntView1<DeviceType> group_start;
@@ -290,13 +285,14 @@ struct PairTermKokkos {
       double eps = 0.0, deps = 0.0;  // sum_s alpha_s k(r, x_s) and its r-derivative
       for (int s = group_start(g); s < group_start(g + 1); ++s) {
         const double u = rr - x(s);
-        const double k = alpha(s) * d2 * std::exp(-0.5 * inv_theta2 * u * u);
+        const double k = alpha(s) * soapgap::kernel_math::squared_exponential_kernel(d2, f, u * u);
         eps += k;
-        deps -= k * u * inv_theta2;
+        deps += soapgap::kernel_math::squared_exponential_gradient_factor(f, k) * u;
       }
       e_i += fc * eps;
-      const double s = (fc * deps + eps * dfc) / rr;
-      const double grad[3] = {s * r[0], s * r[1], s * r[2]};
+      // E = w eps(q) with q = |r|, w = f_cut(|r|): dE/dq = f_cut deps, dE/dw = eps
+      double grad[3];
+      soapgap::kernel_math::distance_2b_gradient(r, rr, fc * deps, eps, dfc, grad);
       atoms.add_entry(i, j, r, grad, ev);
     }
     atoms.ecentre(ii) += e_i;

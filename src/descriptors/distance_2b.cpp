@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "descriptors/cutoff_function.h"
+#include "kernels/kernel_math.h"
 
 namespace soapgap {
 
@@ -97,8 +98,9 @@ void Distance2bDescriptor::backpropagate(const Structure&, const NeighbourList& 
     const double r = nl.distance(k);
     double f, df;
     cutoff_function(r, p_.cutoff, p_.cutoff_transition_width, &f, &df);
-    const double dEdr = dE_dq(e, 0) + dE_dw[e] * df;
-    dE_dr.row(k) += (dEdr / r) * nl.r(k).transpose();
+    double g[3];
+    kernel_math::distance_2b_gradient(nl.r(k).data(), r, dE_dq(e, 0), dE_dw[e], df, g);
+    dE_dr.row(k) += Eigen::Map<const Eigen::RowVector3d>(g);
   }
 }
 

@@ -4,23 +4,11 @@
 
 #include "core/error.h"
 #include "core/key_value.h"
+#include "kernels/kernel_math.h"
 
 namespace soapgap {
 
-namespace {
-
-// x^n for a positive integer n by repeated squaring (exact for the small n used here).
-inline double ipow(double x, int n) {
-  double r = 1.0;
-  while (n > 0) {
-    if (n & 1) r *= x;
-    x *= x;
-    n >>= 1;
-  }
-  return r;
-}
-
-}  // namespace
+namespace km = kernel_math;
 
 DotProductKernel::DotProductKernel(double delta, int zeta) : Kernel(delta), zeta_(zeta) {
   if (!(delta > 0) || !std::isfinite(delta)) throw InputError("dot_product kernel: delta must be positive");
@@ -34,7 +22,7 @@ std::string DotProductKernel::spec() const {
 void DotProductKernel::matrix(const RowMatrix& Q, const Eigen::MatrixXd& X, Eigen::MatrixXd& K) const {
   K.noalias() = Q * X.transpose();
   const double d2 = delta_ * delta_;
-  K = K.unaryExpr([&](double g) { return d2 * ipow(g, zeta_); });
+  K = K.unaryExpr([&](double g) { return km::dot_product_kernel(d2, zeta_, g); });
 }
 
 void DotProductKernel::values_and_gradients(const RowMatrix& Q, const Eigen::MatrixXd& X,
@@ -47,7 +35,7 @@ void DotProductKernel::values_and_gradients(const RowMatrix& Q, const Eigen::Mat
   eps.setZero(n);
   for (Eigen::Index s = 0; s < m; ++s)
     for (Eigen::Index i = 0; i < n; ++i) {
-      double p = ipow(Gm(i, s), zeta_ - 1);
+      const double p = km::dot_product_power(zeta_, Gm(i, s));
       eps[i] += p * Gm(i, s) * beta[s];
       Gm(i, s) = p * beta[s];
     }
@@ -62,11 +50,7 @@ void DotProductKernel::gradients(const Eigen::Ref<const Eigen::RowVectorXd>& q, 
   const double d2 = delta_ * delta_;
   k.resize(g.size());
   Eigen::VectorXd scale(g.size());
-  for (Eigen::Index s = 0; s < g.size(); ++s) {
-    double p = ipow(g[s], zeta_ - 1);
-    k[s] = d2 * p * g[s];
-    scale[s] = d2 * zeta_ * p;
-  }
+  for (Eigen::Index s = 0; s < g.size(); ++s) k[s] = km::dot_product_kernel(d2, zeta_, g[s], &scale[s]);
   dK = X.transpose() * scale.asDiagonal();
 }
 
@@ -80,10 +64,11 @@ std::string SquaredExponentialKernel::spec() const {
 }
 
 void SquaredExponentialKernel::matrix(const RowMatrix& Q, const Eigen::MatrixXd& X, Eigen::MatrixXd& K) const {
-  const double d2 = delta_ * delta_, f = 0.5 / (theta_ * theta_);
+  const double d2 = delta_ * delta_, f = km::squared_exponential_factor(theta_);
   K.resize(Q.rows(), X.rows());
   for (Eigen::Index s = 0; s < X.rows(); ++s)
-    for (Eigen::Index i = 0; i < Q.rows(); ++i) K(i, s) = d2 * std::exp(-f * (Q.row(i) - X.row(s)).squaredNorm());
+    for (Eigen::Index i = 0; i < Q.rows(); ++i)
+      K(i, s) = km::squared_exponential_kernel(d2, f, (Q.row(i) - X.row(s)).squaredNorm());
 }
 
 void SquaredExponentialKernel::values_and_gradients(const RowMatrix& Q, const Eigen::MatrixXd& X,
@@ -92,22 +77,22 @@ void SquaredExponentialKernel::values_and_gradients(const RowMatrix& Q, const Ei
   Eigen::MatrixXd K;
   matrix(Q, X, K);
   eps = K * beta;
-  const double f = 1.0 / (theta_ * theta_);
-  // d/dq sum_s beta_s k(q, x_s) = -f sum_s beta_s k_s (q - x_s)
+  // d/dq sum_s beta_s k(q, x_s) = c sum_s beta_s k_s (q - x_s), c = -2 f = -1/theta^2
+  const double c = km::squared_exponential_gradient_factor(km::squared_exponential_factor(theta_), 1.0);
   Eigen::MatrixXd Kb = K * beta.asDiagonal();
-  G = -f * (Q.array().colwise() * eps.array()).matrix();
-  G.noalias() += f * (Kb * X);
+  G = c * (Q.array().colwise() * eps.array()).matrix();
+  G.noalias() += -c * (Kb * X);
 }
 
 void SquaredExponentialKernel::gradients(const Eigen::Ref<const Eigen::RowVectorXd>& q, const Eigen::MatrixXd& X,
                                          Eigen::VectorXd& k, Eigen::MatrixXd& dK) const {
-  const double d2 = delta_ * delta_, f = 0.5 / (theta_ * theta_);
+  const double d2 = delta_ * delta_, f = km::squared_exponential_factor(theta_);
   k.resize(X.rows());
   dK.resize(q.size(), X.rows());
   for (Eigen::Index s = 0; s < X.rows(); ++s) {
     Eigen::RowVectorXd diff = q - X.row(s);
-    k[s] = d2 * std::exp(-f * diff.squaredNorm());
-    dK.col(s) = (-2.0 * f * k[s]) * diff.transpose();
+    k[s] = km::squared_exponential_kernel(d2, f, diff.squaredNorm());
+    dK.col(s) = km::squared_exponential_gradient_factor(f, k[s]) * diff.transpose();
   }
 }
 

@@ -1,12 +1,14 @@
-// Compile check: the per-atom SOAP mathematics (soap_math.h) and the cutoff function are
-// usable in CUDA device code, as the Kokkos pair style will need. Built only when CMake finds
+// Compile check: the per-atom SOAP mathematics (soap_math.h), the cutoff function and the scalar
+// kernel mathematics (kernel_math.h) are usable in CUDA device code, as the Kokkos pair style needs. Built only when CMake finds
 // a CUDA compiler (option SOAPGAP_CUDA_COMPILE_CHECK); compiled and linked, not run (the
 // build machines have no GPU).
 #define SOAPGAP_INLINE __host__ __device__ inline
 #include "descriptors/cutoff_function.h"
 #include "descriptors/soap_math.h"
+#include "kernels/kernel_math.h"
 
 namespace sm = soapgap::soap_math;
+namespace km = soapgap::kernel_math;
 
 // One thread per atom: density coefficients from its neighbours, power spectrum, normalised
 // vector, then the reverse pass for a given dE/dq back to the neighbour displacement vectors.
@@ -36,6 +38,33 @@ __global__ void soap_per_atom(sm::SoapMath P, int n_atoms, const int* first, con
   double f, df;
   soapgap::cutoff_function(1.0, 2.0, 0.5, &f, &df);
   if (i == 0) q[0] += 0.0 * (f + df);
+}
+
+// One thread per centre: the dot-product kernel against M sparse points (energy and dE/dq) and
+// one distance_2b pair entry (squared-exponential kernel, cutoff, chain rule to the vector r).
+__global__ void kernels_per_atom(int n_atoms, int dim, int m, const double* q, const double* X, const double* alpha,
+                                 double d2, int zeta, double theta, const double* rvec, double* energy,
+                                 double* dEdq, double* dEdr) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= n_atoms) return;
+  double e = 0.0;
+  for (int d = 0; d < dim; ++d) dEdq[static_cast<long>(i) * dim + d] = 0.0;
+  for (int s = 0; s < m; ++s) {
+    double g = 0.0;
+    for (int d = 0; d < dim; ++d) g += q[static_cast<long>(i) * dim + d] * X[static_cast<long>(s) * dim + d];
+    double dk;
+    e += alpha[s] * km::dot_product_kernel(d2, zeta, g, &dk);
+    e += 0.0 * km::dot_product_kernel(d2, zeta, g) * km::dot_product_power(zeta, g);
+    for (int d = 0; d < dim; ++d) dEdq[static_cast<long>(i) * dim + d] += alpha[s] * dk * X[static_cast<long>(s) * dim + d];
+  }
+  const double* r = rvec + 3 * i;
+  const double len = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
+  const double f = km::squared_exponential_factor(theta), u = len - 2.5;
+  const double k = km::squared_exponential_kernel(d2, f, u * u);
+  double fc, dfc;
+  soapgap::cutoff_function(len, 5.0, 1.0, &fc, &dfc);
+  km::distance_2b_gradient(r, len, fc * km::squared_exponential_gradient_factor(f, k) * u, k, dfc, dEdr + 3 * i);
+  energy[i] = e + fc * k;
 }
 
 int main() { return 0; }
