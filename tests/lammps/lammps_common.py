@@ -131,3 +131,29 @@ def parse_args(description, extra=None):
     if extra is not None:
         extra(ap)
     return ap.parse_args()
+
+
+class Checks:
+    """Counts checks, prints each with ok/FAILED, and keeps the failures."""
+
+    def __init__(self):
+        self.n = 0
+        self.failures = []
+
+    def check(self, ok, what):
+        self.n += 1
+        print(f"{what} {'ok' if ok else 'FAILED'}")
+        if not ok:
+            self.failures.append(what)
+
+    def clean_up(self, work):
+        """Removes the work directory, or keeps it (and says where) when a check failed."""
+        if not self.failures:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print("work directory kept:", work)
+
+    def summary(self):
+        """Prints the count line; returns the exit status."""
+        print(f"{self.n - len(self.failures)} passed, {len(self.failures)} failed")
+        return 1 if self.failures else 0

@@ -18,7 +18,6 @@ Usage: test_pair_soapgap_kokkos.py --lmp LMP --plugin soapgapplugin.so --kk-plug
                                    --soapgap SOAPGAP --dataset-tool soapgap_example_sw_dataset [--mpirun MPIRUN]
 """
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,7 @@ import numpy as np
 from ase import Atoms
 from ase.io import write
 
-from lammps_common import NKTV2P, diamond, fit_potential, parse_args, read_dump, round_atoms, thermo_rows
+from lammps_common import NKTV2P, Checks, diamond, fit_potential, parse_args, read_dump, round_atoms, thermo_rows
 from test_pair_soapgap import fit_two_element_potential, structures, two_element_structures
 
 KK = {  # label: (MPI ranks, OpenMP threads, extra command-line arguments, extra environment)
@@ -39,18 +38,6 @@ KK = {  # label: (MPI ranks, OpenMP threads, extra command-line arguments, extra
 }
 TOL = 1e-10
 TOL_VARIANCE = 1e-9
-
-
-class Checks:
-    def __init__(self):
-        self.n = 0
-        self.failures = []
-
-    def check(self, ok, what):
-        self.n += 1
-        print(f"{what} {'ok' if ok else 'FAILED'}")
-        if not ok:
-            self.failures.append(what)
 
 
 def run_lammps(args, work, name, deck, nprocs=1, threads=1, flags=(), env=None):
@@ -223,12 +210,8 @@ def main():
         needs_kokkos(args, work, pot, checks)
         nve(args, work, pot, checks)
     finally:
-        if not checks.failures:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print("work directory kept:", work)
-    print(f"{checks.n - len(checks.failures)} passed, {len(checks.failures)} failed")
-    return 1 if checks.failures else 0
+        checks.clean_up(work)
+    return checks.summary()
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ Usage: test_pair_soapgap_md.py --lmp LMP --plugin soapgapplugin.so --soapgap SOA
                                --dataset-tool soapgap_example_sw_dataset [--mpirun MPIRUN]
 """
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,20 +21,8 @@ import tempfile
 import numpy as np
 from ase.io import read, write
 
-from lammps_common import diamond, fit_potential, parse_args, plugin_header, read_dump, round_atoms, run_deck, \
+from lammps_common import Checks, diamond, fit_potential, parse_args, plugin_header, read_dump, round_atoms, run_deck, \
     run_deck_ok, thermo_rows
-
-
-class Checks:
-    def __init__(self):
-        self.n = 0
-        self.failures = []
-
-    def check(self, ok, what):
-        self.n += 1
-        print(f"{what} {'ok' if ok else 'FAILED'}")
-        if not ok:
-            self.failures.append(what)
 
 
 def write_data(work, name, atoms):
@@ -228,12 +215,8 @@ def main():
         s, m = variance_physics(args, work, bulk_pot, checks)
         halt_on_variance(args, work, bulk_pot, checks, s, m)
     finally:
-        if not checks.failures:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print("work directory kept:", work)
-    print(f"{checks.n - len(checks.failures)} passed, {len(checks.failures)} failed")
-    return 1 if checks.failures else 0
+        checks.clean_up(work)
+    return checks.summary()
 
 
 if __name__ == "__main__":
