@@ -9,8 +9,9 @@ bulk a0 / B, (100) p(2x1), (111) 1x1 and 2x1 Pandey) and adds, per pair style:
            +-0.5 %) on the relaxed 8-atom cubic cell, central differences of the LAMMPS stress,
            internal coordinates relaxed at every strain (C44 also clamped-ion, C44^0);
   vacancy  216-atom cell (3x3x3 cubic; 64 atoms in quick mode) at the style's a0, one atom
-           removed, neighbours pulled 10 % towards the site and a 0.02 A rattle (seeded) to
-           break the symmetry, relaxed at fixed cell: E_f = E(N-1) - (N-1)/N E(N);
+           removed, relaxed at fixed cell from two starts (the framework's: neighbours pulled
+           13-16 % towards the site + 0.1 A rattle; and a near-ideal one), lowest reported:
+           E_f = E(N-1) - (N-1)/N E(N);
   DAS      Si(111) (2n+1)x(2n+1) dimer-adatom-stacking-fault slabs read at run time from
            /work/shared/data/silicon/das (--das-dir; never copied into the repository), as the
            silicon testing framework defines them: slab cell and positions scaled by
@@ -164,19 +165,28 @@ print "RESULT pxx $(pxx:%.8f) pyy $(pyy:%.8f) pxy $(pxy:%.8f) fmax $(fmax:%.3g)"
 
 # ----------------------------------------------------------------------------- vacancy
 def vacancy(lmp, style, b, quick):
+    """Two starts, the lowest relaxed energy is reported: `pulled` = the silicon testing
+    framework's start (the 4 neighbours moved 13, 14, 15, 16 % of their distance towards the
+    site, then a 0.1 A Gaussian rattle), `near` = 5 % and a 0.02 A rattle (stays near Td)."""
     n = 2 if quick else 3
-    at = bulk("Si", "diamond", a=b["a0"], cubic=True).repeat((n, n, n))
-    N = len(at)
-    i, j, D = neighbor_list("ijD", at, 2.6)
-    for jj, dd in zip(j[i == 0], D[i == 0]):
-        at.positions[jj] -= 0.10 * dd                 # neighbours 10 % towards the vacancy site
-    del at[0]
-    rng = np.random.RandomState(7)
-    at.positions += rng.uniform(-0.02, 0.02, at.positions.shape)
+    ref = bulk("Si", "diamond", a=b["a0"], cubic=True).repeat((n, n, n))
+    N = len(ref)
+    i, j, D = neighbor_list("ijD", ref, 2.6)
     ftol = 1e-2 if quick else 1e-3
-    res, _, _ = sf.relax(lmp, style, f"{style}_vacancy_{N}", at, ftol, 2000)
-    ef = res["pe"] - (N - 1) * b["e_bulk"]            # E(N-1) - (N-1)/N E(N), E(N) = N e_bulk
-    return {"natoms_bulk": N, "E_f": ef, "pe": res["pe"], "fmax": res["fmax"], "steps": res["steps"]}
+    starts = {}
+    for tag, f0, df, rattle in (("pulled", 0.13, 0.01, 0.1), ("near", 0.05, 0.0, 0.02)):
+        at = ref.copy()
+        f = f0
+        for jj, dd in zip(j[i == 0], D[i == 0]):
+            at.positions[jj] -= f * dd                  # towards the vacancy site
+            f += df
+        del at[0]
+        at.positions += np.random.RandomState(7).normal(0, rattle, at.positions.shape)
+        res, _, _ = sf.relax(lmp, style, f"{style}_vacancy_{N}_{tag}", at, ftol, 3000)
+        ef = res["pe"] - (N - 1) * b["e_bulk"]          # E(N-1) - (N-1)/N E(N), E(N) = N e_bulk
+        starts[tag] = {"E_f": ef, "pe": res["pe"], "fmax": res["fmax"], "steps": res["steps"]}
+    best = min(starts, key=lambda t: starts[t]["E_f"])
+    return {"natoms_bulk": N, "E_f": starts[best]["E_f"], "start": best, "starts": starts}
 
 
 # ----------------------------------------------------------------------------- (111) e111 and DAS
@@ -227,10 +237,12 @@ def das_slab(path, nsize, a0):
     # make the slab contiguous in z (one file has bottom atoms wrapped across the cell) and
     # centre it, so that write_data's wrap keeps it in one piece
     lz = at.cell[2, 2]
-    z = at.positions[:, 2]
-    zr = np.median(z)
-    z = (z - zr + lz / 2) % lz + zr - lz / 2
-    at.positions[:, 2] = z - z.min() + (lz - (z.max() - z.min())) / 2
+    z = at.positions[:, 2] % lz
+    zs = np.sort(z)
+    gaps = np.diff(np.append(zs, zs[0] + lz))              # cyclic gaps; the largest is the vacuum
+    k = int(np.argmax(gaps))
+    z = (z - zs[(k + 1) % len(zs)]) % lz                   # slab from 0 to its thickness
+    at.positions[:, 2] = z + (lz - z.max()) / 2
     # fixed atoms first: `group fixed id 1:Nf`
     order = np.concatenate([np.where(mm == 0)[0], np.where(mm == 1)[0]])
     at = at[order]
@@ -572,7 +584,8 @@ def main():
         print(f"[{style}] bulk: a0 {b['a0']:.4f} A, B {b['bulk_modulus']:.1f} GPa; C11 {el['C11']:.1f}, "
               f"C12 {el['C12']:.1f}, C44 {el['C44']:.1f} (clamped {el['C44_clamped']:.1f}) GPa", flush=True)
         vac = vacancy(lmp, style, b, args.quick)
-        print(f"[{style}] vacancy ({vac['natoms_bulk']}-atom cell): E_f {vac['E_f']:.3f} eV", flush=True)
+        print(f"[{style}] vacancy ({vac['natoms_bulk']}-atom cell): E_f {vac['E_f']:.3f} eV (" +
+              ", ".join(f"{t}: {r['E_f']:.3f}" for t, r in vac["starts"].items()) + ")", flush=True)
         surf = sf.surfaces_for_style(lmp, style, b, args.quick)
         print(f"[{style}] (100) p(2x1) {surf['s100_2x1']['gamma_Jm2']:.3f} J/m2, (111) 1x1 "
               f"{surf['s111_1x1']['gamma_Jm2']:.3f} J/m2 ({time.time() - t0:.0f} s so far)", flush=True)
@@ -630,7 +643,9 @@ def main():
     md += ["Methods: C11/C12 from exx = ±0.5 %, C44 from engineering shear xy = ±0.5 % on the relaxed 8-atom "
            "cubic cell (central differences of the LAMMPS stress; internal coordinates relaxed to 1e-8 eV/Å; "
            "C44⁰ clamped). Vacancy: "
-           f"{'64' if args.quick else '216'}-atom cell, relaxed at fixed cell, E_f = E(N−1) − (N−1)/N·E(N). "
+           f"{'64' if args.quick else '216'}-atom cell, relaxed at fixed cell from two starts (neighbours pulled "
+           "13–16 % inwards + 0.1 Å rattle as in the silicon testing framework; near-ideal), lowest reported, "
+           "E_f = E(N−1) − (N−1)/N·E(N). "
            "DAS: γ = (E_slab − N·e_bulk)/A − e111 (silicon testing framework definition; slab scaled to the "
            "style's a0, move_mask = 0 atoms fixed). Literature columns from /work/shared/data/silicon/README.md "
            "(silicon testing framework; Bartók et al., PRX 8, 041048 (2018), Sci. Adv. 3, e1701816 (2017)); "
