@@ -11,7 +11,8 @@
 # Environment: LAMMPS_BINARY + LAMMPS_SOURCE_DIR (use that LAMMPS as is), SOAPGAP_DEMO_DIR,
 #              SOAPGAP_BUILD_DIR (plugin: $SOAPGAP_BUILD_DIR/lammps-plugin/soapgapplugin.so),
 #              SOAPGAP_SI_POTENTIAL (default potentials/Si/Si-PBE-soapgap.xml),
-#              SOAPGAP_SI_DAS_DIR (default /work/shared/data/silicon/das; read, never copied),
+#              SOAPGAP_SI_DAS_DIR (default <repo>/../shared/data/silicon/das, the team's shared data
+#              folder beside the clone; read, never copied),
 #              SOAPGAP_VALIDATION_NP (MPI ranks for the soapgap DAS relaxations, default 2),
 #              PYTHON (default /usr/bin/python3).
 set -euo pipefail
@@ -21,7 +22,7 @@ build="${SOAPGAP_BUILD_DIR:-$root/build}"
 plugin="$build/lammps-plugin/soapgapplugin.so"
 potential="${SOAPGAP_SI_POTENTIAL:-$root/potentials/Si/Si-PBE-soapgap.xml}"
 workdir="${SOAPGAP_DEMO_DIR:-$root/demo-output}/validation"
-dasdir="${SOAPGAP_SI_DAS_DIR:-/work/shared/data/silicon/das}"
+dasdir="${SOAPGAP_SI_DAS_DIR:-$root/../shared/data/silicon/das}"
 python="${PYTHON:-/usr/bin/python3}"
 # --workdir / --das-dir given on the command line win (passed on to validate.py after ours)
 prev=""

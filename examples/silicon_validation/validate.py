@@ -13,7 +13,7 @@ bulk a0 / B, (100) p(2x1), (111) 1x1 and 2x1 Pandey) and adds, per pair style:
            13-16 % towards the site + 0.1 A rattle; and a near-ideal one), lowest reported:
            E_f = E(N-1) - (N-1)/N E(N);
   DAS      Si(111) (2n+1)x(2n+1) dimer-adatom-stacking-fault slabs read at run time from
-           /work/shared/data/silicon/das (--das-dir; never copied into the repository), as the
+           <repo>/../shared/data/silicon/das (--das-dir; never copied into the repository), as the
            silicon testing framework defines them: slab cell and positions scaled by
            a0(style)/a0(file) (cell_x = n a0/sqrt2), move_mask = 0 atoms held fixed
            (fix setforce), the rest relaxed (minimize, max force component <= --das-fmax),
@@ -55,11 +55,12 @@ sys.path.insert(0, os.path.join(REPO, "examples", "silicon_surfaces"))
 import surfaces as sf  # noqa: E402  (the surface demo: LAMMPS helpers, bulk and surface properties)
 from surfaces import EV_A2_TO_J_M2, LammpsError  # noqa: E402
 
-DAS_DIR_DEFAULT = os.environ.get("SOAPGAP_SI_DAS_DIR", "/work/shared/data/silicon/das")
+DAS_DIR_DEFAULT = os.environ.get("SOAPGAP_SI_DAS_DIR", os.path.normpath(os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "data", "silicon", "das")))
 BAR_TO_GPA = 1e-4
 
 # Literature (silicon testing framework; Bartok et al. PRX 8, 041048 (2018) and Sci. Adv. 3,
-# e1701816 (2017)), copied from /work/shared/data/silicon/README.md: {key: (DFT PW91, GAP-18, SW, Tersoff)}
+# e1701816 (2017)), copied from <repo>/../shared/data/silicon/README.md: {key: (DFT PW91, GAP-18, SW, Tersoff)}
 LIT = {
     "a0": ("5.461", "5.461", "5.431", "5.432"),
     "B": ("88.6", "88.8", "101.5", "97.9"),
@@ -647,7 +648,7 @@ def main():
            "13–16 % inwards + 0.1 Å rattle as in the silicon testing framework; near-ideal), lowest reported, "
            "E_f = E(N−1) − (N−1)/N·E(N). "
            "DAS: γ = (E_slab − N·e_bulk)/A − e111 (silicon testing framework definition; slab scaled to the "
-           "style's a0, move_mask = 0 atoms fixed). Literature columns from /work/shared/data/silicon/README.md "
+           "style's a0, move_mask = 0 atoms fixed). Literature columns from <repo>/../shared/data/silicon/README.md "
            "(silicon testing framework; Bartók et al., PRX 8, 041048 (2018), Sci. Adv. 3, e1701816 (2017)); "
            "the DFT column there is PW91, soapgap is fitted to PBE.", ""]
     text = "\n".join(md)
