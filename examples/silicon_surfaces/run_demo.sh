@@ -12,11 +12,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-build="${SOAPGAP_BUILD_DIR:-$root/build}"
-plugin="$build/lammps-plugin/soapgapplugin.so"
-potential="${SOAPGAP_SI_POTENTIAL:-$root/potentials/Si/Si-PBE-soapgap.xml}"
 workdir="${SOAPGAP_DEMO_DIR:-$root/demo-output}/surfaces"
-python="${PYTHON:-/usr/bin/python3}"
 # a --workdir given on the command line wins (it is passed on to surfaces.py after ours)
 prev=""
 for arg in "$@"; do
@@ -25,24 +21,8 @@ for arg in "$@"; do
   prev="$arg"
 done
 
-die() { echo "run_demo.sh: $*" >&2; exit 1; }
-
-if [ -n "${LAMMPS_BINARY:-}" ] && [ -n "${LAMMPS_SOURCE_DIR:-}" ]; then
-  lmp="$LAMMPS_BINARY"   # given (e.g. by ctest): no build-lammps.sh
-  src="$LAMMPS_SOURCE_DIR"
-else
-  if ! paths="$(bash "$root/lammps-plugin/build-lammps.sh")"; then
-    die "lammps-plugin/build-lammps.sh failed: no LAMMPS (see lammps-plugin/BUILDING.md)"
-  fi
-  lmp="$(printf '%s\n' "$paths" | sed -n 's/^LAMMPS_BINARY=//p')"
-  src="$(printf '%s\n' "$paths" | sed -n 's/^LAMMPS_SOURCE_DIR=//p')"
-fi
-[ -n "$lmp" ] && [ -x "$lmp" ] || die "LAMMPS binary not found (build-lammps.sh printed LAMMPS_BINARY='$lmp')"
-[ -f "$src/potentials/Si.sw" ] && [ -f "$src/potentials/Si.tersoff" ] \
-  || die "Si.sw / Si.tersoff not found in '$src/potentials' (LAMMPS_SOURCE_DIR)"
-[ -f "$plugin" ] || die "soapgap LAMMPS plugin not found: $plugin (build it: SOAPGAP_WITH_LAMMPS=1 bash scripts/build.sh)"
-[ -f "$potential" ] || die "soapgap potential not found: $potential (set SOAPGAP_SI_POTENTIAL, or fit it: potentials/Si/fit.sh)"
-"$python" -c 'import ase, numpy, scipy' 2>/dev/null || die "$python needs ase, numpy and scipy (Debian: python3-ase)"
+script=run_demo.sh
+. "$root/examples/silicon_lammps_env.sh"   # lmp, src, plugin, potential, python; die()
 
 mkdir -p "$workdir"
 echo "LAMMPS: $lmp"

@@ -18,12 +18,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-build="${SOAPGAP_BUILD_DIR:-$root/build}"
-plugin="$build/lammps-plugin/soapgapplugin.so"
-potential="${SOAPGAP_SI_POTENTIAL:-$root/potentials/Si/Si-PBE-soapgap.xml}"
 workdir="${SOAPGAP_DEMO_DIR:-$root/demo-output}/validation"
 dasdir="${SOAPGAP_SI_DAS_DIR:-$root/../shared/data/silicon/das}"
-python="${PYTHON:-/usr/bin/python3}"
 # --workdir / --das-dir given on the command line win (passed on to validate.py after ours)
 prev=""
 for arg in "$@"; do
@@ -33,24 +29,8 @@ for arg in "$@"; do
   prev="$arg"
 done
 
-die() { echo "run_validation.sh: $*" >&2; exit 1; }
-
-if [ -n "${LAMMPS_BINARY:-}" ] && [ -n "${LAMMPS_SOURCE_DIR:-}" ]; then
-  lmp="$LAMMPS_BINARY"   # given (e.g. by ctest): no build-lammps.sh
-  src="$LAMMPS_SOURCE_DIR"
-else
-  if ! paths="$(bash "$root/lammps-plugin/build-lammps.sh")"; then
-    die "lammps-plugin/build-lammps.sh failed: no LAMMPS (see lammps-plugin/BUILDING.md)"
-  fi
-  lmp="$(printf '%s\n' "$paths" | sed -n 's/^LAMMPS_BINARY=//p')"
-  src="$(printf '%s\n' "$paths" | sed -n 's/^LAMMPS_SOURCE_DIR=//p')"
-fi
-[ -n "$lmp" ] && [ -x "$lmp" ] || die "LAMMPS binary not found (build-lammps.sh printed LAMMPS_BINARY='$lmp')"
-[ -f "$src/potentials/Si.sw" ] && [ -f "$src/potentials/Si.tersoff" ] \
-  || die "Si.sw / Si.tersoff not found in '$src/potentials' (LAMMPS_SOURCE_DIR)"
-[ -f "$plugin" ] || die "soapgap LAMMPS plugin not found: $plugin (build it: SOAPGAP_WITH_LAMMPS=1 bash scripts/build.sh)"
-[ -f "$potential" ] || die "soapgap potential not found: $potential (set SOAPGAP_SI_POTENTIAL, or fit it: potentials/Si/fit.sh)"
-"$python" -c 'import ase, numpy, scipy' 2>/dev/null || die "$python needs ase, numpy and scipy (Debian: python3-ase)"
+script=run_validation.sh
+. "$root/examples/silicon_lammps_env.sh"   # lmp, src, plugin, potential, python; die()
 "$python" -c 'import matplotlib' 2>/dev/null || echo "run_validation.sh: no matplotlib for $python: no sigma picture (the extxyz is still written)"
 if [ ! -d "$dasdir" ]; then
   echo "run_validation.sh: DAS folder $dasdir not found: the Si(111) DAS surface energies and the 7x7 sigma are skipped (everything else runs)"
