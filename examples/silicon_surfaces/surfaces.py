@@ -402,11 +402,16 @@ def pandey_slab(a0, bilayers, vacuum, buckle=0.25):
 
 
 # ----------------------------------------------------------------------------- slab relaxation
-def relax(lmp, style, name, atoms, ftol, maxiter, variance=False):
+def relax(lmp, style, name, atoms, ftol, maxiter, variance=False, nfixed=0, wrap=True):
+    """Relaxes atoms (cg, then fire) to max force ftol; the first nfixed atoms are held fixed.
+    Returns (the RESULT line's numbers, the relaxed atoms (wrapped into the cell if wrap), the
+    final dump's columns)."""
     w = lmp.args.workdir
     data = write_data(os.path.join(w, name + ".data"), atoms)
     dump = os.path.join(w, name + ".dump")
     extra = "compute var all soapgap/variance/atom\n" if variance else ""
+    if nfixed > 0:
+        extra += f"group fixed id 1:{nfixed}\nfix hold fixed setforce 0.0 0.0 0.0\n"
     cols = "id type x y z fx fy fz c_pea" + (" c_var" if variance else "")
     deck = lmp.header(style, data) + extra + f"""compute pea all pe/atom
 thermo 100
@@ -427,7 +432,8 @@ print "RESULT pe $(pe:%.12f) fmax $(fmax:%.6g) steps $(step) cgsteps ${{ncg}}"
     d = read_dump(dump)
     out = atoms.copy()
     out.positions = np.column_stack([d["x"], d["y"], d["z"]])
-    out.wrap()
+    if wrap:
+        out.wrap()
     return res, out, d
 
 
