@@ -133,6 +133,16 @@ struct SoapTermKokkos {
     return team.league_rank() * team.team_size() + team.team_rank();
   }
 
+  // Neighbour jj of atom i as the SOAP sees it: false if its type is NULL or it is not closer
+  // than the cutoff; else its channel chj and the vector r = x_j - x_i.
+  KOKKOS_INLINE_FUNCTION bool soap_neighbour(const int i, const int jj, int &chj, double r[3]) const {
+    const int j = atoms.neighbors(i, jj) & NEIGHMASK;
+    chj = type_channel(atoms.type(j));
+    if (chj < 0) return false;
+    for (int d = 0; d < 3; ++d) r[d] = atoms.x(j, d) - atoms.x(i, d);
+    return std::sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]) < P.cutoff;
+  }
+
   KOKKOS_INLINE_FUNCTION void operator()(TagSoapDescriptor, const member_type &team) const {
     namespace sm = soapgap::soap_math;
     const int ii = centre(team);
@@ -147,11 +157,9 @@ struct SoapTermKokkos {
     const int cs = sm::channel_size(P);
     const int nn = atoms.numneigh(i);
     for (int jj = 0; jj < nn; ++jj) {
-      const int j = atoms.neighbors(i, jj) & NEIGHMASK;
-      const int chj = type_channel(atoms.type(j));
-      if (chj < 0) continue;
-      const double r[3] = {atoms.x(j, 0) - atoms.x(i, 0), atoms.x(j, 1) - atoms.x(i, 1), atoms.x(j, 2) - atoms.x(i, 2)};
-      if (!(std::sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]) < P.cutoff)) continue;
+      int chj;
+      double r[3];
+      if (!soap_neighbour(i, jj, chj, r)) continue;
       sm::add_neighbour(P, r, ci + chj * cs, work.data());
     }
     double *qi = &q(ii, 0);
@@ -205,11 +213,10 @@ struct SoapTermKokkos {
     const int cs = sm::channel_size(P);
     const int nn = atoms.numneigh(i);
     for (int jj = 0; jj < nn; ++jj) {
+      int chj;
+      double r[3];
+      if (!soap_neighbour(i, jj, chj, r)) continue;
       const int j = atoms.neighbors(i, jj) & NEIGHMASK;
-      const int chj = type_channel(atoms.type(j));
-      if (chj < 0) continue;
-      const double r[3] = {atoms.x(j, 0) - atoms.x(i, 0), atoms.x(j, 1) - atoms.x(i, 1), atoms.x(j, 2) - atoms.x(i, 2)};
-      if (!(std::sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]) < P.cutoff)) continue;
       double g[3];
       sm::neighbour_gradient(P, r, dEdc + chj * cs, g, work);
       atoms.add_entry(i, j, r, g, ev);
