@@ -593,14 +593,19 @@ def fmt(x, nd=3):
     return "—" if x is None else f"{x:.{nd}f}"
 
 
+def lookup(results, style, *keys):
+    """results[style][k1][k2]..., or None where a level is missing."""
+    d = results.get(style)
+    for k in keys:
+        if d is None or k not in d:
+            return None
+        d = d[k]
+    return d
+
+
 def make_table(results, styles):
     def get(style, *keys):
-        d = results.get(style)
-        for k in keys:
-            if d is None or k not in d:
-                return None
-            d = d[k]
-        return d
+        return lookup(results, style, *keys)
 
     def dimer(style, what):
         rec = get(style, "surf", "s100_2x1")

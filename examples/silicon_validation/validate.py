@@ -407,18 +407,12 @@ def plot_sigma(at, sigma, cls, png, n):
 
 
 # ----------------------------------------------------------------------------- report
-def fmt(x, nd=3):
-    return "—" if x is None else f"{x:.{nd}f}"
+fmt = sf.fmt
 
 
 def make_table(results, styles, das_sizes):
     def get(style, *keys):
-        d = results.get(style)
-        for k in keys:
-            if d is None or k not in d:
-                return None
-            d = d[k]
-        return d
+        return sf.lookup(results, style, *keys)
 
     def tilt(s):
         t = get(s, "surf", "s100_2x1", "dimer_tilts_deg")
