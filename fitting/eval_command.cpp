@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "io/potential_file.h"
+#include "io/quip_potential.h"
 #include "model/error_metrics.h"
 #include "model/potential.h"
 
@@ -35,7 +36,7 @@ int run_eval(int argc, char** argv) {
   declare_common_options(args);
   if (!parse_command_line(args, argc, argv, kEvalHelp)) return 0;
   std::ostream* log = progress_stream(args);
-  const Potential pot(read_potential(args.get("potential")));
+  const Potential pot(load_potential(args.get("potential")));
   const std::string output = args.get("output");
   std::vector<Structure> input = read_extxyz(args.get("input"), keys_from(args));
   PredictOptions options;

@@ -8,6 +8,7 @@
 #include "core/key_value.h"
 #include "core/progress.h"
 #include "io/potential_file.h"
+#include "io/quip_potential.h"
 #include "model/potential.h"
 
 namespace soapgap::cli {
@@ -23,7 +24,7 @@ int run_info(int argc, char** argv) {
   }
   args.parse(argc, argv, 2);
   const std::string path = args.positional_value(0);
-  const PotentialData data = read_potential(path);
+  const PotentialData data = load_potential(path);
   const Potential pot(data);
   struct stat st {};
   stat(path.c_str(), &st);

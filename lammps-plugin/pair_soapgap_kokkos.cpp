@@ -134,6 +134,10 @@ void PairSoapGapKokkos<DeviceType>::setup_terms() {
                      type_z_[ty], ti + 1, desc.spec());
       }
       Kokkos::deep_copy(t.type_channel, h_ch);
+      t.type_group = IntView1<DeviceType>("soapgap/kk:type_group", ntypes + 1);
+      auto h_g = Kokkos::create_mirror_view(t.type_group);
+      for (int ty = 0; ty <= ntypes; ++ty) h_g(ty) = (ty > 0 && type_z_[ty] > 0) ? soap->group_of(type_z_[ty]) : -1;
+      Kokkos::deep_copy(t.type_group, h_g);
 
       const int n_groups = term.n_groups();
       std::vector<int> start(n_groups + 1, 0);
@@ -221,8 +225,8 @@ void soapgap_kk::SoapTermKokkos<DeviceType>::kernel_cpu() {
   const int n_groups = static_cast<int>(group_start.extent(0)) - 1;
   std::vector<std::vector<int>> rows(n_groups);  // the centres (ilist positions) of each group
   for (int ii = 0; ii < atoms.inum; ++ii) {
-    const int ch = type_channel(atoms.type(atoms.ilist(ii)));
-    if (ch >= 0) rows[ch].push_back(ii);
+    const int g = type_group(atoms.type(atoms.ilist(ii)));
+    if (g >= 0) rows[g].push_back(ii);
   }
   for (int g = 0; g < n_groups; ++g) {
     const int s0 = group_start(g), m = group_start(g + 1) - s0, ng = static_cast<int>(rows[g].size());

@@ -114,8 +114,9 @@ struct SoapTermKokkos {
   View1<DeviceType> centres, W, central, ylm_table;
   View2<DeviceType> X, XT;          // sparse points of all groups, M x D, and transposed (D x M)
   View1<DeviceType> alpha;          // M
-  IntView1<DeviceType> group_start;  // group g (= centre channel) owns sparse points [start(g), start(g+1))
-  IntView1<DeviceType> type_channel;  // LAMMPS type -> channel, -1 for NULL types
+  IntView1<DeviceType> group_start;  // group g (centre element) owns sparse points [start(g), start(g+1))
+  IntView1<DeviceType> type_channel;  // LAMMPS type -> density channel, -1 for NULL types
+  IntView1<DeviceType> type_group;    // LAMMPS type -> kernel group, -1 for NULL types
   double d2 = 1.0;                  // delta^2
   int zeta = 1, dim = 0, n_coef = 0, max_group = 0;
   int threads_per_team = 1;         // centres per team in the per-centre stages
@@ -169,9 +170,9 @@ struct SoapTermKokkos {
 
   KOKKOS_INLINE_FUNCTION void operator()(TagSoapKernel, const member_type &team) const {
     const int ii = team.league_rank();
-    const int ch = type_channel(atoms.type(atoms.ilist(ii)));
-    if (ch < 0) return;
-    const int s0 = group_start(ch), m = group_start(ch + 1) - s0;
+    const int g = type_group(atoms.type(atoms.ilist(ii)));
+    if (g < 0) return;
+    const int s0 = group_start(g), m = group_start(g + 1) - s0;
     if (m == 0) return;
     ScratchView w(team.team_scratch(1), max_group);
     double eps = 0.0;
@@ -202,8 +203,8 @@ struct SoapTermKokkos {
     const int ii = centre(team);
     if (ii >= atoms.inum) return;
     const int i = atoms.ilist(ii);
-    const int ch = type_channel(atoms.type(i));
-    if (ch < 0 || group_start(ch + 1) == group_start(ch) || !(norm(ii) > 0.0)) return;
+    const int g = type_group(atoms.type(i));
+    if (g < 0 || group_start(g + 1) == group_start(g) || !(norm(ii) > 0.0)) return;
     ScratchView scratch(team.thread_scratch(1), forces_scratch());
     double *dEdc = scratch.data();
     double *work = dEdc + n_coef;

@@ -23,6 +23,7 @@
 #include "core/structure.h"
 #include "core/version.h"
 #include "io/potential_file.h"
+#include "io/quip_potential.h"
 #include "model/potential.h"
 #include "model/sparse_gp_fit.h"
 
@@ -94,7 +95,7 @@ class PyPotential {
     PotentialData data;
     {
       py::gil_scoped_release release;
-      data = read_potential(path);
+      data = load_potential(path);
     }
     pot_ = std::make_shared<Potential>(data);
     path_ = path;

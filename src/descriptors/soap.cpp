@@ -1,6 +1,7 @@
 #include "descriptors/soap.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <sstream>
 
@@ -22,9 +23,46 @@ std::string species_string(const std::vector<int>& species) {
 // as numerically linearly dependent (W = L^-1 would amplify rounding errors by 1/L_nn).
 constexpr double kMinPivot = 1e-6;
 
-bool radial_overlap(const SoapParameters& p, std::vector<double>* centres, Eigen::MatrixXd* L) {
+bool parse_flag(const KeyValueSpec& spec, const std::string& key, const std::string& ctx) {
+  if (!spec.has(key)) return false;
+  std::string v = spec.get_string(key);
+  for (char& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (v == "t" || v == "true" || v == "1") return true;
+  if (v == "f" || v == "false" || v == "0") return false;
+  throw InputError(ctx + ": " + key + "=" + spec.get_string(key) + ": expected T or F");
+}
+
+}  // namespace
+
+bool SoapDescriptor::radial_transform(const SoapParameters& p, std::vector<double>* centres, Eigen::MatrixXd* W,
+                                      std::vector<double>* r0) {
   const int N = p.n_max;
+  const double alpha = 1.0 / (2.0 * p.atom_sigma * p.atom_sigma);
   centres->resize(N);
+  r0->assign(N, 0.0);
+  if (p.radial_basis == "quip") {
+    const double rb = p.cutoff + p.atom_sigma * std::sqrt(2.0 * p.basis_error_exponent * std::log(10.0));
+    for (int n = 0; n < N; ++n) (*centres)[n] = n * (rb / N);
+    const std::vector<double>& r = *centres;
+    Eigen::MatrixXd C(N, N), S(N, N);
+    for (int i = 0; i < N; ++i)
+      for (int j = 0; j < N; ++j) {
+        const double d = r[i] - r[j], s = r[i] + r[j];
+        C(i, j) = std::exp(-alpha * d * d);
+        // int_0^inf r^2 exp(-alpha (r - r_i)^2) exp(-alpha (r - r_j)^2) dr, in closed form
+        S(i, j) = (std::exp(-alpha * (r[i] * r[i] + r[j] * r[j])) * std::sqrt(2.0) * std::pow(alpha, 1.5) * s +
+                   alpha * std::exp(-0.5 * alpha * d * d) * std::sqrt(sm::kPi) * (1.0 + alpha * s * s) *
+                       (1.0 + std::erf(std::sqrt(alpha / 2.0) * s))) /
+                  std::sqrt(128.0 * std::pow(alpha, 5));
+      }
+    Eigen::LLT<Eigen::MatrixXd> llt_s(S), llt_c(C);
+    if (llt_s.info() != Eigen::Success || llt_c.info() != Eigen::Success) return false;
+    const Eigen::MatrixXd L = llt_s.matrixL();
+    const Eigen::MatrixXd T = llt_c.solve(L);  // C^-1 L
+    *W = T.transpose();
+    for (int n = 0; n < N; ++n) (*r0)[n] = L(0, n);
+    return W->allFinite();
+  }
   for (int n = 0; n < N; ++n) (*centres)[n] = p.cutoff * (n + 0.5) / N;
   Eigen::MatrixXd S(N, N);
   const double s2 = 4.0 * p.atom_sigma * p.atom_sigma;
@@ -35,13 +73,18 @@ bool radial_overlap(const SoapParameters& p, std::vector<double>* centres, Eigen
     }
   Eigen::LLT<Eigen::MatrixXd> llt(S);
   if (llt.info() != Eigen::Success) return false;
-  *L = llt.matrixL();
+  const Eigen::MatrixXd L = llt.matrixL();
   for (int n = 0; n < N; ++n)
-    if (!((*L)(n, n) > kMinPivot)) return false;
+    if (!(L(n, n) > kMinPivot)) return false;
+  *W = L.triangularView<Eigen::Lower>().solve(Eigen::MatrixXd::Identity(N, N));
+  W->triangularView<Eigen::StrictlyUpper>().setZero();
+  for (int n = 0; n < N; ++n) {
+    double v = 0.0;
+    for (int k = 0; k <= n; ++k) v += (*W)(n, k) * std::exp(-alpha * (*centres)[k] * (*centres)[k]);
+    (*r0)[n] = v;
+  }
   return true;
 }
-
-}  // namespace
 
 // --------------------------------------------------------------------------------------------
 // SoapParameters
@@ -57,6 +100,15 @@ SoapParameters SoapParameters::from_spec(const KeyValueSpec& spec, const std::ve
   p.cutoff_transition_width = spec.get_double("cutoff_transition_width", 0.5);
   p.atom_sigma = spec.get_double("atom_sigma", 0.5);
   p.central_weight = spec.get_double("central_weight", 1.0);
+  p.radial_basis = spec.get_string("radial_basis", "soapgap");
+  if (p.radial_basis == "quip") p.basis_error_exponent = spec.get_double("basis_error_exponent", 10.0);
+  p.central_reference_all_species = parse_flag(spec, "central_reference_all_species", ctx);
+  if (spec.has("species_channels")) {
+    const std::string v = spec.get_string("species_channels");
+    if (v != "merged" && v != "separate")
+      throw InputError(ctx + ": species_channels=" + v + ": expected merged or separate");
+    p.merged_channels = v == "merged";
+  }
   if (spec.has("species")) {
     const std::string text = spec.get_string("species");
     std::vector<double> z = spec.get_doubles("species");
@@ -99,9 +151,13 @@ void SoapParameters::validate(const std::string& context) const {
            (species[i] == species[i - 1] ? "element " + std::to_string(species[i]) + " given twice"
                                          : std::string("not sorted")));
   }
-  std::vector<double> centres;
-  Eigen::MatrixXd L;
-  if (!radial_overlap(*this, &centres, &L))
+  if (radial_basis != "soapgap" && radial_basis != "quip")
+    fail("radial_basis=" + radial_basis + ": expected soapgap or quip");
+  if (!(basis_error_exponent > 0) || !std::isfinite(basis_error_exponent))
+    fail("basis_error_exponent=" + format_exact(basis_error_exponent) + ": must be positive");
+  std::vector<double> centres, r0;
+  Eigen::MatrixXd W;
+  if (!SoapDescriptor::radial_transform(*this, &centres, &W, &r0))
     fail("n_max=" + std::to_string(n_max) + ": the radial basis is numerically linearly dependent for atom_sigma=" +
          format_exact(atom_sigma) + " and cutoff=" + format_exact(cutoff) +
          " (reduce n_max or increase atom_sigma; the centre spacing cutoff/n_max should not be much below atom_sigma)");
@@ -114,30 +170,26 @@ SoapDescriptor::SoapDescriptor(SoapParameters params) : params_(std::move(params
   std::sort(params_.species.begin(), params_.species.end());
   params_.validate();
   const int N = params_.n_max;
-  Eigen::MatrixXd L;
-  radial_overlap(params_, &centres_, &L);
-  const Eigen::MatrixXd W = L.triangularView<Eigen::Lower>().solve(Eigen::MatrixXd::Identity(N, N));
+  Eigen::MatrixXd W;
+  std::vector<double> r0;
+  radial_transform(params_, &centres_, &W, &r0);
   W_.assign(N * N, 0.0);
   for (int n = 0; n < N; ++n)
-    for (int k = 0; k <= n; ++k) W_[n * N + k] = W(n, k);
-  const double alpha = 1.0 / (2.0 * params_.atom_sigma * params_.atom_sigma);
+    for (int k = 0; k < N; ++k) W_[n * N + k] = W(n, k);
   const double y00 = 1.0 / std::sqrt(4.0 * sm::kPi);
   central_.assign(N, 0.0);
-  for (int n = 0; n < N; ++n) {
-    double r0 = 0.0;
-    for (int k = 0; k <= n; ++k) r0 += W_[n * N + k] * std::exp(-alpha * centres_[k] * centres_[k]);
-    central_[n] = params_.central_weight * r0 * y00;
-  }
+  for (int n = 0; n < N; ++n) central_[n] = params_.central_weight * r0[n] * y00;
   ylm_table_.resize(sm::ylm_table_size(params_.l_max));
   sm::ylm_table_init(params_.l_max, ylm_table_.data());
-  dim_ = sm::power_spectrum_size(static_cast<int>(params_.species.size()), N, params_.l_max);
+  dim_ = sm::power_spectrum_size(n_channels(), N, params_.l_max);
 }
 
 sm::SoapMath SoapDescriptor::math() const {
   sm::SoapMath P;
   P.n_max = params_.n_max;
   P.l_max = params_.l_max;
-  P.n_species = static_cast<int>(params_.species.size());
+  P.n_species = n_channels();
+  P.central_all_channels = params_.central_reference_all_species ? 1 : 0;
   P.cutoff = params_.cutoff;
   P.width = params_.cutoff_transition_width;
   P.alpha = 1.0 / (2.0 * params_.atom_sigma * params_.atom_sigma);
@@ -153,7 +205,12 @@ std::string SoapDescriptor::spec() const {
   return "soap n_max=" + std::to_string(p.n_max) + " l_max=" + std::to_string(p.l_max) +
          " cutoff=" + format_exact(p.cutoff) + " cutoff_transition_width=" + format_exact(p.cutoff_transition_width) +
          " atom_sigma=" + format_exact(p.atom_sigma) + " central_weight=" + format_exact(p.central_weight) +
-         " species={" + species_string(p.species) + "}";
+         " species={" + species_string(p.species) + "}" +
+         (p.radial_basis == "soapgap"
+              ? std::string()
+              : " radial_basis=" + p.radial_basis + " basis_error_exponent=" + format_exact(p.basis_error_exponent)) +
+         (p.central_reference_all_species ? " central_reference_all_species=T" : "") +
+         (p.merged_channels ? " species_channels=merged" : "");
 }
 
 std::vector<std::string> SoapDescriptor::group_keys() const {
@@ -162,9 +219,14 @@ std::vector<std::string> SoapDescriptor::group_keys() const {
   return keys;
 }
 
-int SoapDescriptor::channel(int Z) const {
+int SoapDescriptor::group_of(int Z) const {
   auto it = std::lower_bound(params_.species.begin(), params_.species.end(), Z);
   return (it != params_.species.end() && *it == Z) ? static_cast<int>(it - params_.species.begin()) : -1;
+}
+
+int SoapDescriptor::channel(int Z) const {
+  const int g = group_of(Z);
+  return (params_.merged_channels && g >= 0) ? 0 : g;
 }
 
 std::vector<int> SoapDescriptor::channels_of(const Structure& s, const NeighbourList& nl) const {
@@ -208,7 +270,8 @@ Environments SoapDescriptor::compute(const Structure& s, const NeighbourList& nl
   env.w = Eigen::VectorXd::Ones(n_atoms);
   env.atom.resize(n_atoms);
   for (int i = 0; i < n_atoms; ++i) env.atom[i] = i;
-  env.group.assign(ch.begin(), ch.begin() + n_atoms);
+  env.group.resize(n_atoms);
+  for (int i = 0; i < n_atoms; ++i) env.group[i] = group_of(s.numbers[i]);
   const sm::SoapMath P = math();
   const int nc = sm::n_coefficients(P), nw = sm::neighbour_work_size(P), dim = dim_;
 #pragma omp parallel

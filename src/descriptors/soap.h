@@ -34,6 +34,19 @@
 //                  Entries with r_k >= r_c contribute nothing (the neighbour list may have a
 //                  larger cutoff than the descriptor).
 //
+// QUIP compatibility options (for potentials imported from QUIP/GAP XML files; defaults give
+// the conventions above, and spec() only names them when they differ from the defaults):
+//   radial_basis=quip  QUIP's EQUISPACED_GAUSS basis: centres r_n = n r_b / n_max (n = 0..n_max-1),
+//                      r_b = r_c + atom_sigma sqrt(2 basis_error_exponent ln 10)
+//                      (basis_error_exponent, default 10); with C_nn' = exp(-alpha (r_n - r_n')^2)
+//                      and the overlap of the 3-D Gaussians S_nn' = int_0^inf r^2 e_n(r) e_n'(r) dr
+//                      (e_n(r) = exp(-alpha (r - r_n)^2), closed form with erf) = L L^T (Cholesky),
+//                      R_nl = sum_n' (C^-1 L)_n'n g_n'l, i.e. W = L^T C^-1 (a full matrix);
+//                      the central term is then central_weight L_0n Y_00 (the r -> 0 limit).
+//   central_reference_all_species=T  the central term goes into every density channel.
+//   species_channels=merged          all species share one density channel (QUIP's species_Z=0
+//                      wildcard); each centre element still has its own kernel group.
+//
 // Every atom's element must be in `species` (compute() throws InputError otherwise).
 // The per-atom mathematics lives in soap_math.h (host/device agnostic).
 #pragma once
@@ -54,6 +67,10 @@ struct SoapParameters {
   double atom_sigma = 0.5;
   double central_weight = 1.0;
   std::vector<int> species;  // sorted atomic numbers: density channels and centre species
+  std::string radial_basis = "soapgap";      // soapgap | quip
+  double basis_error_exponent = 10.0;        // radial_basis=quip only
+  bool central_reference_all_species = false;
+  bool merged_channels = false;              // species_channels=merged
 
   // Reads n_max, l_max, cutoff (required), cutoff_transition_width (0.5), atom_sigma (0.5),
   // central_weight (1.0) and species (e.g. species={8 14}; default: model_species), sorts the
@@ -85,17 +102,26 @@ class SoapDescriptor : public Descriptor {
                 EnvironmentJacobian& out) const override;
 
   const SoapParameters& parameters() const { return params_; }
-  // Index of Z in parameters().species, or -1.
+  // Density channel of element Z (its index in parameters().species, or 0 for every species with
+  // species_channels=merged), or -1 if Z is not a species.
   int channel(int Z) const;
+  // Kernel group of a centre of element Z (its index in parameters().species), or -1.
+  int group_of(int Z) const;
+  int n_channels() const { return params_.merged_channels ? 1 : static_cast<int>(params_.species.size()); }
   // Plain-data view of the tables for the per-atom functions of soap_math.h (valid while this
   // descriptor lives).
   soap_math::SoapMath math() const;
-  // The orthonormalisation matrix W (n_max x n_max, lower triangular, row-major).
+  // Radial centres r_n, the matrix W (R = W g) and R_n0(0) for the parameters; false if the
+  // basis is numerically singular.
+  static bool radial_transform(const SoapParameters& p, std::vector<double>* centres, Eigen::MatrixXd* W,
+                               std::vector<double>* r0);
+  // The orthonormalisation matrix W (n_max x n_max, row-major; lower triangular unless radial_basis=quip).
   const std::vector<double>& radial_transform() const { return W_; }
 
  private:
   // Channel of every atom of s; throws InputError for elements not in species.
   std::vector<int> channels_of(const Structure& s, const NeighbourList& nl) const;
+
   // Zeroes c and accumulates the density coefficients of atom i.
   void atom_coefficients(const soap_math::SoapMath& P, const NeighbourList& nl, const std::vector<int>& ch,
                          int i, double* c, double* work) const;

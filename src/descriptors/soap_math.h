@@ -31,8 +31,11 @@ struct SoapMath {
   double cutoff = 0, width = 0;  // cutoff radius and transition width w
   double alpha = 0;              // 1 / (2 atom_sigma^2)
   const double* centres = nullptr;    // n_max radial centres r_n
-  const double* W = nullptr;          // n_max x n_max, lower triangular: R = W g
+  const double* W = nullptr;          // n_max x n_max (row-major): R = W g; lower triangular for
+                                      // the soapgap basis, full for radial_basis=quip
   const double* central = nullptr;    // n_max: central_weight * R_n0(0) * Y_00
+  int central_all_channels = 0;       // 1: the central term goes into every channel (QUIP's
+                                      // central_reference_all_species), 0: the centre's own
   const double* ylm_table = nullptr;  // ylm_table_size(l_max) recurrence coefficients
 };
 
@@ -313,8 +316,9 @@ SOAPGAP_INLINE void radial_functions(const SoapMath& P, double r, double* R, dou
   for (int n = 0; n < P.n_max; ++n) {
     double a[kMaxLMax + 1], b[kMaxLMax + 1];
     for (int l = 0; l < L1; ++l) a[l] = b[l] = 0.0;
-    for (int k = 0; k <= n; ++k) {
+    for (int k = 0; k < P.n_max; ++k) {
       const double w = P.W[n * P.n_max + k];
+      if (w == 0.0) continue;  // the upper triangle of the soapgap basis
       for (int l = 0; l < L1; ++l) {
         a[l] += w * g[k * L1 + l];
         b[l] += w * dg[k * L1 + l];
@@ -422,10 +426,13 @@ SOAPGAP_INLINE void add_neighbour(const SoapMath& P, const double* rvec, double*
   add_basis(P, basis, c_channel);
 }
 
-// c[(ch*n_max + n)*n_lm + 0] += central_weight R_n0(0) Y_00 for the centre's own channel ch.
+// c[(ch*n_max + n)*n_lm + 0] += central_weight R_n0(0) Y_00 for the centre's own channel ch
+// (every channel if P.central_all_channels).
 SOAPGAP_INLINE void add_central(const SoapMath& P, int ch, double* c) {
   const int nlm = n_lm(P.l_max);
-  for (int n = 0; n < P.n_max; ++n) c[(ch * P.n_max + n) * nlm] += P.central[n];
+  const int first = P.central_all_channels ? 0 : ch, last = P.central_all_channels ? P.n_species - 1 : ch;
+  for (int a = first; a <= last; ++a)
+    for (int n = 0; n < P.n_max; ++n) c[(a * P.n_max + n) * nlm] += P.central[n];
 }
 
 // Reverse mode for one neighbour: out[d] = sum_nlm G[n*n_lm+lm] d[f R_nl Y_lm]/d r_d, where G is

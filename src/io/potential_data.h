@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "io/glue_data.h"
+
 namespace soapgap {
 
 // Sparse points and weights of one kernel group of one term.
@@ -51,6 +53,8 @@ struct PotentialData {
   double jitter = 0.0;              // relative jitter added to K_MM in the fit (recorded)
   // Predicted variance data; absent if not stored.
   std::optional<VarianceFactors> variance;
+  // Fixed core potential added to the GP terms (QUIP's Glue); absent for soapgap's own fits.
+  std::optional<GlueData> core;
 };
 
 }  // namespace soapgap

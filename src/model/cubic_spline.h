@@ -10,12 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "io/glue_data.h"  // CubicSplineData
+
 namespace soapgap {
 
-struct CubicSplineData {
-  std::vector<double> x, y;  // knots (any order; sorted by x on construction)
-  double yp1 = 0, ypn = 0;   // end first derivatives; > 0.99e30 means natural end
-};
 
 class CubicSpline {
  public:

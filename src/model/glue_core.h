@@ -24,27 +24,12 @@
 #include <vector>
 
 #include "core/structure.h"
+#include "io/glue_data.h"
 #include "model/cubic_spline.h"
 #include "neighbours/neighbour_list.h"
 
 namespace soapgap {
 
-struct GlueElementData {
-  int Z = 0;
-  CubicSplineData density;      // points (r, rho): density a neighbour of this element contributes
-  bool density_spline = false;  // spline through the density points, else the (rc - r)^3 fit
-  CubicSplineData embedding;    // points (rho, E): this element's embedding energy F(rho)
-};
-
-struct GluePairData {
-  int Z1 = 0, Z2 = 0;
-  CubicSplineData potential;  // points (r, E)
-};
-
-struct GlueData {
-  std::vector<GlueElementData> elements;
-  std::vector<GluePairData> pairs;
-};
 
 class GlueCore {
  public:

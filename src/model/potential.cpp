@@ -62,6 +62,13 @@ Potential::Potential(const PotentialData& data) : data_(data) {
     terms_.push_back(std::move(term));
     offsets_.push_back(offsets);
   }
+  if (data_.core) {
+    core_ = std::make_shared<const GlueCore>(*data_.core, "potential core (Glue)");
+    for (int z : core_->elements())
+      if (!std::binary_search(data_.elements.begin(), data_.elements.end(), z))
+        throw InputError("potential core (Glue): element Z=" + std::to_string(z) + " is not among the potential's elements");
+    cutoff_ = std::max(cutoff_, core_->cutoff());
+  }
   if (data_.variance && (data_.variance->u.rows() != n_sparse_total_ || data_.variance->u.cols() != n_sparse_total_ ||
                          data_.variance->r.rows() != n_sparse_total_ || data_.variance->r.cols() != n_sparse_total_))
     throw InputError("potential: variance factors' size does not match the number of sparse points");
@@ -169,6 +176,7 @@ Prediction Potential::compute(const Structure& s, const NeighbourList& nl, const
     }
     if (options.forces) term.descriptor().backpropagate(s, nl, env, dE_dq, dE_dw, dE_dr);
   }
+  if (core_) core_->compute(s, nl, out.local_energy, options.forces ? &dE_dr : nullptr);
   out.energy = out.local_energy.sum();
   if (options.forces) accumulate_forces(nl, dE_dr, out.forces, out.virial);
   if (options.forces && options.atom_virial) {

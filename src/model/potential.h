@@ -3,12 +3,14 @@
 #pragma once
 #include <Eigen/Dense>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/structure.h"
 #include "io/potential_data.h"
+#include "model/glue_core.h"
 #include "model/term.h"
 #include "neighbours/neighbour_list.h"
 
@@ -56,6 +58,8 @@ class Potential {
 
   const PotentialData& data() const { return data_; }
   const std::vector<Term>& terms() const { return terms_; }
+  // The fixed core potential (QUIP's Glue) added to the terms, or null.
+  const GlueCore* core() const { return core_.get(); }
   const std::vector<int>& elements() const { return data_.elements; }
   double cutoff() const { return cutoff_; }
   bool has_variance() const { return data_.variance.has_value(); }
@@ -82,6 +86,7 @@ class Potential {
  private:
   PotentialData data_;
   std::vector<Term> terms_;
+  std::shared_ptr<const GlueCore> core_;
   std::vector<std::vector<int>> offsets_;  // [term][group] offset in the variance ordering
   int n_sparse_total_ = 0;
   double cutoff_ = 0;
