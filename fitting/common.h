@@ -30,5 +30,6 @@ void make_directory(const std::string& path);
 int run_fit(int argc, char** argv);
 int run_eval(int argc, char** argv);
 int run_info(int argc, char** argv);
+int run_convert(int argc, char** argv);
 
 }  // namespace soapgap::cli

@@ -28,9 +28,13 @@ int run_info(int argc, char** argv) {
   const Potential pot(data);
   struct stat st {};
   stat(path.c_str(), &st);
-  std::cout << "potential file: " << path << " (" << format_bytes(static_cast<double>(st.st_size))
-            << "), format " << data.format_version << ", written by soapgap " << data.soapgap_version
-            << ", checksum verified\n";
+  if (is_quip_potential(path))
+    std::cout << "potential file: " << path << " (" << format_bytes(static_cast<double>(st.st_size))
+              << "), QUIP/GAP XML, imported (no checksum; soapgap convert writes a checksummed copy)\n";
+  else
+    std::cout << "potential file: " << path << " (" << format_bytes(static_cast<double>(st.st_size))
+              << "), format " << data.format_version << ", written by soapgap " << data.soapgap_version
+              << ", checksum verified\n";
   for (const auto& kv : data.provenance) std::cout << "  " << kv.first << ": " << kv.second << "\n";
   std::cout << "units: energy eV, length Angstrom, forces eV/Angstrom, virial eV\n";
   std::cout << "elements:";
@@ -46,6 +50,11 @@ int run_info(int argc, char** argv) {
     std::cout << "  kernel " << term.kernel().name() << ", descriptor dimension " << term.descriptor().dimension() << "\n";
     for (const SparseGroupData& g : term.groups)
       if (g.alpha.size()) std::cout << "  group " << g.key << ": " << g.alpha.size() << " sparse points\n";
+  }
+  if (data.core) {
+    std::cout << "core potential: Glue (QUIP IPModel_Glue), cutoff " << pot.core()->cutoff() << " Angstrom, elements";
+    for (int z : pot.core()->elements()) std::cout << " " << element_symbol(z);
+    std::cout << ", " << data.core->pairs.size() << " pair spline(s)\n";
   }
   std::cout << "sparse points in total: " << pot.n_sparse_total() << "\n";
   std::cout << "predicted variance: " << (pot.has_variance() ? "stored" : "not stored") << "\n";

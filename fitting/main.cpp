@@ -17,7 +17,8 @@ const char* kUsage =
     "Commands:\n"
     "  fit    fit a potential to energies, forces and virials in an extended XYZ file\n"
     "  eval   predict energies, forces, virials (and variances) for an extended XYZ file\n"
-    "  info   summarise a potential file\n"
+    "  info   summarise a potential file (soapgap or QUIP/GAP XML)\n"
+    "  convert  rewrite a QUIP/GAP XML potential in soapgap's format\n"
     "\n"
     "Units: eV, Angstrom, eV/Angstrom; virials in eV (= -stress x volume).\n";
 
@@ -38,7 +39,8 @@ int main(int argc, char** argv) {
     if (command == "fit") return run_fit(argc, argv);
     if (command == "eval") return run_eval(argc, argv);
     if (command == "info") return run_info(argc, argv);
-    std::cerr << "soapgap: unknown command \"" << command << "\" (expected fit, eval or info; see soapgap --help)\n";
+    if (command == "convert") return run_convert(argc, argv);
+    std::cerr << "soapgap: unknown command \"" << command << "\" (expected fit, eval, info or convert; see soapgap --help)\n";
     return 2;
   } catch (const UsageError& e) {
     std::cerr << "soapgap " << command << ": " << e.what() << " (see soapgap " << command << " --help)\n";

@@ -10,6 +10,7 @@
 #include "error.h"
 #include "force.h"
 #include "io/potential_file.h"
+#include "io/quip_potential.h"
 #include "memory.h"
 #include "model/potential.h"
 #include "neigh_list.h"
@@ -53,15 +54,25 @@ void PairSoapGap::settings(int narg, char ** /*arg*/) {
 void PairSoapGap::coeff(int narg, char **arg) {
   if (!allocated) allocate();
   const int ntypes = atom->ntypes;
-  if (narg != 3 + ntypes)
+  // pair_style quip's form is accepted too: pair_coeff * * gap.xml "Potential xml_label=LABEL" 14 ...
+  // (a QUIP init string after the file; atom types given as element symbols or atomic numbers).
+  std::string quip_label;
+  int first_type_arg = 3;
+  if (narg > 3 && std::string(arg[3]).rfind("Potential", 0) == 0) {
+    const std::string init = arg[3];
+    const size_t k = init.find("xml_label=");
+    if (k != std::string::npos) quip_label = init.substr(k + 10, init.find_first_of(" \t", k + 10) - (k + 10));
+    first_type_arg = 4;
+  }
+  if (narg != first_type_arg + ntypes)
     error->all(FLERR, "Incorrect args for pair_coeff: expected pair_coeff * * <potential.xml> followed by one element "
                       "(or NULL) for each of the {} atom types, got {} element(s)",
-               ntypes, narg - 3);
+               ntypes, narg - first_type_arg);
   if (strcmp(arg[0], "*") != 0 || strcmp(arg[1], "*") != 0)
     error->all(FLERR, "Incorrect args for pair_coeff: pair_style soapgap needs pair_coeff * * <potential.xml> <elements>");
   file_ = arg[2];
   try {
-    potential_ = std::make_shared<const soapgap::Potential>(soapgap::read_potential(file_));
+    potential_ = std::make_shared<const soapgap::Potential>(soapgap::load_potential(file_, quip_label));
   } catch (const std::exception &e) {
     error->all(FLERR, "pair_style soapgap: cannot use potential file {}: {}", file_, e.what());
   }
@@ -70,13 +81,15 @@ void PairSoapGap::coeff(int narg, char **arg) {
   type_z_.assign(ntypes + 1, 0);
   int mapped = 0;
   for (int t = 1; t <= ntypes; t++) {
-    const std::string name = arg[2 + t];
+    const std::string name = arg[first_type_arg - 1 + t];
     if (name == "NULL") continue;
     int z = 0;
     try {
-      z = soapgap::atomic_number(name);
+      const bool numeric = !name.empty() && name.find_first_not_of("0123456789") == std::string::npos;
+      z = numeric ? std::stoi(name) : soapgap::atomic_number(name);
+      if (numeric) soapgap::element_symbol(z);  // throws for numbers that are no atomic number
     } catch (const std::exception &) {
-      error->all(FLERR, "pair_coeff soapgap: atom type {}: \"{}\" is not an element symbol (or NULL)", t, name);
+      error->all(FLERR, "pair_coeff soapgap: atom type {}: \"{}\" is not an element symbol, atomic number or NULL", t, name);
     }
     if (!std::binary_search(elements.begin(), elements.end(), z)) {
       std::string covered;

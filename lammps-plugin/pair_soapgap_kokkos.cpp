@@ -94,6 +94,9 @@ void PairSoapGapKokkos<DeviceType>::setup_terms() {
   }
   Kokkos::deep_copy(e0_of_type_, h_e0);
 
+  if (pot.core())
+    error->all(FLERR, "pair_style soapgap/kk: the potential has a Glue core (a QUIP import), which soapgap/kk does "
+                      "not implement; use pair_style soapgap");
   soap_terms_.clear();
   pair_terms_.clear();
   for (size_t ti = 0; ti < pot.terms().size(); ++ti) {

@@ -7,6 +7,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/install-dependencies.sh"
 bash "$root/scripts/build.sh"
+if [ "${SOAPGAP_WITH_LAMMPS:-1}" = "1" ]; then
+  bash "$root/scripts/install-test-references.sh"  # QUIP (quippy) for the QUIP-import test
+fi
 build="${SOAPGAP_BUILD_DIR:-$root/build}"
 cd "$build"
 # (ctest's list is captured first: `ctest | grep -q` under pipefail fails when grep exits early)

@@ -186,6 +186,30 @@ std::string checksum_with_version(const PotentialData& d, int format_version) {
     h.vector(pack_upper(d.variance->u));
     h.vector(pack_upper(d.variance->r));
   }
+  // The core is hashed only when present, so that files without one keep their checksums.
+  if (d.core) {
+    h.str("glue core");
+    const auto spline = [&h](const CubicSplineData& c) {
+      h.u64(c.x.size());
+      for (double v : c.x) h.f64(v);
+      for (double v : c.y) h.f64(v);
+      h.f64(c.yp1);
+      h.f64(c.ypn);
+    };
+    h.u64(d.core->elements.size());
+    for (const GlueElementData& e : d.core->elements) {
+      h.i64(e.Z);
+      h.u8(e.density_spline);
+      spline(e.density);
+      spline(e.embedding);
+    }
+    h.u64(d.core->pairs.size());
+    for (const GluePairData& pr : d.core->pairs) {
+      h.i64(pr.Z1);
+      h.i64(pr.Z2);
+      spline(pr.potential);
+    }
+  }
   return h.hex();
 }
 
@@ -345,6 +369,20 @@ void validate_for_writing(const std::string& path, const PotentialData& d) {
       if (!g.alpha.allFinite()) bad_data(path, gwhere + ": alpha not finite");
       total_sparse += rows;
     }
+  }
+  if (d.core) {
+    const auto check = [&](const CubicSplineData& c, const std::string& what) {
+      if (c.x.size() != c.y.size() || c.x.size() < 2) bad_data(path, "core " + what + ": needs matching x and y, >= 2 points");
+      for (size_t i = 0; i < c.x.size(); ++i)
+        if (!std::isfinite(c.x[i]) || !std::isfinite(c.y[i])) bad_data(path, "core " + what + ": not finite");
+      if (!std::isfinite(c.yp1) || !std::isfinite(c.ypn)) bad_data(path, "core " + what + ": end slope not finite");
+    };
+    for (const GlueElementData& e : d.core->elements) {
+      check(e.density, "density of Z=" + std::to_string(e.Z));
+      check(e.embedding, "embedding of Z=" + std::to_string(e.Z));
+    }
+    for (const GluePairData& pr : d.core->pairs)
+      check(pr.potential, "pair " + std::to_string(pr.Z1) + "-" + std::to_string(pr.Z2));
   }
   if (d.variance) {
     for (const Eigen::MatrixXd* v : {&d.variance->u, &d.variance->r}) {
@@ -524,6 +562,50 @@ void write_document(XmlOut& o, const PotentialData& d, const std::string& checks
     }
     if (!t.groups.empty()) o.raw("\n  ");
     o.end();  // term
+  }
+
+  if (d.core) {
+    o.raw("\n  ");
+    o.start("core");
+    o.attr("type", "glue");
+    const auto spline = [&](const char* name, const CubicSplineData& c, const char* indent) {
+      o.raw(indent);
+      o.start(name);
+      o.attr("points", std::to_string(c.x.size()));
+      o.attr("yp1", format_exact(c.yp1));
+      o.attr("ypn", format_exact(c.ypn));
+      o.attr("encoding", kArrayEncoding);
+      Eigen::MatrixXd xy(2, static_cast<Eigen::Index>(c.x.size()));
+      for (size_t i = 0; i < c.x.size(); ++i) {
+        xy(0, static_cast<Eigen::Index>(i)) = c.x[i];
+        xy(1, static_cast<Eigen::Index>(i)) = c.y[i];
+      }
+      Base64Lines lines(o);
+      emit_le_row_major(xy, sink_to(lines));
+      lines.finish("      ");
+      o.end();
+    };
+    for (const GlueElementData& e : d.core->elements) {
+      o.raw("\n    ");
+      o.start("glue_element");
+      o.attr("Z", std::to_string(e.Z));
+      o.attr("density_spline", e.density_spline ? "T" : "F");
+      spline("density", e.density, "\n      ");
+      spline("embedding", e.embedding, "\n      ");
+      o.raw("\n    ");
+      o.end();
+    }
+    for (const GluePairData& pr : d.core->pairs) {
+      o.raw("\n    ");
+      o.start("glue_pair");
+      o.attr("Z1", std::to_string(pr.Z1));
+      o.attr("Z2", std::to_string(pr.Z2));
+      spline("potential", pr.potential, "\n      ");
+      o.raw("\n    ");
+      o.end();
+    }
+    o.raw("\n  ");
+    o.end();
   }
 
   if (d.variance) {
@@ -909,6 +991,58 @@ PotentialData read_document(Reader& r, const xmlNode* root) {
     }
     d.terms.push_back(std::move(term));
     last = "term";
+  }
+
+  if (cur.at("core")) {
+    const xmlNode* c = cur.take("core", last);
+    r.check_attributes(c, {"type"});
+    const std::string type = r.required_attr(c, "type");
+    if (type != "glue") r.fail(c, "type=\"" + type + "\": expected \"glue\"");
+    GlueData core;
+    const auto spline = [&](const xmlNode* e) {
+      r.check_attributes(e, {"points", "yp1", "ypn", "encoding"});
+      CubicSplineData sd;
+      const std::uint64_t n = r.size_attr(e, "points");
+      if (n < 2) r.fail(e, "points=" + std::to_string(n) + ": expected at least 2");
+      sd.yp1 = r.double_attr(e, "yp1");
+      sd.ypn = r.double_attr(e, "ypn");
+      const Eigen::MatrixXd xy = r.array(e, 2, n);
+      sd.x.resize(n);
+      for (std::uint64_t i = 0; i < n; ++i) {
+        sd.x[i] = xy(0, static_cast<Eigen::Index>(i));
+        sd.y.push_back(xy(1, static_cast<Eigen::Index>(i)));
+      }
+      return sd;
+    };
+    for (const xmlNode* e : r.element_children(c)) {
+      const std::string name = Reader::name(e);
+      if (name == "glue_element") {
+        r.check_attributes(e, {"Z", "density_spline"});
+        GlueElementData el;
+        el.Z = static_cast<int>(r.int_attr(e, "Z", 1, kMaxZ));
+        const std::string ds = r.required_attr(e, "density_spline");
+        if (ds != "T" && ds != "F") r.fail(e, "density_spline=\"" + ds + "\": expected T or F");
+        el.density_spline = ds == "T";
+        ChildCursor ec(r, e);
+        el.density = spline(ec.take("density", "glue_element"));
+        el.embedding = spline(ec.take("embedding", "density"));
+        ec.finish("embedding");
+        core.elements.push_back(std::move(el));
+      } else if (name == "glue_pair") {
+        r.check_attributes(e, {"Z1", "Z2"});
+        GluePairData pr;
+        pr.Z1 = static_cast<int>(r.int_attr(e, "Z1", 1, kMaxZ));
+        pr.Z2 = static_cast<int>(r.int_attr(e, "Z2", 1, kMaxZ));
+        ChildCursor pc(r, e);
+        pr.potential = spline(pc.take("potential", "glue_pair"));
+        pc.finish("potential");
+        core.pairs.push_back(std::move(pr));
+      } else {
+        r.fail(e, "unexpected element; expected <glue_element> or <glue_pair>");
+      }
+    }
+    d.core = std::move(core);
+    last = "core";
   }
 
   if (cur.at("variance")) {

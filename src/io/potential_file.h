@@ -1,4 +1,4 @@
-// Reading and writing soapgap potential files (XML, format_version 1).
+// Reading and writing soapgap potential files (XML, format_version 2).
 //
 // FORMAT
 // ------
@@ -16,6 +16,13 @@
 //         <alpha size="1000" encoding="base64-float64-le">...</alpha>
 //       </group>
 //     </term>
+//     <core type="glue">                       (optional: QUIP's Glue, io/glue_data.h)
+//       <glue_element Z="14" density_spline="F">
+//         <density points="14" yp1="-0.41" ypn="0" encoding="base64-float64-le">...</density>
+//         <embedding points="12" yp1="..." ypn="..." encoding="...">...</embedding>
+//       </glue_element>
+//       <glue_pair Z1="14" Z2="14"><potential points="11" yp1="0" ypn="0" ...>...</potential></glue_pair>
+//     </core>
 //     <variance size="1000" encoding="base64-float64-le">...</variance>
 //     <checksum algorithm="sha256">64 hex digits</checksum>
 //   </soapgap_potential>
@@ -25,7 +32,8 @@
 // exactly these values), <elements> (required; one <element> per covered species, in the
 // order of PotentialData::elements, Z in 1..118 without duplicates; e0 is absent for an
 // element without an isolated-atom energy), zero or more <term> (each with zero or more
-// <group>), an optional <variance> (the M x M matrix P over all M sparse points in file
+// <group>), an optional <core> (spline arrays: 2 x points values, the x row then the y row),
+// an optional <variance> (the M x M matrix P over all M sparse points in file
 // order: terms, then groups, then points), and <checksum> (required). Comments and
 // whitespace are allowed between elements; anything else is rejected, as are unknown
 // attributes (except in <provenance>).
@@ -62,6 +70,9 @@
 //   u8   has_variance (0 or 1)
 //   [if 1: u64 size M, then the upper triangles of U and of R, each row by row from the
 //    diagonal: M(M+1)/2 f64 each (io/potential_data.h, VarianceFactors)]
+//   only if there is a core: str "glue core", u64 number of elements, per element i64 Z,
+//    u8 density_spline, spline density, spline embedding; u64 number of pairs, per pair
+//    i64 Z1, i64 Z2, spline potential; spline = u64 n, n f64 x, n f64 y, f64 yp1, f64 ypn
 //
 // Provenance, soapgap_version, units and the layout of the XML are not covered, so that the
 // checksum depends only on the model. read_potential() recomputes it from the decoded data

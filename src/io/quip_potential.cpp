@@ -363,8 +363,11 @@ TermData soap_term(const Reader& R, const QuipCoordinate& c, long gap_version, c
   if (a.num("covariance_sigma0", 0.0) != 0.0) a.refuse("covariance_sigma0", "0", a.v["covariance_sigma0"]);
   if (a.integer("nu_r", 2) != 2) a.refuse("nu_R", "2", a.v["nu_r"]);
   if (a.integer("nu_s", 2) != 2) a.refuse("nu_S", "2", a.v["nu_s"]);
-  for (const char* k : {"z_mix", "r_mix", "sym_mix"})
-    if (a.flag(k, false)) a.refuse(k, "F", "T");
+  for (const char* k : {"Z_mix", "R_mix", "sym_mix"}) {
+    std::string key = k;
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    if (a.flag(key, false)) a.refuse(k, "F", "T");
+  }
   if (!a.flag("coupling", true)) a.refuse("coupling", "T", "F");
   if (a.integer("k", 0) != 0) a.refuse("K", "0", a.v["k"]);
   if (!a.str("z_map", "").empty()) a.refuse("Z_map", "none", a.v["z_map"]);
