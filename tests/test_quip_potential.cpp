@@ -1,0 +1,199 @@
+// QUIP GAP XML import (io/quip_potential.h) on small files written here: layout mapping,
+// Glue core, round trip through soapgap's format, derivatives and error messages. The
+// comparison with QUIP itself is tests/lammps/test_quip_import.py (needs quippy).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+#include "finite_differences.h"
+#include "io/potential_file.h"
+#include "io/quip_potential.h"
+#include "model/potential.h"
+#include "test_structures.h"
+
+using namespace soapgap;
+using namespace soapgap::testing;
+
+namespace {
+
+class QuipImport : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string templ = ::testing::TempDir() + "soapgap_quip_XXXXXX";
+    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
+    dir_ = templ;
+  }
+  void TearDown() override { std::system(("rm -rf '" + dir_ + "'").c_str()); }
+  std::string write(const std::string& name, const std::string& text) {
+    const std::string p = dir_ + "/" + name;
+    std::ofstream(p) << text;
+    return p;
+  }
+  std::string dir_;
+};
+
+// SOAP n_max=3 l_max=1, one species: K = 3, 6 (ia, jb) pairs x 2 l + 1 constant = 13 numbers.
+// Sparse point s has QUIP element j equal to 0.01 * (j + 1) + 0.1 s (positive, so the kernel is
+// well defined); the constant element is 0.
+std::string quip_file(const std::string& descriptor_extra = "", const std::string& gp_extra = "",
+                      bool glue = true, const std::string& init = "") {
+  std::ostringstream x;
+  x << "<GAP_TEST>\n";
+  x << "<Potential label=\"GAP_TEST\" init_args=\""
+    << (init.empty() ? (glue ? "Sum init_args_pot1={IP Glue} init_args_pot2={IP GAP label=GAP_TEST}"
+                             : "IP GAP label=GAP_TEST")
+                     : init)
+    << "\"/>\n";
+  if (glue)
+    x << "<Glue_params n_types=\"1\"><per_type_data atomic_num=\"14\" type=\"1\">\n"
+         " <density num_points=\"3\" density_y1=\"-0.4\" density_yn=\"0.0\">"
+         "<point a=\"1.0\" rho=\"0.3\"/><point a=\"2.0\" rho=\"0.1\"/><point a=\"3.0\" rho=\"0.0\"/></density>\n"
+         " <potential_density num_points=\"3\"><point rho=\"0.0\" E=\"0.0\"/><point rho=\"0.5\" E=\"-0.2\"/>"
+         "<point rho=\"1.5\" E=\"-0.3\"/></potential_density></per_type_data>\n"
+         "<per_pair_data type1=\"1\" type2=\"1\"><potential_pair num_points=\"3\">"
+         "<point r=\"1.5\" E=\"2.0\"/><point r=\"2.5\" E=\"0.1\"/><point r=\"3.2\" E=\"0.0\"/></potential_pair>"
+         "</per_pair_data></Glue_params>\n";
+  x << "<GAP_params label=\"GAP_TEST\" gap_version=\"1600000000\"><GAP_data do_core=\"" << (glue ? "T" : "F")
+    << "\"><e0 Z=\"14\" value=\"-158.5\"/></GAP_data>\n";
+  x << "<gpSparse label=\"GAP_TEST\" n_coordinate=\"1\"><gpCoordinates label=\"GAP_TEST1\" dimensions=\"13\" "
+       "signal_variance=\"0.5\" signal_mean=\"0.0\" sparsified=\"T\" n_permutations=\"1\" covariance_type=\"2\" "
+       "zeta=\"2.0\" n_sparseX=\"2\" "
+    << gp_extra << ">\n<descriptor>soap cutoff=3.5 cutoff_transition_width=0.5 l_max=1 n_max=3 atom_sigma=0.5 "
+    << "central_weight=1.0 n_species=1 species_Z={14} Z=14 n_sparseX=2 delta=0.5 covariance_type=dot_product "
+       "sparse_method=cur_points"
+    << descriptor_extra << "</descriptor>\n<permutation i=\"1\">1</permutation>\n";
+  for (int s = 0; s < 2; ++s) {
+    x << "<sparseX i=\"" << s + 1 << "\" alpha=\"" << (s ? -0.7 : 1.3) << "\" sparseCutoff=\"" << (s ? 1.0 : 0.5)
+      << "\">";
+    for (int j = 0; j < 12; ++j) x << " " << 0.01 * (j + 1) + 0.1 * s;
+    x << " 0.0</sparseX>\n";
+  }
+  x << "</gpCoordinates></gpSparse></GAP_params>\n</GAP_TEST>\n";
+  return x.str();
+}
+
+}  // namespace
+
+TEST_F(QuipImport, MapsQuipLayoutOntoSoapgapsPowerSpectrum) {
+  const std::string p = write("gap.xml", quip_file());
+  EXPECT_TRUE(is_quip_potential(p));
+  const PotentialData d = load_potential(p);
+  ASSERT_EQ(d.elements, std::vector<int>({14}));
+  EXPECT_DOUBLE_EQ(d.e0.at(14), -158.5);
+  ASSERT_EQ(d.terms.size(), 1u);
+  EXPECT_NE(d.terms[0].spec.find("radial_basis=quip"), std::string::npos);
+  EXPECT_NE(d.terms[0].spec.find("central_reference_all_species=T"), std::string::npos);  // n_species=1 default
+  EXPECT_NE(d.terms[0].spec.find("zeta=2 delta=0.5"), std::string::npos);
+  ASSERT_EQ(d.terms[0].groups.size(), 1u);
+  const SparseGroupData& g = d.terms[0].groups[0];
+  EXPECT_EQ(g.key, "14");
+  ASSERT_EQ(g.sparse_points.cols(), 12);  // QUIP's constant element dropped
+  // QUIP pairs (ia, jb), jb <= ia: (0,0) (1,0) (1,1) (2,0) (2,1) (2,2); soapgap (n, n'), n' >= n:
+  // (0,0) (0,1) (0,2) (1,1) (1,2) (2,2); l fastest in both.
+  const int quip_pair_of_ours[6] = {0, 1, 3, 2, 4, 5};
+  for (int s = 0; s < 2; ++s)
+    for (int p2 = 0; p2 < 6; ++p2)
+      for (int l = 0; l < 2; ++l)
+        EXPECT_DOUBLE_EQ(g.sparse_points(s, 2 * p2 + l), 0.01 * (2 * quip_pair_of_ours[p2] + l + 1) + 0.1 * s);
+  EXPECT_DOUBLE_EQ(g.alpha[0], 1.3 * 0.5);  // alpha x sparseCutoff
+  EXPECT_DOUBLE_EQ(g.alpha[1], -0.7);
+  ASSERT_TRUE(d.core.has_value());
+  ASSERT_EQ(d.core->elements.size(), 1u);
+  EXPECT_FALSE(d.core->elements[0].density_spline);
+  EXPECT_GT(d.core->elements[0].embedding.yp1, 0.99e30);  // natural ends by default
+  ASSERT_EQ(d.core->pairs.size(), 1u);
+  EXPECT_EQ(d.core->pairs[0].potential.yp1, 0.0);  // QUIP's default for pair splines
+}
+
+TEST_F(QuipImport, ForcesAndVirialAreDerivativesOfTheEnergy) {
+  const Potential pot(load_potential(write("gap.xml", quip_file())));
+  ASSERT_NE(pot.core(), nullptr);
+  EXPECT_DOUBLE_EQ(pot.cutoff(), 3.5);
+  Structure s = diamond(5.43, 1);
+  rattle(s, 0.15, 4);
+  const Prediction p = pot.predict(s);
+  auto energy = [&](const Structure& t) { return pot.predict(t, PredictOptions{false}).energy; };
+  const MatrixX3 fd = finite_difference_forces(energy, s);
+  EXPECT_LT((p.forces - fd).cwiseAbs().maxCoeff(), 1e-6);
+  const Eigen::Matrix3d vd = finite_difference_virial(energy, s);
+  EXPECT_LT((p.virial - vd).cwiseAbs().maxCoeff(), 1e-6);
+  // The Glue core is part of it: without it the energy differs.
+  const Potential gap_only(load_potential(write("gap_only.xml", quip_file("", "", false))));
+  EXPECT_GT(std::abs(gap_only.predict(s).energy - p.energy), 1e-3);
+}
+
+TEST_F(QuipImport, ConvertedFileGivesIdenticalPredictions) {
+  const PotentialData d = load_potential(write("gap.xml", quip_file()));
+  const std::string out = dir_ + "/converted.xml";
+  write_potential(out, d);
+  EXPECT_FALSE(is_quip_potential(out));
+  const PotentialData back = load_potential(out);
+  ASSERT_TRUE(back.core.has_value());
+  EXPECT_EQ(back.core->pairs[0].potential.y, d.core->pairs[0].potential.y);
+  EXPECT_EQ(back.core->elements[0].embedding.yp1, d.core->elements[0].embedding.yp1);
+  EXPECT_EQ(potential_checksum(back), potential_checksum(d));
+  Structure s = diamond(5.43, 1);
+  rattle(s, 0.1, 9);
+  const Prediction a = Potential(d).predict(s), b = Potential(back).predict(s);
+  EXPECT_EQ(a.energy, b.energy);
+  EXPECT_EQ((a.forces - b.forces).cwiseAbs().maxCoeff(), 0.0);
+  // Editing the core changes the checksum: the file is refused.
+  std::ifstream in(out);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t k = text.find("density_spline=\"F\"");
+  ASSERT_NE(k, std::string::npos);
+  text.replace(k, 18, "density_spline=\"T\"");
+  const std::string edited = write("edited.xml", text);
+  try {
+    load_potential(edited);
+    FAIL() << "edited core accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("checksum mismatch"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(QuipImport, RefusesWhatItDoesNotImplementNamingFileLineAndOption) {
+  auto message = [&](const std::string& text) {
+    try {
+      load_potential(write("bad.xml", text));
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(accepted)");
+  };
+  std::string m = message(quip_file(" Z_mix=T"));
+  EXPECT_NE(m.find("bad.xml:"), std::string::npos) << m;
+  EXPECT_NE(m.find("Z_mix=T is not supported"), std::string::npos) << m;
+  m = message(quip_file(" radial_basis=GTO"));
+  EXPECT_NE(m.find("radial_basis=GTO is not supported"), std::string::npos) << m;
+  m = message(quip_file(" covariance_sigma0=0.1"));
+  EXPECT_NE(m.find("covariance_sigma0=0.1"), std::string::npos) << m;
+  m = message(quip_file(" some_new_option=3"));
+  EXPECT_NE(m.find("some_new_option=3 is not supported"), std::string::npos) << m;
+  std::string t = quip_file();
+  t.replace(t.find("zeta=\"2.0\""), 10, "zeta=\"2.5\"");
+  m = message(t);
+  EXPECT_NE(m.find("positive integer zeta"), std::string::npos) << m;
+  t = quip_file();
+  t.replace(t.find("signal_mean=\"0.0\""), 17, "signal_mean=\"1.0\"");
+  m = message(t);
+  EXPECT_NE(m.find("signal_mean=1.0"), std::string::npos) << m;
+  t = quip_file();
+  t.replace(t.find("n_sparseX=\"2\""), 13, "n_sparseX=\"3\"");
+  m = message(t);
+  EXPECT_NE(m.find("n_sparseX=3 but 2 <sparseX> elements"), std::string::npos) << m;
+  EXPECT_NE(m.find(":8: <gpCoordinates>"), std::string::npos) << m;  // file:line of the element
+  t = quip_file();
+  t.replace(t.find(" 0.0</sparseX>"), 14, "</sparseX>");
+  m = message(t);
+  EXPECT_NE(m.find("12 numbers, expected dimensions=13"), std::string::npos) << m;
+  m = message(quip_file("", "", true, "Sum init_args_pot1={IP SW} init_args_pot2={IP GAP label=GAP_TEST}"));
+  EXPECT_NE(m.find("IP SW is not supported"), std::string::npos) << m;
+  m = message(quip_file("", "sparseX_filename=\"missing.dat\""));
+  EXPECT_NE(m.find("cannot open"), std::string::npos) << m;
+  m = message("<not_quip/>");
+  EXPECT_NE(m.find("bad.xml"), std::string::npos) << m;
+}
