@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "../tests/test_structures.h"
+#include "benchmark_models.h"
 #include "core/random.h"
 #include "descriptors/soap.h"
 #include "kernels/kernel.h"
@@ -52,37 +53,14 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 // ------------------------------------------------------------------------------------------
 // Models and the shared test system.
 
-struct ModelSpec {
-  const char* name;
-  int n_max, l_max, n_sparse;
-};
-
-const ModelSpec kModels[] = {{"gap18", 10, 12, 9000}, {"small", 6, 6, 1000}};
-constexpr int kNumModels = sizeof(kModels) / sizeof(kModels[0]);
+using soapgap::bench::kModels;
+using soapgap::bench::kNumModels;
+using soapgap::bench::ModelSpec;
+using soapgap::bench::random_sparse_points;
+using soapgap::bench::random_vector;
+using soapgap::bench::term_spec;
 
 int g_cells = 4;  // conventional cells per direction
-
-std::string term_spec(const ModelSpec& m) {
-  return "soap n_max=" + std::to_string(m.n_max) + " l_max=" + std::to_string(m.l_max) +
-         " cutoff=5 cutoff_transition_width=1 atom_sigma=0.5 central_weight=1 zeta=4 delta=1";
-}
-
-// M random unit-norm vectors with non-negative entries (M x dim).
-Eigen::MatrixXd random_sparse_points(int m, int dim, uint64_t seed) {
-  soapgap::Random rng(seed);
-  Eigen::MatrixXd X(m, dim);
-  for (int s = 0; s < m; ++s)
-    for (int d = 0; d < dim; ++d) X(s, d) = rng.uniform();
-  X.rowwise().normalize();
-  return X;
-}
-
-Eigen::VectorXd random_vector(int n, double scale, uint64_t seed) {
-  soapgap::Random rng(seed);
-  Eigen::VectorXd v(n);
-  for (int i = 0; i < n; ++i) v[i] = scale * (2.0 * rng.uniform() - 1.0);
-  return v;
-}
 
 // Everything a model's benchmarks need, built on first use (so that a --benchmark_filter that
 // skips a model does not pay for it).
@@ -132,17 +110,7 @@ Fixture& fixture(int model) {
       for (int d = 0; d < dim; ++d) f->dE_dq(i, d) = 2.0 * rng.uniform() - 1.0;
     f->kernel = std::make_unique<soapgap::DotProductKernel>(1.0, 4);
 
-    soapgap::PotentialData data;
-    data.elements = {14};
-    data.e0[14] = 0.0;
-    soapgap::TermData term;
-    term.spec = term_spec(m);
-    soapgap::SparseGroupData group;
-    group.key = "14";
-    group.sparse_points = f->X;
-    group.alpha = f->alpha;
-    term.groups.push_back(std::move(group));
-    data.terms.push_back(std::move(term));
+    const soapgap::PotentialData data = soapgap::bench::model_data(model);
     f->potential = std::make_unique<soapgap::Potential>(data);
     cache[model] = std::move(f);
   }
@@ -154,18 +122,10 @@ Fixture& fixture(int model) {
 // (N x M . M x D), with Q row-major and X, Gm column-major exactly as in
 // DotProductKernel::values_and_gradients. 4 N M D FLOP per call.
 
-struct GemmOperands {
-  RowMatrix Q;
-  Eigen::MatrixXd X, Gm;
-  RowMatrix G;
-  GemmOperands(int n, int d, int m) {
-    Q = random_sparse_points(n, d, 11);
-    X = random_sparse_points(m, d, 12);
-  }
-  double flop() const { return 4.0 * Q.rows() * X.rows() * X.cols(); }
+struct GemmOperands : soapgap::bench::GemmOperands {
+  using soapgap::bench::GemmOperands::GemmOperands;
   void run() {
-    Gm.noalias() = Q * X.transpose();
-    G.noalias() = Gm * X;
+    soapgap::bench::GemmOperands::run();
     benchmark::DoNotOptimize(G.data());
     benchmark::ClobberMemory();
   }

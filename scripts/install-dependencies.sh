@@ -9,6 +9,7 @@ PACKAGES=(
   libeigen3-dev libopenblas-dev          # linear algebra (Eigen, with OpenBLAS for large products)
   libxml2-dev                            # potential files
   libgtest-dev libbenchmark-dev          # tests and benchmarks
+  valgrind                               # the instruction-count check (callgrind) of the test suite
   python3 python3-numpy python3-ase      # ASE interoperability tests
   python3-scipy                          # the silicon surface demo (E(V) fits)
   libopenmpi-dev openmpi-bin             # the LAMMPS plugin (MPI) and its 2-rank tests

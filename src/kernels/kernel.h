@@ -37,6 +37,8 @@ class Kernel {
 // delta^2 (q . x)^zeta, zeta a positive integer (SOAP).
 class DotProductKernel : public Kernel {
  public:
+  // values_and_gradients() works on blocks of this many rows of Q (bounded memory).
+  static constexpr Eigen::Index kBlockRows = 1024;
   DotProductKernel(double delta, int zeta);
   std::string spec() const override;
   std::string name() const override { return "dot_product"; }
