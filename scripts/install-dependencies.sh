@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev libbenchmark-dev          # tests and benchmarks
   valgrind                               # the instruction-count check (callgrind) of the test suite
   python3 python3-numpy python3-ase      # ASE interoperability tests
+  python3-yaml                           # the LAMMPS reference test (tests/lammps/reference/*.yaml)
   python3-scipy                          # the silicon surface demo (E(V) fits)
   libopenmpi-dev openmpi-bin             # the LAMMPS plugin (MPI) and its 2-rank tests
   pybind11-dev python3-dev python3-pytest  # Python bindings (module soapgap) and their tests
