@@ -239,3 +239,93 @@ TEST(Potential, ExternalNeighbourListWithGhostAtomsGivesTheSameResults) {
   expected << W(0, 0), W(1, 1), W(2, 2), W(0, 1), W(0, 2), W(1, 2);
   EXPECT_LT((sum - expected).cwiseAbs().maxCoeff(), 1e-10);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Edge cases: dimers, atoms exactly at the cutoff, skewed and huge cells, unknown elements.
+
+namespace {
+
+Structure dimer(double r, bool periodic = false, double box = 30.0) {
+  Structure s;
+  s.numbers = {14, 6};
+  s.positions.resize(2, 3);
+  s.positions << 1.0, 1.0, 1.0, 1.0 + r, 1.0, 1.0;
+  if (periodic) {
+    s.cell = Eigen::Matrix3d::Identity() * box;
+    s.pbc = {true, true, true};
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST(PotentialEdgeCases, DimerIsSmoothAndVanishesBeyondTheCutoff) {
+  const Potential pot(test_potential_data());
+  const double e_free = pot.data().e0.at(14) + pot.data().e0.at(6) + pot.predict(dimer(50.0)).energy -
+                        (pot.data().e0.at(14) + pot.data().e0.at(6));
+  auto energy = [&](const Structure& t) { return pot.predict(t, PredictOptions{false}).energy; };
+  for (double r : {1.2, 2.0, 2.9, 3.5, 4.3, 4.49}) {
+    const Structure s = dimer(r);
+    const Prediction p = pot.predict(s);
+    EXPECT_TRUE(std::isfinite(p.energy));
+    const MatrixX3 fd = finite_difference_forces(energy, s);
+    EXPECT_LT((p.forces - fd).cwiseAbs().maxCoeff(), 1e-6) << "r = " << r;
+    EXPECT_LT(std::abs(p.forces.row(0).sum() + p.forces.row(1).sum()), 1e-12);  // Newton's third law
+  }
+  // At and beyond the largest cutoff (4.5 A) the atoms do not see each other: exactly the
+  // energy of two isolated atoms, zero forces.
+  for (double r : {4.5, 4.5 + 1e-12, 7.0}) {
+    const Prediction p = pot.predict(dimer(r));
+    EXPECT_EQ(p.energy, e_free) << "r = " << r;
+    EXPECT_EQ(p.forces.cwiseAbs().maxCoeff(), 0.0);
+  }
+  // Just inside the cutoff the taper makes the difference vanish smoothly.
+  const Prediction inside = pot.predict(dimer(4.5 - 1e-7));
+  EXPECT_NEAR(inside.energy, e_free, 1e-12);
+  EXPECT_LT(inside.forces.cwiseAbs().maxCoeff(), 1e-9);
+}
+
+TEST(PotentialEdgeCases, SkewedCellGivesTheSameCrystal) {
+  // The same lattice described by a very skewed basis (a unimodular change of basis):
+  // energies, forces and virial must not change.
+  const Potential pot(test_potential_data());
+  Structure s = two_elements();
+  Structure t = s;
+  Eigen::Matrix3d M;
+  M << 1, 0, 0,  //
+      3, 1, 0,   //
+      -2, 4, 1;  // det 1
+  t.cell = M * s.cell;
+  const Prediction a = pot.predict(s), b = pot.predict(t);
+  EXPECT_NEAR(a.energy, b.energy, 1e-10);
+  EXPECT_LT((a.forces - b.forces).cwiseAbs().maxCoeff(), 1e-10);
+  EXPECT_LT((a.virial - b.virial).cwiseAbs().maxCoeff(), 1e-9);
+}
+
+TEST(PotentialEdgeCases, HugeCellIsAnIsolatedCluster) {
+  const Potential pot(test_potential_data());
+  const Prediction free = pot.predict(dimer(2.4));
+  for (double box : {1.0e3, 1.0e5}) {
+    const Prediction p = pot.predict(dimer(2.4, true, box));
+    EXPECT_NEAR(p.energy, free.energy, 1e-10) << "box " << box;
+    EXPECT_LT((p.forces - free.forces).cwiseAbs().maxCoeff(), 1e-12);
+  }
+}
+
+TEST(PotentialEdgeCases, ElementNotInThePotentialIsAnError) {
+  const Potential pot(test_potential_data());
+  Structure s = dimer(2.0);
+  s.numbers[1] = 8;
+  try {
+    pot.predict(s);
+    FAIL() << "oxygen accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("atomic number 8"), std::string::npos) << e.what();
+  }
+}
+
+TEST(PotentialEdgeCases, CoincidentAtomsAreAnError) {
+  const Potential pot(test_potential_data());
+  EXPECT_THROW(pot.predict(dimer(0.0)), std::exception);
+  EXPECT_THROW(pot.predict(dimer(1e-3)), std::exception);
+}
