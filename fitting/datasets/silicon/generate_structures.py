@@ -31,7 +31,7 @@ from collections import OrderedDict
 import numpy as np
 from ase import Atoms
 from ase.build import bulk, diamond100, diamond111
-from ase.io import write
+from ase.io import read, write
 from ase.neighborlist import neighbor_list
 from ase.spacegroup import crystal
 
@@ -47,7 +47,7 @@ COST_K = 6.5e-4
 RNG_SEEDS = {}
 # config_types labelled before all others (negative priority, in candidate order); used for
 # types added to a database that is already being labelled (see main())
-URGENT = ("surface_100_dimer_buckled_relaxed",)
+URGENT = ("surface_100_dimer_buckled_relaxed", "surface_100_soapgap_relaxed")
 
 
 def rng_for(tag):
@@ -864,7 +864,19 @@ def build_all():
     # types added while the database was being labelled: appended (older ids, order and
     # priorities unchanged) and listed in URGENT so that the running labeller takes them next
     groups["surface_100_dimer_buckled_relaxed"] = gen_surf100_buckled()
+    groups["surface_100_soapgap_relaxed"] = gen_from_file(os.path.join(S.HERE, "active", "surface_100_soapgap_relaxed.xyz"))
     return groups
+
+
+def gen_from_file(path):
+    """Frames found by relaxing with a soapgap potential where it was unsure or wrong (active
+    learning by hand; the structures are committed in active/ with their provenance)."""
+    out = []
+    for at in read(path, ":"):
+        note = at.info.get("note", "") + " [" + at.info.get("source", os.path.basename(path)) + "]"
+        at = Atoms(at.numbers, positions=at.positions, cell=at.cell, pbc=at.pbc)
+        out.append((at, note))
+    return out
 
 
 def main():
