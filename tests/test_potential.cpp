@@ -206,28 +206,18 @@ TEST(Potential, ExternalNeighbourListWithGhostAtomsGivesTheSameResults) {
   PredictOptions opt;
   opt.atom_virial = true;
   Prediction ref = pot.predict(s, opt);
-  NeighbourList own(s, pot.cutoff());
-  Structure g = s;
+  Structure g;
+  std::vector<int> owner;
+  const NeighbourList ext = with_ghost_atoms(s, pot.cutoff(), &g, &owner);
   const int n = s.size();
-  g.positions.conservativeResize(n + own.n_entries(), 3);
-  std::vector<int> start(n + 1, 0), j;
-  std::vector<Eigen::Vector3d> r;
-  for (int k = 0; k < own.n_entries(); ++k) {
-    g.positions.row(n + k) = s.positions.row(own.centre(k)) + own.r(k).transpose();
-    g.numbers.push_back(s.numbers[own.neighbour(k)]);
-    j.push_back(n + k);
-    r.push_back(own.r(k));
-  }
-  for (int i = 0; i < n; ++i) start[i + 1] = own.end(i);
-  NeighbourList ext = NeighbourList::from_entries(pot.cutoff(), start, j, r);
   Prediction p = pot.compute(g, ext, opt);
   EXPECT_LT((p.local_energy - ref.local_energy).cwiseAbs().maxCoeff(), 1e-12);
   EXPECT_NEAR(p.energy, ref.energy, 1e-10);
   MatrixX3 folded = p.forces.topRows(n);
   Eigen::Matrix<double, Eigen::Dynamic, 6, Eigen::RowMajor> wfold = p.atom_virial.topRows(n);
-  for (int k = 0; k < own.n_entries(); ++k) {
-    folded.row(own.neighbour(k)) += p.forces.row(n + k);
-    wfold.row(own.neighbour(k)) += p.atom_virial.row(n + k);
+  for (size_t k = 0; k < owner.size(); ++k) {
+    folded.row(owner[k]) += p.forces.row(n + k);
+    wfold.row(owner[k]) += p.atom_virial.row(n + k);
   }
   EXPECT_LT((folded - ref.forces).cwiseAbs().maxCoeff(), 1e-10);
   EXPECT_LT((p.virial - ref.virial).cwiseAbs().maxCoeff(), 1e-10);

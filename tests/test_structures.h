@@ -5,6 +5,7 @@
 #include "core/crystals.h"
 #include "core/random.h"
 #include "core/structure.h"
+#include "neighbours/neighbour_list.h"
 
 namespace soapgap::testing {
 
@@ -67,6 +68,28 @@ inline Eigen::Matrix3d rotation(double a, double b, double c) {
   return (Eigen::AngleAxisd(a, Eigen::Vector3d::UnitZ()) * Eigen::AngleAxisd(b, Eigen::Vector3d::UnitY()) *
           Eigen::AngleAxisd(c, Eigen::Vector3d::UnitX()))
       .toRotationMatrix();
+}
+
+// The structure as LAMMPS hands it to a pair style: the atoms of s (the centres) followed by one
+// ghost atom per entry of s's own neighbour list (its image), and a list whose entries point at
+// the ghosts. Returns that list; *g receives the structure with the ghosts and (*owner)[k] the
+// atom of s that ghost atom s.size() + k is an image of.
+inline NeighbourList with_ghost_atoms(const Structure& s, double cutoff, Structure* g, std::vector<int>* owner) {
+  const NeighbourList own(s, cutoff);
+  *g = s;
+  const int n = s.size();
+  g->positions.conservativeResize(n + own.n_entries(), 3);
+  std::vector<int> start(n + 1, 0), j;
+  std::vector<Eigen::Vector3d> r;
+  for (int k = 0; k < own.n_entries(); ++k) {
+    g->positions.row(n + k) = s.positions.row(own.centre(k)) + own.r(k).transpose();
+    g->numbers.push_back(s.numbers[own.neighbour(k)]);
+    owner->push_back(own.neighbour(k));
+    j.push_back(n + k);
+    r.push_back(own.r(k));
+  }
+  for (int i = 0; i < n; ++i) start[i + 1] = own.end(i);
+  return NeighbourList::from_entries(cutoff, start, j, r);
 }
 
 }  // namespace soapgap::testing
