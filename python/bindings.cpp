@@ -84,7 +84,7 @@ py::object to_numpy(T&& m) {
 
 class PyPotential {
  public:
-  explicit PyPotential(const std::string& path) {
+  explicit PyPotential(const std::string& path, const std::string& quip_label = "") {
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) {
       const std::string msg = "no such potential file";
@@ -95,7 +95,7 @@ class PyPotential {
     PotentialData data;
     {
       py::gil_scoped_release release;
-      data = load_potential(path);
+      data = load_potential(path, quip_label);
     }
     pot_ = std::make_shared<Potential>(data);
     path_ = path;
@@ -221,7 +221,9 @@ PYBIND11_MODULE(_soapgap, m) {
   });
 
   py::class_<PyPotential>(m, "Potential", "A fitted SOAP-GAP potential.")
-      .def(py::init<const std::string&>(), py::arg("path"), "Loads a soapgap potential file (XML).")
+      .def(py::init<const std::string&, const std::string&>(), py::arg("path"), py::arg("quip_label") = "",
+           "Loads a potential file: soapgap's XML, or a QUIP/GAP XML file written by gap_fit (detected from its "
+           "content; quip_label selects its GAP_params, QUIP's xml_label; default: the one of its init_args).")
       .def_property_readonly("elements",
                              [](const PyPotential& p) {
                                std::vector<std::string> out;

@@ -21,7 +21,9 @@ __all__ = ["SoapGapCalculator"]
 class SoapGapCalculator(Calculator):
     """soapgap SOAP-GAP potential as an ASE calculator.
 
-    potential: path of a potential file or a soapgap.Potential (e.g. from soapgap.fit).
+    potential: path of a potential file (soapgap's, or a QUIP/GAP XML file) or a soapgap.Potential
+        (e.g. from soapgap.fit).
+    quip_label: for a QUIP file with several GAPs, the label of the one to use (QUIP's xml_label).
     variance: predict local_variance and energy_variance (eV^2) into results; None (default)
         does so when the potential has variance data.
     total_variance: with variance, also energy_variance (costs O(N^2) in the atom count).
@@ -30,12 +32,12 @@ class SoapGapCalculator(Calculator):
     implemented_properties = ["energy", "free_energy", "forces", "stress", "energies"]
     nolabel = True
 
-    def __init__(self, potential, variance=None, total_variance=True, **kwargs):
+    def __init__(self, potential, variance=None, total_variance=True, quip_label="", **kwargs):
         Calculator.__init__(self, **kwargs)
         if isinstance(potential, Potential):
             self.potential = potential
         else:
-            self.potential = Potential(str(potential))
+            self.potential = Potential(str(potential), quip_label)
         if variance is None:
             variance = self.potential.has_variance
         elif variance and not self.potential.has_variance:
