@@ -806,5 +806,65 @@ TEST(ExtxyzErrors, MissingFile) {
   }
 }
 
+// ----- inputs found by the fuzzer (tests/fuzz, fuzz_extxyz) -----
+
+TEST(ExtxyzFuzzRegressions, NulBytesAndCarriageReturnsInsideLinesAreRefused) {
+  // A key holding a NUL byte and carriage returns: read before, and written back with the
+  // carriage returns turned into spaces (the round trip changed the key).
+  static const char nul_key[] = "0\nepty\0\0\0stress\0 pbc=F\n";
+  expect_error(std::string(nul_key, sizeof nul_key - 1), 2, "NUL byte at column 5");
+  expect_error("0\n\"a\r\rb\"=1 pbc=F\n", 2, "carriage return at column 3");
+  expect_error("1\n\nH 0\r0 0\n", 3, "carriage return at column 4");
+  static const char nul_after_blank[] = "1\n\nH 0 0 0\n\n\0\n";
+  expect_error(std::string(nul_after_blank, sizeof nul_after_blank - 1), 5, "NUL byte");
+  // Windows line endings are still fine.
+  EXPECT_EQ(read_string("1\r\nenergy=1\r\nH 0 0 0\r\n").size(), 1u);
+}
+
+TEST(ExtxyzFuzzRegressions, ColumnNamesThatCannotBeWrittenBackAreRefused) {
+  // "forc]s" was read, then write_extxyz threw std::invalid_argument ("invalid column name")
+  // when the frame was written (soapgap eval would have failed after the prediction).
+  const std::string lattice = "Lattice=\"5.43 0 0 0 5.43 0 0 0 5.43\" ";
+  expect_error("1\n" + lattice + "Properties=species:S:1:pos:R:3:forc]s:R:3\nSi 0 0 0 0.1 0.2 0.3\n", 2,
+               "invalid column name \"forc]s\"");
+  expect_error("1\nProperties=\"species:S:1:pos:R:3:a\\\"b:R:1\"\nSi 0 0 0 1\n", 2, "invalid column name \"a\"b\"");
+  expect_error("1\nProperties=\"species:S:1:pos:R:3:a=b:R:1\"\nSi 0 0 0 1\n", 2, "invalid column name \"a=b\"");
+  expect_error("1\nProperties={species:S:1:pos:R:3:a{b:R:1}\nSi 0 0 0 1\n", 2, "invalid column name");
+  // What the reader accepts, the writer writes and the reader reads back.
+  const auto v = read_string("1\nProperties=species:S:1:pos:R:3:q.x_1-y:R:1\nSi 0 0 0 1\n");
+  std::ostringstream out;
+  write_extxyz(out, v.at(0));
+  const auto back = read_string(out.str());
+  ASSERT_EQ(back.at(0).extra_columns.size(), 1u);
+  EXPECT_EQ(back.at(0).extra_columns[0].name, "q.x_1-y");
+}
+
+TEST(ExtxyzFuzzRegressions, StressTimesVolumeMustBeFinite) {
+  // virial = -stress * volume overflowed to infinity and was returned.
+  expect_error("1\nLattice=\"1e100 0 0 0 1e100 0 0 0 1e100\" stress=\"1e10 0 0 0 1e10 0 0 0 1e10\"\nSi 0 0 0\n", 2,
+               "stress times the cell volume 1e+300 overflows");
+}
+
+TEST(ExtxyzFuzzRegressions, LatticeSingularityTestDoesNotOverflow) {
+  // The Gram determinant of very long or very short vectors overflowed or underflowed, and
+  // regular cells were reported as "singular".
+  for (const char* scale : {"1e-60", "1e100"}) {
+    const std::string l = std::string(scale);
+    const auto v = read_string("1\nLattice=\"" + l + " 0 0 0 " + l + " 0 0 0 " + l + "\"\nSi 0 0 0\n");
+    ASSERT_EQ(v.size(), 1u) << scale;
+    EXPECT_TRUE(v[0].fully_periodic()) << scale;
+  }
+  expect_error("1\nLattice=\"1e100 0 0 2e100 0 0 0 0 1e100\"\nH 0 0 0\n", 2, "singular");
+  expect_error("1\nLattice=\"1e-60 0 0 0 0 0 0 0 1e-60\"\nH 0 0 0\n", 2, "singular");
+  expect_error("1\nLattice=\"1.5e308 1.5e308 0 0 1 0 0 0 1\"\nH 0 0 0\n", 2, "too long");
+}
+
+TEST(ExtxyzFuzzRegressions, PropertiesWithTooManyColumnsInAll) {
+  // Each column was limited to 10^6 numbers but not their sum, an int that could overflow.
+  std::string props = "species:S:1:pos:R:3";
+  for (int i = 0; i < 3; ++i) props += ":c" + std::to_string(i) + ":R:999999";
+  expect_error("0\nProperties=" + props + "\n", 2, "more than 1000000 columns in all");
+}
+
 }  // namespace
 }  // namespace soapgap

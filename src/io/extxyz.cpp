@@ -141,6 +141,13 @@ class FrameReader {
     if (!std::getline(in_, line)) return false;
     ++line_no_;
     if (!line.empty() && line.back() == '\r') line.pop_back();
+    // A NUL byte means a binary or corrupted file; a carriage return inside a line (old Mac
+    // line endings, or a value that the writer could not write back) is refused too.
+    const size_t bad = line.find_first_of(std::string_view("\0\r", 2));
+    if (bad != std::string::npos)
+      fail(line_no_, std::string(line[bad] == '\0' ? "NUL byte" : "carriage return") + " at column " +
+                         std::to_string(bad + 1),
+           "text lines ending in \\n or \\r\\n");
     return true;
   }
 
@@ -286,8 +293,10 @@ class FrameReader {
     std::set<std::string> seen;
     for (size_t i = 0; i < f.size(); i += 3) {
       const std::string& nm = f[i];
-      if (nm.empty() || nm.find_first_of(" \t") != std::string::npos)
-        fail(line, "Properties has an invalid column name \"" + nm + "\"", expected);
+      // (names with these characters could not be written back: the writer does not quote them)
+      if (nm.empty() || nm.find_first_of(" \t\f\v\"'{}[]=\\") != std::string::npos)
+        fail(line, "Properties has an invalid column name \"" + nm + "\"",
+             "a column name without whitespace, quotes, brackets, braces, '=' or '\\'");
       if (f[i + 1].size() != 1 || std::string("SRIL").find(f[i + 1][0]) == std::string::npos)
         fail(line, "Properties column " + nm + " has the type \"" + f[i + 1] + "\"", expected);
       long long nc = 0;
@@ -295,6 +304,8 @@ class FrameReader {
         fail(line, "Properties column " + nm + " has \"" + f[i + 2] + "\" columns",
              "a positive number of columns");
       if (!seen.insert(nm).second) fail(line, "Properties lists the column " + nm + " twice", expected);
+      if (total + nc > 1000000)  // (also keeps the int sum below from overflowing)
+        fail(line, "Properties has more than 1000000 columns in all", "at most 1000000 columns");
       cols.push_back({nm, f[i + 1][0], static_cast<int>(nc), total});
       total += static_cast<int>(nc);
     }
@@ -400,19 +411,27 @@ class FrameReader {
 
     // The periodic lattice vectors must be linearly independent.
     if (s.pbc[0] || s.pbc[1] || s.pbc[2]) {
-      std::vector<Eigen::Vector3d> v;
-      for (int i = 0; i < 3; ++i)
-        if (s.pbc[i]) v.push_back(s.cell.row(i).transpose());
-      Eigen::MatrixXd g(v.size(), v.size());
-      double norm = 1;
-      for (size_t i = 0; i < v.size(); ++i) {
-        norm *= v[i].squaredNorm();
-        for (size_t j = 0; j < v.size(); ++j) g(i, j) = v[i].dot(v[j]);
-      }
       if (!have_lattice)
         fail(cl, "pbc is T in some direction but there is no Lattice",
              "a Lattice=\"...\" for periodic frames, or pbc=\"F F F\"");
-      if (!(norm > 0) || !(g.determinant() > 1e-20 * norm))
+      // Gram determinant of the unit vectors (scaled first, so that very long or very short
+      // vectors neither overflow nor underflow).
+      std::vector<Eigen::Vector3d> v;
+      bool zero = false;
+      for (int i = 0; i < 3; ++i)
+        if (s.pbc[i]) {
+          const Eigen::Vector3d a = s.cell.row(i).transpose();
+          const double len = a.stableNorm();
+          if (!std::isfinite(len))
+            fail(cl, "Lattice=\"" + lattice_text(s.cell) + "\" has a vector too long to represent",
+                 "lattice vectors of finite length");
+          zero = zero || !(len > 0);
+          v.push_back(len > 0 ? Eigen::Vector3d(a / len) : a);
+        }
+      Eigen::MatrixXd g(v.size(), v.size());
+      for (size_t i = 0; i < v.size(); ++i)
+        for (size_t j = 0; j < v.size(); ++j) g(i, j) = v[i].dot(v[j]);
+      if (zero || !(g.determinant() > 1e-20))
         fail(cl, "Lattice=\"" + lattice_text(s.cell) +
                      "\" is singular in its periodic directions",
              "linearly independent lattice vectors where pbc is T");
@@ -425,6 +444,9 @@ class FrameReader {
         fail(cl, keys_.stress + " is given but the cell has no volume",
              "a Lattice with nonzero volume to convert the stress to a virial");
       s.virial = Eigen::Matrix3d(-*stress * vol);
+      if (!s.virial->allFinite())
+        fail(cl, keys_.stress + " times the cell volume " + fmt(vol) + " overflows",
+             "a stress and a cell whose virial -stress * volume is finite");
     }
 
     // Columns.
