@@ -197,3 +197,131 @@ TEST_F(QuipImport, RefusesWhatItDoesNotImplementNamingFileLineAndOption) {
   m = message("<not_quip/>");
   EXPECT_NE(m.find("bad.xml"), std::string::npos) << m;
 }
+
+// ----- inputs found by fuzzing read_quip_potential (tests/fuzz, fuzz_quip_potential) -----
+
+namespace {
+
+// The InputError message of read_quip_potential(path), or "(accepted)".
+std::string quip_error(const std::string& path) {
+  try {
+    read_quip_potential(path);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+std::string replaced(std::string s, const std::string& from, const std::string& to) {
+  const size_t k = s.find(from);
+  EXPECT_NE(k, std::string::npos) << from;
+  if (k != std::string::npos) s.replace(k, from.size(), to);
+  return s;
+}
+
+}  // namespace
+
+TEST_F(QuipImport, FuzzMessagesAreOneLineAndNameTheFile) {
+  // An empty file: libxml2's message ends with a newline, which was passed on.
+  std::string m = quip_error(write("empty.xml", ""));
+  EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+  EXPECT_NE(m.find("empty.xml:1: not well-formed XML: Document is empty"), std::string::npos) << m;
+  // An unterminated {: the message named neither file nor line and quoted the whole
+  // descriptor string, line breaks included.
+  m = quip_error(write("brace.xml", replaced(quip_file(), "species_Z={14}", "species_Z={14\n")));
+  EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+  EXPECT_NE(m.find("brace.xml:8: <gpCoordinates> <descriptor>: species_Z={...: unterminated value (no closing })"),
+            std::string::npos)
+      << m;
+  // Values quoted in messages may hold line breaks.
+  m = quip_error(write("newline.xml", quip_file(" K={1\n2}")));
+  EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+  EXPECT_NE(m.find("newline.xml:8:"), std::string::npos) << m;
+}
+
+TEST_F(QuipImport, FuzzDoctypeIsRefused) {
+  // Nested entities expanded by xmlGetProp ("billion laughs"): the fuzzer's 10 s timeout.
+  std::string laughs = "<!DOCTYPE GAP_TEST [\n<!ENTITY a \"aaaaaaaaaa\">\n";
+  for (char c = 'b'; c <= 'i'; ++c)
+    laughs += std::string("<!ENTITY ") + c + " \"" + [&] {
+      std::string r;
+      for (int k = 0; k < 10; ++k) r += std::string("&") + static_cast<char>(c - 1) + ";";
+      return r;
+    }() + "\">\n";
+  laughs += "]>\n";
+  const std::string m =
+      quip_error(write("laughs.xml", laughs + replaced(quip_file(), "<Potential label=\"GAP_TEST\"", "<Potential label=\"&i;\"")));
+  EXPECT_NE(m.find("laughs.xml: DOCTYPE declarations are not allowed in QUIP GAP files"), std::string::npos) << m;
+}
+
+TEST_F(QuipImport, FuzzLongInitArgsDoNotOverflowTheStack) {
+  // std::regex recursed once per character of init_args: a stack overflow at ~100 kB.
+  // (read_quip_potential: load_potential looks for <GAP_params> in the first 64 kB only)
+  const PotentialData d =
+      read_quip_potential(write("long.xml", quip_file("", "", false, "IP GAP " + std::string(200000, ' ') + "label=GAP_TEST")));
+  EXPECT_EQ(d.terms.size(), 1u);
+  EXPECT_EQ(read_quip_potential(write("long2.xml", quip_file("", "", false, "IP GAP " + std::string(200000, 'x'))))
+                .terms.size(),
+            1u);
+  // The label is still found as before: spaces around '=', other options first, inside a Sum.
+  EXPECT_EQ(read_quip_potential(write("label.xml", quip_file("", "", false, "IP GAP do_e0=T label = GAP_TEST")))
+                .terms.size(),
+            1u);
+  std::string m = quip_error(write("label2.xml", quip_file("", "", false, "IP GAP label=OTHER")));
+  EXPECT_NE(m.find("no <GAP_params label=\"OTHER\">"), std::string::npos) << m;
+  m = quip_error(write("label3.xml", quip_file("", "", true, "Sum init_args_pot1={IP Glue} init_args_pot2={IP GAP label=OTHER}")));
+  EXPECT_NE(m.find("no <GAP_params label=\"OTHER\">"), std::string::npos) << m;
+}
+
+TEST_F(QuipImport, FuzzAlphaTimesSparseCutoffMustBeFinite) {
+  // The product overflowed to infinity and was returned as alpha.
+  const std::string m = quip_error(
+      write("alpha.xml", replaced(quip_file(), "alpha=\"1.3\" sparseCutoff=\"0.5\"", "alpha=\"1e300\" sparseCutoff=\"1e300\"")));
+  EXPECT_NE(m.find("alpha.xml:11: <sparseX>: alpha=1e300 times sparseCutoff=1e300 overflows"), std::string::npos) << m;
+}
+
+TEST_F(QuipImport, FuzzSparsePointsAreNotAllocatedFromDimensions) {
+  // n_sparseX x dimensions doubles were allocated before any number was read (1.6 GB here).
+  std::string t = replaced(quip_file(), "dimensions=\"13\"", "dimensions=\"100000000\"");
+  std::string m = quip_error(write("dim.xml", t));
+  EXPECT_NE(m.find("13 numbers, expected dimensions=100000000"), std::string::npos) << m;
+  // The same with the numbers in a sparseX file.
+  std::ofstream(dir_ + "/sparse.dat") << "0.5 0.25\n0.125\n";
+  t = replaced(quip_file("", "sparseX_filename=\"sparse.dat\""), "dimensions=\"13\"", "dimensions=\"100000000\"");
+  m = quip_error(write("dim_file.xml", t));
+  EXPECT_NE(m.find("sparse.dat: ends after 3 numbers; expected n_sparseX x dimensions = 2 x 100000000"),
+            std::string::npos)
+      << m;
+  // A FIFO or device (/dev/zero) named as the sparseX file: the read never ended.
+  m = quip_error(write("dev.xml", quip_file("", "sparseX_filename=\"/dev/zero\"")));
+  EXPECT_NE(m.find("sparseX_filename=\"/dev/zero\": /dev/zero is not a regular file"), std::string::npos) << m;
+}
+
+TEST_F(QuipImport, FuzzIntegerOptionsOutOfRange) {
+  // Undefined behaviour (UBSan): a double outside int converted to int, and n_max, l_max
+  // large enough to overflow the power-spectrum size.
+  std::string m = quip_error(write("l.xml", replaced(quip_file(), "l_max=1 ", "l_max=1e30 ")));
+  EXPECT_NE(m.find("l.xml:8: <gpCoordinates> <descriptor>: l_max=1e30: expected an integer"), std::string::npos) << m;
+  m = quip_error(write("z.xml", replaced(quip_file(), " Z=14 ", " Z=1e30 ")));
+  EXPECT_NE(m.find("z={1e30}: expected integers"), std::string::npos) << m;
+  m = quip_error(write("n.xml", replaced(quip_file(), "n_max=3 ", "n_max=100000 ")));
+  EXPECT_NE(m.find("n_max=100000 l_max=1: expected n_max in 1..32 and l_max in 0..20"), std::string::npos) << m;
+  m = quip_error(write("l2.xml", replaced(quip_file(), "l_max=1 ", "l_max=2000000 ")));
+  EXPECT_NE(m.find("expected n_max in 1..32 and l_max in 0..20"), std::string::npos) << m;
+  // Atomic numbers above 118 became elements of the potential.
+  m = quip_error(write("big_z.xml", replaced(quip_file("", "", false), "species_Z={14}", "species_Z={14 500} n_species=2")));
+  EXPECT_NE(m.find("species_z={14 500}: expected atomic numbers 1..118"), std::string::npos) << m;
+}
+
+TEST_F(QuipImport, FuzzCentreListedTwiceIsOneGroup) {
+  // Z={14 14} gave two groups with the key "14"; Potential kept the last and counted both.
+  const PotentialData d = load_potential(write("dup.xml", replaced(quip_file(), " Z=14 ", " Z={14 14} n_Z=2 ")));
+  ASSERT_EQ(d.terms.size(), 1u);
+  ASSERT_EQ(d.terms[0].groups.size(), 1u);
+  const Potential once(load_potential(write("once.xml", quip_file())));
+  const Potential twice(d);
+  EXPECT_EQ(twice.n_sparse_total(), once.n_sparse_total());
+  Structure s = diamond(5.43, 1);
+  rattle(s, 0.1, 3);
+  EXPECT_EQ(twice.predict(s).energy, once.predict(s).energy);
+}

@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -112,7 +112,9 @@ const xmlNode* find_descendant(const xmlNode* n, const std::string& name, const 
 // ---------------------------------------------------------------------------------------------
 // QUIP "key=value" descriptor strings: values may be quoted with {} or "".
 
-std::map<std::string, std::string> parse_quip_args(const std::string& s, std::string* type) {
+// context: "file:line: <element>" for messages.
+std::map<std::string, std::string> parse_quip_args(const std::string& s, std::string* type,
+                                                   const std::string& context) {
   std::map<std::string, std::string> out;
   size_t i = 0;
   auto skip = [&] {
@@ -133,7 +135,8 @@ std::map<std::string, std::string> parse_quip_args(const std::string& s, std::st
       if (i < s.size() && (s[i] == '{' || s[i] == '"')) {
         const char close = s[i] == '{' ? '}' : '"';
         const size_t e = s.find(close, i + 1);
-        if (e == std::string::npos) throw InputError("unterminated value of " + key + " in \"" + s + "\"");
+        if (e == std::string::npos)
+          throw InputError(context + ": " + key + "=" + s[i] + "...: unterminated value (no closing " + close + ")");
         value = s.substr(i + 1, e - i - 1);
         i = e + 1;
       } else {
@@ -179,7 +182,8 @@ struct QuipArgs {
   }
   int integer(const std::string& k, int fallback, bool required = false) {
     const double x = num(k, fallback, required);
-    if (x != std::floor(x)) throw InputError(context + ": " + k + "=" + v.at(k) + ": expected an integer");
+    if (x != std::floor(x) || std::abs(x) > 1e9)
+      throw InputError(context + ": " + k + "=" + v.at(k) + ": expected an integer (|value| <= 10^9)");
     return static_cast<int>(x);
   }
   bool flag(const std::string& k, bool fallback) {
@@ -198,7 +202,8 @@ struct QuipArgs {
     std::istringstream in(v.at(k));
     double x;
     while (in >> x) {
-      if (x != std::floor(x)) throw InputError(context + ": " + k + "={" + v.at(k) + "}: expected integers");
+      if (x != std::floor(x) || std::abs(x) > 1e9)
+        throw InputError(context + ": " + k + "={" + v.at(k) + "}: expected integers (|value| <= 10^9)");
       out.push_back(static_cast<int>(x));
     }
     if (!in.eof()) throw InputError(context + ": " + k + "={" + v.at(k) + "}: expected integers");
@@ -272,7 +277,8 @@ QuipCoordinate read_coordinate(const Reader& R, const xmlNode* n) {
   if (static_cast<long>(sparse.size()) != m)
     R.fail(n, "n_sparseX=" + std::to_string(m) + " but " + std::to_string(sparse.size()) + " <sparseX> elements");
   c.alpha.resize(m);
-  c.x.resize(m, c.dimension);
+  // Filled below from the numbers actually read (never allocated from dimensions alone).
+  std::vector<double> values;
   std::vector<bool> seen(m, false);
   std::vector<long> order(m);
   for (long k = 0; k < m; ++k) {
@@ -282,6 +288,9 @@ QuipCoordinate read_coordinate(const Reader& R, const xmlNode* n) {
     seen[i] = true;
     order[k] = i;
     c.alpha[i] = R.dattr(s, "alpha") * R.dattr(s, "sparseCutoff");
+    if (!std::isfinite(c.alpha[i]))
+      R.fail(s, "alpha=" + R.attr(s, "alpha") + " times sparseCutoff=" + R.attr(s, "sparseCutoff") +
+                    " overflows: expected a finite product");
   }
   if (R.has(n, "sparseX_filename")) {
     const std::string name = R.attr(n, "sparseX_filename");
@@ -290,37 +299,49 @@ QuipCoordinate read_coordinate(const Reader& R, const xmlNode* n) {
       file = directory_of(R.path) + name;
       if (!std::ifstream(file)) file = name;
     }
+    std::error_code ec;
+    if (std::filesystem::exists(file, ec) && !std::filesystem::is_regular_file(file, ec))
+      // (a directory, FIFO or device such as /dev/zero: an error, or a read that never ends)
+      R.fail(n, "sparseX_filename=\"" + name + "\": " + file + " is not a regular file");
     std::ifstream in(file);
     if (!in) R.fail(n, "sparseX_filename=\"" + name + "\": cannot open " + file + " (looked beside the XML file and in the working directory)");
     std::string tok;
+    const long total = m * static_cast<long>(c.dimension);
     long line = 0;
-    for (long i = 0; i < m; ++i)
-      for (int d = 0; d < c.dimension; ++d) {
-        if (!(in >> tok))
-          throw InputError(file + ": ends after " + std::to_string(line) + " numbers; expected n_sparseX x dimensions = " +
-                           std::to_string(m) + " x " + std::to_string(c.dimension) + " (from " + R.where(n) + ")");
-        ++line;
-        char* e = nullptr;
-        const double v = std::strtod(tok.c_str(), &e);
-        if (*e != '\0' || !std::isfinite(v))
-          throw InputError(file + ":" + std::to_string(line) + ": \"" + tok + "\": expected a finite number");
-        c.x(i, d) = v;
-      }
-    if (in >> tok)
-      throw InputError(file + ": more than n_sparseX x dimensions = " + std::to_string(m * c.dimension) + " numbers");
+    while (in >> tok) {
+      if (line == total)
+        throw InputError(file + ": more than n_sparseX x dimensions = " + std::to_string(total) + " numbers (from " +
+                         R.where(n) + ")");
+      ++line;
+      char* e = nullptr;
+      const double v = std::strtod(tok.c_str(), &e);
+      if (*e != '\0' || !std::isfinite(v))
+        throw InputError(file + ":" + std::to_string(line) + ": \"" + tok + "\": expected a finite number");
+      values.push_back(v);
+    }
+    if (line != total)
+      throw InputError(file + ": ends after " + std::to_string(line) + " numbers; expected n_sparseX x dimensions = " +
+                       std::to_string(m) + " x " + std::to_string(c.dimension) + " (from " + R.where(n) + ")");
+    c.x = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(values.data(), m,
+                                                                                                    c.dimension);
   } else {
+    std::vector<std::vector<double>> rows(m);
     for (long k = 0; k < m; ++k) {
       std::istringstream in(Reader::text(sparse[k]));
       std::string tok;
-      int d = 0;
+      std::vector<double>& row = rows[order[k]];
       while (in >> tok) {
-        if (d >= c.dimension) R.fail(sparse[k], "more than dimensions=" + std::to_string(c.dimension) + " numbers");
-        c.x(order[k], d++) = R.number(sparse[k], "value", tok);
+        if (static_cast<long>(row.size()) >= c.dimension)
+          R.fail(sparse[k], "more than dimensions=" + std::to_string(c.dimension) + " numbers");
+        row.push_back(R.number(sparse[k], "value", tok));
       }
-      if (d != c.dimension)
-        R.fail(sparse[k], std::to_string(d) + " numbers, expected dimensions=" + std::to_string(c.dimension) +
+      if (static_cast<long>(row.size()) != c.dimension)
+        R.fail(sparse[k], std::to_string(row.size()) + " numbers, expected dimensions=" + std::to_string(c.dimension) +
                               " (and no sparseX_filename on <gpCoordinates>)");
     }
+    c.x.resize(m, c.dimension);
+    for (long i = 0; i < m; ++i)
+      for (int d = 0; d < c.dimension; ++d) c.x(i, d) = rows[i][d];
   }
   return c;
 }
@@ -331,7 +352,7 @@ QuipCoordinate read_coordinate(const Reader& R, const xmlNode* n) {
 TermData soap_term(const Reader& R, const QuipCoordinate& c, long gap_version, const std::vector<int>& elements) {
   QuipArgs a;
   a.context = R.where(c.node) + " <descriptor>";
-  a.v = parse_quip_args(c.descriptor, &a.type);
+  a.v = parse_quip_args(c.descriptor, &a.type, a.context);
   const double cutoff = a.num("cutoff", 0, true);
   const double width = a.num("cutoff_transition_width", 0.5);
   const int l_max = a.integer("l_max", 0, true), n_max = a.integer("n_max", 0, true);
@@ -345,6 +366,10 @@ TermData soap_term(const Reader& R, const QuipCoordinate& c, long gap_version, c
   std::vector<int> centre_z = a.ints("z");
   if (species_z.empty()) species_z = {0};
   if (centre_z.empty()) centre_z = {0};
+  if (n_max < 1 || n_max > soap_math::kMaxNMax || l_max < 0 || l_max > soap_math::kMaxLMax)
+    throw InputError(a.context + ": n_max=" + std::to_string(n_max) + " l_max=" + std::to_string(l_max) +
+                     ": expected n_max in 1.." + std::to_string(soap_math::kMaxNMax) + " and l_max in 0.." +
+                     std::to_string(soap_math::kMaxLMax));
   if (static_cast<int>(species_z.size()) != n_species)
     throw InputError(a.context + ": n_species=" + std::to_string(n_species) + " but species_Z={" + join(species_z) + "}");
   if (static_cast<int>(centre_z.size()) != n_z)
@@ -396,7 +421,8 @@ TermData soap_term(const Reader& R, const QuipCoordinate& c, long gap_version, c
     if (!std::binary_search(species.begin(), species.end(), z))
       throw InputError(a.context + ": centre Z=" + std::to_string(z) + " is not among species_Z={" + join(species_z) +
                        "}: not supported by soapgap");
-    centres.push_back(z);
+    // (a centre listed twice is still one centre: QUIP computes each atom once)
+    if (std::find(centres.begin(), centres.end(), z) == centres.end()) centres.push_back(z);
   }
 
   // QUIP: vector element (ia, jb, l) with ia = s n_max + n (species s in species_Z order),
@@ -455,7 +481,7 @@ TermData soap_term(const Reader& R, const QuipCoordinate& c, long gap_version, c
 TermData distance_2b_term(const Reader& R, const QuipCoordinate& c, const std::vector<int>& elements) {
   QuipArgs a;
   a.context = R.where(c.node) + " <descriptor>";
-  a.v = parse_quip_args(c.descriptor, &a.type);
+  a.v = parse_quip_args(c.descriptor, &a.type, a.context);
   const double cutoff = a.num("cutoff", 0, true);
   const double width = a.num("cutoff_transition_width", 0.5);
   const int z1 = a.integer("z1", 0), z2 = a.integer("z2", 0);
@@ -549,10 +575,55 @@ GlueData read_glue(const Reader& R, const xmlNode* g) {
   return out;
 }
 
+// init_args is scanned by hand: std::regex (libstdc++) recurses once per character and
+// overflows the stack on long attribute values.
+bool is_blank_char(char ch) { return std::isspace(static_cast<unsigned char>(ch)) != 0; }
+
+// The names X of "IP X" (IP, whitespace, then [A-Za-z_0-9]+), in order; with each, the
+// position just after the name.
+std::vector<std::pair<std::string, size_t>> ip_names(const std::string& init) {
+  std::vector<std::pair<std::string, size_t>> out;
+  const size_t n = init.size();
+  size_t i = 0;
+  while ((i = init.find("IP", i)) != std::string::npos) {
+    size_t j = i + 2;
+    while (j < n && is_blank_char(init[j])) ++j;
+    const size_t b = j;
+    while (j < n && (std::isalnum(static_cast<unsigned char>(init[j])) || init[j] == '_')) ++j;
+    if (b > i + 2 && j > b) {
+      out.emplace_back(init.substr(b, j - b), j);
+      i = j;
+    } else {
+      i += 1;
+    }
+  }
+  return out;
+}
+
+// The label of the first "IP GAP ... label=X" (X before the next '}'), or "": what the pattern
+// IP\s+GAP[^}]*?label\s*=\s*([^\s}]+) finds.
 std::string label_in_init_args(const std::string& init) {
-  std::smatch m;
-  static const std::regex re("IP\\s+GAP[^}]*?label\\s*=\\s*([^\\s}]+)");
-  return std::regex_search(init, m, re) ? m[1].str() : std::string();
+  const size_t n = init.size();
+  for (size_t i = 0; (i = init.find("IP", i)) != std::string::npos; ++i) {
+    size_t start = i + 2;
+    while (start < n && is_blank_char(init[start])) ++start;
+    if (start == i + 2 || init.compare(start, 3, "GAP") != 0) continue;
+    start += 3;
+    const size_t end = std::min(n, init.find('}', start));
+    for (size_t k = start; (k = init.find("label", k)) != std::string::npos && k < end; ++k) {
+      size_t j = k + 5;
+      while (j < n && is_blank_char(init[j])) ++j;
+      if (j >= n || init[j] != '=') continue;
+      ++j;
+      while (j < n && is_blank_char(init[j])) ++j;
+      const size_t b = j;
+      while (j < n && !is_blank_char(init[j]) && init[j] != '}') ++j;
+      if (j > b) return init.substr(b, j - b);
+    }
+    // A later "IP GAP" before `end` would search a part of the same range: skip them (linear time).
+    if (end > i) i = end - 1;
+  }
+  return std::string();
 }
 
 }  // namespace
@@ -566,13 +637,33 @@ bool is_quip_potential(const std::string& path) {
   return head.find("<GAP_params") != std::string::npos && head.find("<soapgap_potential") == std::string::npos;
 }
 
-PotentialData read_quip_potential(const std::string& path, const std::string& label) {
+// read_quip_potential without its message clean-up.
+static PotentialData read_quip(const std::string& path, const std::string& label) {
+  xmlResetLastError();
+  std::unique_ptr<xmlParserCtxt, void (*)(xmlParserCtxtPtr)> ctxt(xmlNewParserCtxt(), xmlFreeParserCtxt);
+  if (!ctxt) throw InputError(path + ": cannot create an XML parser (out of memory?)");
+  // QUIP files have no DOCTYPE; one could declare entities that expand exponentially when the
+  // attributes are read ("billion laughs"), so parsing stops there.
+  bool saw_doctype = false;
+  ctxt->_private = &saw_doctype;
+  ctxt->sax->internalSubset = [](void* ctx, const xmlChar*, const xmlChar*, const xmlChar*) {
+    auto* c = static_cast<xmlParserCtxtPtr>(ctx);
+    *static_cast<bool*>(c->_private) = true;
+    xmlStopParser(c);
+  };
   std::unique_ptr<xmlDoc, void (*)(xmlDocPtr)> doc(
-      xmlReadFile(path.c_str(), nullptr, XML_PARSE_NONET | XML_PARSE_HUGE | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
+      xmlCtxtReadFile(ctxt.get(), path.c_str(), nullptr,
+                      XML_PARSE_NONET | XML_PARSE_HUGE | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
       xmlFreeDoc);
+  if (saw_doctype) throw InputError(path + ": DOCTYPE declarations are not allowed in QUIP GAP files");
   if (!doc) {
     const xmlError* e = xmlGetLastError();
-    throw InputError(path + (e ? ":" + std::to_string(e->line) + ": not well-formed XML: " + C(BAD_CAST e->message)
+    // libxml2's messages end with a newline; ours are one line.
+    std::string msg = e && e->message ? e->message : "";
+    for (char& ch : msg)
+      if (ch == '\n' || ch == '\r') ch = ' ';
+    while (!msg.empty() && msg.back() == ' ') msg.pop_back();
+    throw InputError(path + (e ? ":" + std::to_string(e->line) + ": not well-formed XML: " + msg
                                : std::string(": cannot read or parse")));
   }
   Reader R{path};
@@ -588,9 +679,8 @@ PotentialData read_quip_potential(const std::string& path, const std::string& la
   // Which potentials the file sums: "IP GAP" and optionally "IP Glue".
   bool glue = false;
   if (!init.empty()) {
-    static const std::regex ip("IP\\s+([A-Za-z_0-9]+)");
-    for (std::sregex_iterator it(init.begin(), init.end(), ip), end; it != end; ++it) {
-      const std::string name = (*it)[1].str();
+    for (const auto& ip : ip_names(init)) {
+      const std::string& name = ip.first;
       if (name == "Glue")
         glue = true;
       else if (name != "GAP")
@@ -626,14 +716,14 @@ PotentialData read_quip_potential(const std::string& path, const std::string& la
   if (coords.empty()) R.fail(gap, "no <gpSparse>/<gpCoordinates>");
   // Elements named by the descriptors.
   for (const QuipCoordinate& c : coords) {
-    std::string type;
-    auto v = parse_quip_args(c.descriptor, &type);
+    QuipArgs a;
+    a.context = R.where(c.node) + " <descriptor>";
+    a.v = parse_quip_args(c.descriptor, &a.type, a.context);
     for (const char* k : {"species_z", "z", "z1", "z2"})
-      if (v.count(k)) {
-        std::istringstream in(v[k]);
-        int z;
-        while (in >> z)
-          if (z > 0) elements.insert(z);
+      for (const int z : a.ints(k)) {
+        if (z < 0 || z > 118)
+          throw InputError(a.context + ": " + k + "={" + a.v[k] + "}: expected atomic numbers 1..118 (0: any element)");
+        if (z > 0) elements.insert(z);
       }
   }
   if (elements.empty())
@@ -649,7 +739,7 @@ PotentialData read_quip_potential(const std::string& path, const std::string& la
   }
   for (const QuipCoordinate& c : coords) {
     std::string type;
-    parse_quip_args(c.descriptor, &type);
+    parse_quip_args(c.descriptor, &type, R.where(c.node) + " <descriptor>");
     if (type == "soap")
       d.terms.push_back(soap_term(R, c, version, d.elements));
     else if (type == "distance_2b")
@@ -659,6 +749,19 @@ PotentialData read_quip_potential(const std::string& path, const std::string& la
                        "\" is not supported (soapgap reads soap and distance_2b)");
   }
   return d;
+}
+
+PotentialData read_quip_potential(const std::string& path, const std::string& label) {
+  try {
+    return read_quip(path, label);
+  } catch (const InputError& e) {
+    // Messages quote attribute values and descriptor strings, which may hold line breaks.
+    std::string msg = e.what();
+    if (msg.find_first_of("\n\r") == std::string::npos) throw;
+    for (char& ch : msg)
+      if (ch == '\n' || ch == '\r') ch = ' ';
+    throw InputError(msg);
+  }
 }
 
 PotentialData load_potential(const std::string& path, const std::string& quip_label) {
