@@ -20,6 +20,7 @@
 #include "core/error.h"
 #include "io/base64.h"
 #include "io/potential_file.h"
+#include "model/potential.h"
 
 using namespace soapgap;
 
@@ -623,4 +624,86 @@ TEST_F(PotentialFileTest, ProvenanceWithInvalidCharactersIsSanitized) {
   write_potential(p, d);
   const PotentialData r = read_potential(p);
   EXPECT_EQ(r.provenance.at("command_line"), "a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c");
+}
+
+// ----- inputs found by fuzzing read_potential (tests/fuzz, fuzz_potential_file) -----
+
+namespace {
+
+// One element, one distance_2b group of one sparse point, 1x1 variance factors: every value
+// distinct, so that each one's base64 text occurs once in the file.
+PotentialData one_point_data() {
+  PotentialData d;
+  d.elements = {14};
+  d.e0[14] = -158.25;
+  d.jitter = 1e-8;
+  TermData t;
+  t.spec = "distance_2b cutoff=4 theta=0.5 delta=0.1";
+  SparseGroupData g;
+  g.key = "14-14";
+  g.sparse_points = Eigen::MatrixXd::Constant(1, 1, 1.9);
+  g.alpha = Eigen::VectorXd::Constant(1, 0.7);
+  t.groups.push_back(g);
+  d.terms.push_back(t);
+  VarianceFactors f;
+  f.u = Eigen::MatrixXd::Constant(1, 1, 2.5);
+  f.r = Eigen::MatrixXd::Constant(1, 1, 3.5);
+  d.variance = f;
+  return d;
+}
+
+std::string b64(double x) { return base64_encode(&x, 8); }  // (little-endian host assumed)
+
+}  // namespace
+
+TEST_F(PotentialFileTest, FuzzNonPositiveVarianceFactorDiagonalIsRefused) {
+  // A file with a valid checksum whose factor U has a zero diagonal gave NaN variances, a
+  // negative one wrong variances; write_potential refuses both, read_potential did not.
+  for (const double bad : {0.0, -1.0, -0.0}) {
+    PotentialData d = one_point_data();
+    const std::string p = path("pot.xml");
+    write_potential(p, d);
+    std::string text = slurp(p);
+    const std::string old_checksum = potential_checksum(d);
+    replace_once(text, b64(2.5), b64(bad));
+    d.variance->u(0, 0) = bad;
+    replace_once(text, old_checksum, potential_checksum(d));
+    spit(p, text);
+    const std::string msg = read_error(p);
+    EXPECT_TRUE(std::regex_search(
+        msg, std::regex("pot\\.xml:[0-9]+: <u>: diagonal element 1 of the variance factor is -?[01]: expected a positive number")))
+        << msg;
+  }
+}
+
+TEST_F(PotentialFileTest, FuzzMessagesAreOneLine) {
+  // An attribute value with a character reference for a line break (&#10;) is quoted in
+  // the message, which then spanned two lines.
+  const std::string p = path("pot.xml");
+  write_potential(p, one_point_data());
+  std::string text = slurp(p);
+  replace_once(text, "energy=\"eV\"", "energy=\"e&#10;V\"");
+  spit(p, text);
+  const std::string msg = read_error(p);
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  EXPECT_TRUE(std::regex_search(msg, std::regex("pot\\.xml:[0-9]+: <units>: energy=\"e V\": unsupported unit"))) << msg;
+}
+
+TEST_F(PotentialFileTest, FuzzGroupGivenTwiceIsRefusedByPotential) {
+  // Potential kept the last of two groups with the same key (the first one's alpha silently
+  // ignored) and counted the sparse points of both.
+  PotentialData d = one_point_data();
+  d.variance.reset();
+  d.terms[0].groups.push_back(d.terms[0].groups[0]);
+  d.terms[0].groups[1].alpha[0] = -0.3;
+  const std::string p = path("pot.xml");
+  write_potential(p, d);
+  const PotentialData back = read_potential(p);
+  try {
+    Potential pot(back);
+    FAIL() << "duplicate group accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("potential term 1: group \"14-14\" is given twice"), std::string::npos)
+        << e.what();
+  }
 }

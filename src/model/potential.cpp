@@ -48,6 +48,8 @@ Potential::Potential(const PotentialData& data) : data_(data) {
         throw InputError("potential term " + std::to_string(t + 1) + ", group " + g.key +
                          ": sparse points / alpha have the wrong shape for the descriptor");
       const int gi = static_cast<int>(it - term.group_keys().begin());
+      if (offsets[gi] >= 0)
+        throw InputError("potential term " + std::to_string(t + 1) + ": group \"" + g.key + "\" is given twice");
       term.groups[gi] = g;
       offsets[gi] = n_sparse_total_;
       n_sparse_total_ += static_cast<int>(g.alpha.size());
