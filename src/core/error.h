@@ -18,4 +18,19 @@ class GeometryError : public InputError {
   explicit GeometryError(const std::string& what) : InputError(what) {}
 };
 
+// Returns read(); an InputError whose message holds line breaks (e.g. quoting an attribute value
+// with &#10;) is thrown again as one line, so that every message stays one line.
+template <class Read>
+auto with_one_line_errors(Read&& read) -> decltype(read()) {
+  try {
+    return read();
+  } catch (const InputError& e) {
+    std::string msg = e.what();
+    if (msg.find_first_of("\n\r") == std::string::npos) throw;
+    for (char& ch : msg)
+      if (ch == '\n' || ch == '\r') ch = ' ';
+    throw InputError(msg);
+  }
+}
+
 }  // namespace soapgap

@@ -1184,18 +1184,11 @@ void write_potential(const std::string& path, const PotentialData& data) {
 }
 
 PotentialData read_potential(const std::string& path) {
-  try {
+  return with_one_line_errors([&] {
     Doc doc = parse_file(path);
     Reader r(path);
     return read_document(r, xmlDocGetRootElement(doc.get()));
-  } catch (const InputError& e) {
-    // Messages quote attribute values, which may hold line breaks (&#10;): keep them one line.
-    std::string msg = e.what();
-    if (msg.find_first_of("\n\r") == std::string::npos) throw;
-    for (char& ch : msg)
-      if (ch == '\n' || ch == '\r') ch = ' ';
-    throw InputError(msg);
-  }
+  });
 }
 
 bool is_soapgap_potential(const std::string& path) {

@@ -752,16 +752,8 @@ static PotentialData read_quip(const std::string& path, const std::string& label
 }
 
 PotentialData read_quip_potential(const std::string& path, const std::string& label) {
-  try {
-    return read_quip(path, label);
-  } catch (const InputError& e) {
-    // Messages quote attribute values and descriptor strings, which may hold line breaks.
-    std::string msg = e.what();
-    if (msg.find_first_of("\n\r") == std::string::npos) throw;
-    for (char& ch : msg)
-      if (ch == '\n' || ch == '\r') ch = ' ';
-    throw InputError(msg);
-  }
+  // Messages quote attribute values and descriptor strings, which may hold line breaks.
+  return with_one_line_errors([&] { return read_quip(path, label); });
 }
 
 PotentialData load_potential(const std::string& path, const std::string& quip_label) {
