@@ -8,7 +8,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/install-dependencies.sh"
 bash "$root/scripts/build.sh"
 if [ "${SOAPGAP_WITH_LAMMPS:-1}" = "1" ]; then
-  bash "$root/scripts/install-test-references.sh"  # QUIP (quippy) for the QUIP-import test
+  # QUIP (quippy, PyPI) for the QUIP-import test; without it that test fails, the others still run
+  bash "$root/scripts/install-test-references.sh" ||
+    echo "soapgap: WARNING: test references not installed; the QUIP-import test (lammps_quip_import) will fail" >&2
 fi
 build="${SOAPGAP_BUILD_DIR:-$root/build}"
 cd "$build"
