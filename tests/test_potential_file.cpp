@@ -707,3 +707,30 @@ TEST_F(PotentialFileTest, FuzzGroupGivenTwiceIsRefusedByPotential) {
         << e.what();
   }
 }
+
+TEST_F(PotentialFileTest, FuzzSpecWithLineBreaksGivesOneLineMessages) {
+  // A spec attribute holding &#10;: Potential's message quoted the spec, line break included.
+  for (const auto& [spec, needle] : std::vector<std::pair<std::string, std::string>>{
+           {"cutoff=4\ntheta=0.5", "potential term 1: \"cutoff=4 theta=0.5\": expected a type name first"},
+           {"distance_2b cutoff=4 theta=0.5 delta={0.1\n2}", "delta=0.1 2: expected a finite number"}}) {
+    PotentialData d = one_point_data();
+    d.terms[0].spec = spec;
+    const std::string p = path("pot.xml");
+    write_potential(p, d);
+    EXPECT_NE(slurp(p).find("&#10;"), std::string::npos);
+    const PotentialData back = read_potential(p);
+    EXPECT_EQ(back.terms[0].spec, spec);
+    try {
+      Potential pot(back);
+      ADD_FAILURE() << "accepted: " << spec;
+    } catch (const InputError& e) {
+      const std::string msg = e.what();
+      EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+      EXPECT_NE(msg.find(needle), std::string::npos) << msg;
+    }
+  }
+  // Outside quotes a line break was, and is, a separator.
+  PotentialData d = one_point_data();
+  d.terms[0].spec = "distance_2b\ncutoff=4\ntheta=0.5 delta=0.1";
+  EXPECT_NO_THROW(Potential{d});
+}

@@ -16,7 +16,12 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; 
 
 }  // namespace
 
-KeyValueSpec KeyValueSpec::parse(const std::string& text, const std::string& context) {
+KeyValueSpec KeyValueSpec::parse(const std::string& raw, const std::string& context) {
+  // Line breaks are whitespace, inside quoted values too: values, and the messages that quote
+  // them or the whole text, stay on one line (a spec read from a file may hold &#10;).
+  std::string text = raw;
+  for (char& c : text)
+    if (c == '\n' || c == '\r') c = ' ';
   KeyValueSpec spec;
   spec.context_ = context;
   size_t pos = 0;

@@ -10,7 +10,8 @@ namespace soapgap {
 
 class KeyValueSpec {
  public:
-  // Throws InputError naming `context` (e.g. "--descriptor") on a malformed string.
+  // Throws InputError naming `context` (e.g. "--descriptor") on a malformed string. Line
+  // breaks count as spaces, also inside quoted values.
   static KeyValueSpec parse(const std::string& text, const std::string& context);
 
   const std::string& type() const { return type_; }
