@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: installs the Debian packages it needs, builds (LAMMPS included, cached
 # in ~/.cache/soapgap; SOAPGAP_WITH_LAMMPS=0 skips it), and runs every test (GoogleTest and
-# the LAMMPS integration tests through ctest, then the Python tests in tests/python with pytest). Fails when a
-# test fails or when no test was found.
+# the LAMMPS integration tests through ctest, then the Python tests in tests/python with pytest,
+# then the unit tests under ASan+UBSan and a fuzz smoke run). Fails when a test fails or when no
+# test was found.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/install-dependencies.sh"
@@ -34,4 +35,14 @@ if [ "$pytest_rc" -eq 5 ]; then
   echo "soapgap: pytest collected no tests in tests/python (expected the Python binding tests)" >&2
   exit 1
 fi
-exit "$pytest_rc"
+
+# Reliability: the GoogleTest suite under AddressSanitizer + UndefinedBehaviorSanitizer, and a
+# short smoke run of the libFuzzer targets (builds cached in ~/.cache/soapgap; the long fuzz runs
+# are tests/fuzz/run_fuzz.sh by hand). SOAPGAP_RELIABILITY_TESTS=0 skips both.
+reliability_rc=0
+if [ "${SOAPGAP_RELIABILITY_TESTS:-1}" = "1" ]; then
+  bash "$root/tests/sanitize/run_sanitized_tests.sh" || reliability_rc=1
+  bash "$root/tests/fuzz/run_fuzz.sh" "${SOAPGAP_FUZZ_SECONDS:-20}" || reliability_rc=1
+fi
+[ "$pytest_rc" -ne 0 ] && exit "$pytest_rc"
+exit "$reliability_rc"
