@@ -36,6 +36,12 @@ command -v cmake >/dev/null || die "cmake not found (scripts/install-dependencie
 command -v "$CXX" >/dev/null || die "$CXX not found: libFuzzer needs Clang (Debian 12: apt-get install clang-14 libclang-rt-14-dev, or scripts/install-dependencies.sh)"
 
 # Configure (once; a build directory made with another compiler is refused, not reused).
+# A cached build of another checkout (e.g. a fresh clone in CI) cannot be reused by CMake:
+# start it afresh rather than fail.
+if [[ -f "$BUILD/CMakeCache.txt" ]] && ! grep -qxF "CMAKE_HOME_DIRECTORY:INTERNAL=$REPO" "$BUILD/CMakeCache.txt"; then
+  echo "== $BUILD was configured for another source tree: configuring it afresh for $REPO"
+  rm -rf "$BUILD/CMakeCache.txt" "$BUILD/CMakeFiles"
+fi
 if [[ -f "$BUILD/CMakeCache.txt" ]] && ! grep -q '^SOAPGAP_FUZZ:BOOL=ON' "$BUILD/CMakeCache.txt"; then
   die "$BUILD holds a build without SOAPGAP_FUZZ=ON; remove it or set SOAPGAP_FUZZ_BUILD_DIR to another directory"
 fi

@@ -24,6 +24,12 @@ BUILD="${SOAPGAP_SANITIZE_BUILD_DIR:-$HOME/.cache/soapgap/sanitize-build}"
 JOBS="${SOAPGAP_JOBS:-2}"
 command -v cmake >/dev/null || die "cmake not found (scripts/install-dependencies.sh installs it)"
 command -v ctest >/dev/null || die "ctest not found (part of cmake)"
+# A cached build of another checkout (e.g. a fresh clone in CI) cannot be reused by CMake:
+# start it afresh rather than fail.
+if [[ -f "$BUILD/CMakeCache.txt" ]] && ! grep -qxF "CMAKE_HOME_DIRECTORY:INTERNAL=$REPO" "$BUILD/CMakeCache.txt"; then
+  echo "== $BUILD was configured for another source tree: configuring it afresh for $REPO"
+  rm -rf "$BUILD/CMakeCache.txt" "$BUILD/CMakeFiles"
+fi
 if [[ -f "$BUILD/CMakeCache.txt" ]] && ! grep -q '^SOAPGAP_SANITIZE:BOOL=ON' "$BUILD/CMakeCache.txt"; then
   die "$BUILD holds a build without SOAPGAP_SANITIZE=ON; remove it or set SOAPGAP_SANITIZE_BUILD_DIR to another directory"
 fi
