@@ -80,7 +80,8 @@ for target in $TARGETS; do
         -artifact_prefix="$work/artifacts/")
   [[ "$SECONDS_PER_TARGET" != 0 ]] && args+=(-max_total_time="$SECONDS_PER_TARGET")
   [[ -n "$RUNS" ]] && args+=(-runs="$RUNS")
-  echo "== $target: ${args[*]:0:3} $( [[ "$SECONDS_PER_TARGET" != 0 ]] && echo "-max_total_time=$SECONDS_PER_TARGET") $( [[ -n "$RUNS" ]] && echo "-runs=$RUNS") ($seeds seeds; log $work/fuzz.log)"
+  echo "== $target ($seeds seeds; log $work/fuzz.log)"
+  echo "   $exe ${args[*]} $work/corpus"
   start=$(date +%s.%N)
   rc=0
   "$exe" "${args[@]}" "$work/corpus" >"$work/fuzz.log" 2>&1 || rc=$?
