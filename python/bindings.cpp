@@ -26,6 +26,7 @@
 #include "io/quip_potential.h"
 #include "model/potential.h"
 #include "model/sparse_gp_fit.h"
+#include "neighbours/neighbour_list.h"
 
 namespace py = pybind11;
 using namespace soapgap;
@@ -102,7 +103,8 @@ class PyPotential {
   }
   explicit PyPotential(PotentialData data) : pot_(std::make_shared<Potential>(data)) {}
 
-  py::dict predict(const py::handle& atoms, bool variance, bool total_variance) const {
+  // The structure of atoms; throws when it holds an element the potential does not cover.
+  Structure covered_structure(const py::handle& atoms) const {
     Structure s = structure_from_atoms(atoms);
     const std::vector<int>& els = pot_->elements();
     for (int i = 0; i < s.size(); ++i)
@@ -113,6 +115,11 @@ class PyPotential {
                          ", atom " + std::to_string(i) + ") is not covered by the potential (elements: " + covered +
                          ")");
       }
+    return s;
+  }
+
+  py::dict predict(const py::handle& atoms, bool variance, bool total_variance) const {
+    Structure s = covered_structure(atoms);
     PredictOptions options;
     options.variance = variance;
     options.total_variance = total_variance;
@@ -132,6 +139,29 @@ class PyPotential {
     if (variance) {
       out["local_variance"] = to_numpy(std::move(p.local_variance));
       if (total_variance) out["energy_variance"] = p.energy_variance;
+    }
+    return out;
+  }
+
+  // The descriptor vectors of every environment of atoms, one dict per term of the potential.
+  py::list environments(const py::handle& atoms) const {
+    Structure s = covered_structure(atoms);
+    std::vector<Environments> envs;
+    {
+      py::gil_scoped_release release;
+      const NeighbourList nl(s, pot_->cutoff());
+      for (const Term& t : pot_->terms()) envs.push_back(t.descriptor().compute(s, nl));
+    }
+    py::list out;
+    for (size_t t = 0; t < envs.size(); ++t) {
+      py::dict d;
+      d["type"] = pot_->terms()[t].descriptor().type();
+      d["spec"] = pot_->terms()[t].spec();
+      d["q"] = to_numpy(std::move(envs[t].q));
+      d["weight"] = to_numpy(std::move(envs[t].w));
+      d["atom"] = py::array(py::cast(envs[t].atom));
+      d["group"] = py::array(py::cast(envs[t].group));
+      out.append(std::move(d));
     }
     return out;
   }
@@ -251,6 +281,9 @@ PYBIND11_MODULE(_soapgap, m) {
            py::arg("total_variance") = true,
            "Energy (eV), forces (N x 3, eV/A), virial (3 x 3, eV), local_energy (N, eV); with\n"
            "variance=True also local_variance (N, eV^2) and energy_variance (eV^2).")
+      .def("environments", &PyPotential::environments, py::arg("atoms"),
+           "The descriptor vectors of the environments of atoms, one dict per term: type, spec, q (n_env x dim),\n"
+           "weight (n_env), atom (the atom each environment belongs to), group (kernel group index).")
       .def("save", &PyPotential::save, py::arg("path"), "Writes the potential file (XML).")
       .def("__repr__", [](const PyPotential& p) {
         std::string els;

@@ -13,6 +13,7 @@ PACKAGES=(
   python3 python3-numpy python3-ase      # ASE interoperability tests
   python3-yaml                           # the LAMMPS reference test (tests/lammps/reference/*.yaml)
   python3-scipy                          # the silicon surface demo (E(V) fits)
+  python3-matplotlib                     # plots: soapgap learn report.png
   libopenmpi-dev openmpi-bin             # the LAMMPS plugin (MPI) and its 2-rank tests
   pybind11-dev python3-dev python3-pytest  # Python bindings (module soapgap) and their tests
   python3-venv                           # test references from PyPI (quippy: QUIP itself)

@@ -1,0 +1,203 @@
+"""The configuration of `soapgap learn` (a TOML file), read and checked in one place.
+
+Every path is relative to the configuration file. Units: eV, Angstrom, K, ps. Unknown keys,
+missing required keys and values of the wrong type are errors naming the file, the table and
+the key. The full list of keys with their defaults is in docs/active-learning.md.
+"""
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+
+__all__ = ["LearnConfig", "TaskConfig", "read_config"]
+
+
+@dataclass
+class TaskConfig:
+    name: str
+    structure: str          # path of a structure file (first frame; any format ASE reads)
+    kind: str = "md"        # "md" (NVT, Nose-Hoover) or "minimize" (conjugate gradients)
+    temperature: float = 300.0  # K (md)
+    steps: int = 1000
+    timestep: float = 0.001     # ps (md)
+    sample_every: int = 10      # steps between samples (dump + predicted sigma)
+    seed: int = 1               # velocity seed (md); iteration k uses seed + k
+    config_type: str = ""       # config_type of its labelled configurations (default: the name)
+
+
+@dataclass
+class LearnConfig:
+    path: str
+    workdir: str
+    elements: list
+    start_potential: str = None
+    training: str = None
+    seed_configurations: str = None
+    fit: dict = field(default_factory=dict)
+    threshold: float = 0.02      # eV: predicted sigma of an atom's local energy that flags a sample
+    stop_threshold: float = None  # eV: the MD halts above it (default 10 x threshold)
+    per_iteration: int = 4
+    max_iterations: int = 5
+    max_labels: int = 40
+    heldout: str = None
+    heldout_group_key: str = "config_type"
+    lammps_binary: str = None
+    lammps_plugin: str = None
+    lammps_threads: int = 1
+    labeller: dict = field(default_factory=dict)
+    tasks: list = field(default_factory=list)
+
+    @property
+    def base_dir(self):
+        return os.path.dirname(os.path.abspath(self.path))
+
+
+class _Table:
+    """Reads keys from one TOML table, remembering which were used, with typed errors."""
+
+    def __init__(self, data, where):
+        if not isinstance(data, dict):
+            raise ValueError("%s: expected a table" % where)
+        self.data = dict(data)
+        self.where = where
+
+    def get(self, key, kind, default=None, required=False):
+        if key not in self.data:
+            if required:
+                raise ValueError("%s: missing required key %r" % (self.where, key))
+            return default
+        value = self.data.pop(key)
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ValueError("%s: %s = %r: expected %s" % (self.where, key, value,
+                                                           getattr(kind, "__name__", str(kind))))
+        return value
+
+    def positive(self, key, kind, default=None, required=False, allow_zero=False):
+        value = self.get(key, kind, default, required)
+        if value is not None and (value < 0 or (value == 0 and not allow_zero)):
+            raise ValueError("%s: %s = %r: expected a %s number" % (self.where, key, value,
+                                                                   "non-negative" if allow_zero else "positive"))
+        return value
+
+    def finish(self):
+        if self.data:
+            raise ValueError("%s: unknown key(s): %s" % (self.where, ", ".join(sorted(self.data))))
+
+
+def read_config(path):
+    """Reads and checks a soapgap learn configuration; returns a LearnConfig with absolute paths."""
+    try:
+        with open(path, "rb") as f:
+            raw = tomllib.load(f)
+    except FileNotFoundError:
+        raise ValueError("%s: no such configuration file" % path) from None
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError("%s: %s" % (path, e)) from None
+    base = os.path.dirname(os.path.abspath(path))
+
+    def resolve(p):
+        return None if p is None else (p if os.path.isabs(p) else os.path.normpath(os.path.join(base, p)))
+
+    def existing(p, where):
+        p = resolve(p)
+        if p is not None and not os.path.exists(p):
+            raise ValueError("%s: %s: %s does not exist" % (path, where, p))
+        return p
+
+    top = _Table(raw, path)
+    cfg = LearnConfig(path=os.path.abspath(path), workdir=resolve(top.get("workdir", str, required=True)),
+                      elements=top.get("elements", list, required=True))
+    if not cfg.elements or not all(isinstance(e, str) for e in cfg.elements):
+        raise ValueError("%s: elements: expected a list of element symbols" % path)
+    from ase.data import atomic_numbers
+
+    for e in cfg.elements:
+        if e not in atomic_numbers:
+            raise ValueError("%s: elements: %r is not an element symbol" % (path, e))
+
+    start = _Table(top.get("start", dict, {}), path + ": [start]")
+    cfg.start_potential = existing(start.get("potential", str), "[start] potential")
+    cfg.training = existing(start.get("training", str), "[start] training")
+    cfg.seed_configurations = existing(start.get("seed_configurations", str), "[start] seed_configurations")
+    start.finish()
+    if cfg.start_potential is None and cfg.training is None and cfg.seed_configurations is None:
+        raise ValueError("%s: [start] needs potential (with its training set), training or seed_configurations" % path)
+    if cfg.start_potential is not None and cfg.training is None:
+        raise ValueError("%s: [start] potential needs training = the labelled configurations it was fitted on "
+                         "(the loop refits on them plus the new labels)" % path)
+
+    fit = _Table(top.get("fit", dict, required=True), path + ": [fit]")
+    descriptors = fit.get("descriptors", list, required=True)
+    if not descriptors or not all(isinstance(d, str) for d in descriptors):
+        raise ValueError("%s: [fit] descriptors: expected a list of descriptor specifications" % path)
+    cfg.fit = {"descriptors": descriptors}
+    for key in ("sigma_energy", "sigma_force", "sigma_virial"):
+        v = fit.positive(key, float)
+        if v is not None:
+            cfg.fit[key] = v
+    seed = fit.positive("seed", int, allow_zero=True)
+    if seed is not None:
+        cfg.fit["seed"] = seed
+    jitter = fit.positive("jitter", float, allow_zero=True)
+    if jitter is not None:
+        cfg.fit["jitter"] = jitter
+    for key in ("e0", "config_type_sigma"):
+        v = fit.get(key, dict)
+        if v is not None:
+            cfg.fit[key] = v
+    fit.finish()
+
+    sel = _Table(top.get("select", dict, {}), path + ": [select]")
+    cfg.threshold = sel.positive("threshold", float, cfg.threshold)
+    cfg.stop_threshold = sel.positive("stop_threshold", float, 10 * cfg.threshold)
+    if cfg.stop_threshold < cfg.threshold:
+        raise ValueError("%s: [select] stop_threshold (%g) is below threshold (%g)" % (path, cfg.stop_threshold,
+                                                                                      cfg.threshold))
+    cfg.per_iteration = sel.positive("per_iteration", int, cfg.per_iteration)
+    cfg.max_iterations = sel.positive("max_iterations", int, cfg.max_iterations, allow_zero=True)
+    cfg.max_labels = sel.positive("max_labels", int, cfg.max_labels, allow_zero=True)
+    sel.finish()
+
+    held = _Table(top.get("heldout", dict, {}), path + ": [heldout]")
+    cfg.heldout = existing(held.get("file", str), "[heldout] file")
+    cfg.heldout_group_key = held.get("group_key", str, cfg.heldout_group_key)
+    held.finish()
+
+    lmp = _Table(top.get("lammps", dict, required=True), path + ": [lammps]")
+    binary = lmp.get("binary", str, required=True)
+    cfg.lammps_binary = resolve(binary) if os.sep in binary else binary
+    cfg.lammps_plugin = existing(lmp.get("plugin", str, required=True), "[lammps] plugin")
+    cfg.lammps_threads = lmp.positive("threads", int, 1)
+    lmp.finish()
+
+    cfg.labeller = dict(top.get("labeller", dict, required=True))
+
+    tasks = top.get("task", list, required=True)
+    if not tasks:
+        raise ValueError("%s: at least one [[task]] is needed" % path)
+    names = set()
+    for k, t in enumerate(tasks):
+        where = "%s: [[task]] #%d" % (path, k + 1)
+        tt = _Table(t, where)
+        task = TaskConfig(name=tt.get("name", str, required=True),
+                          structure=existing(tt.get("structure", str, required=True), "[[task]] structure"))
+        if not task.name.replace("_", "").replace("-", "").isalnum():
+            raise ValueError("%s: name = %r: use letters, digits, '_' and '-'" % (where, task.name))
+        if task.name in names:
+            raise ValueError("%s: name = %r is used twice" % (where, task.name))
+        names.add(task.name)
+        task.kind = tt.get("kind", str, "md")
+        if task.kind not in ("md", "minimize"):
+            raise ValueError("%s: kind = %r: expected \"md\" or \"minimize\"" % (where, task.kind))
+        task.temperature = tt.positive("temperature", float, task.temperature)
+        task.steps = tt.positive("steps", int, task.steps)
+        task.timestep = tt.positive("timestep", float, task.timestep)
+        task.sample_every = tt.positive("sample_every", int, task.sample_every)
+        task.seed = tt.positive("seed", int, task.seed)
+        task.config_type = tt.get("config_type", str, task.name)
+        tt.finish()
+        cfg.tasks.append(task)
+    top.finish()
+    return cfg

@@ -1,0 +1,141 @@
+"""Pieces of soapgap learn that need no LAMMPS: farthest-point sampling, Spearman correlation,
+the LAMMPS cell/dump conversions, and the checks of the configuration file."""
+import os
+import textwrap
+
+import numpy as np
+import pytest
+from ase.build import bulk
+
+from soapgap.lammps_run import lammps_cell, read_dump, write_data
+from soapgap.learn_config import read_config
+from soapgap.selection import farthest_point_sampling, rankdata, spearman
+
+
+def test_fps_picks_extremes_and_is_deterministic():
+    x = np.array([[0.0], [1.0], [10.0], [4.9], [5.1], [9.0]])
+    assert farthest_point_sampling(x, 3, first=0) == [0, 2, 3]
+    assert farthest_point_sampling(x, 3, first=0) == farthest_point_sampling(x, 3, first=0)
+    # already-chosen points: the first pick is the row farthest from them
+    assert farthest_point_sampling(x, 2, chosen_before=np.array([[10.0]])) == [0, 3]
+    # duplicates of chosen points are never picked: stops early
+    assert farthest_point_sampling(np.zeros((4, 2)), 3, first=1) == [1]
+    assert farthest_point_sampling(np.ones((2, 1)), 2, chosen_before=np.ones((1, 1))) == []
+    with pytest.raises(ValueError):
+        farthest_point_sampling(x, 2, first=9)
+
+
+def test_rankdata_ties_and_spearman():
+    assert list(rankdata([3, 1, 3, 2])) == [3.5, 1.0, 3.5, 2.0]
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=50)
+    assert spearman(a, np.exp(a)) == pytest.approx(1.0)
+    assert spearman(a, -a ** 3) == pytest.approx(-1.0)
+    b = a + rng.normal(size=50)
+    # the textbook formula for untied data: 1 - 6 sum d^2 / (n (n^2 - 1))
+    d = rankdata(a) - rankdata(b)
+    assert spearman(a, b) == pytest.approx(1 - 6 * (d ** 2).sum() / (50 * (50 ** 2 - 1)))
+    assert np.isnan(spearman([1, 2], [2, 1]))
+    assert np.isnan(spearman([1, 1, 1], [1, 2, 3]))
+
+
+def test_lammps_cell_keeps_lengths_and_angles():
+    cell = np.array([[4.0, 0.3, -0.2], [1.0, 5.0, 0.4], [0.5, -1.0, 6.0]])
+    L = lammps_cell(cell)
+    assert np.allclose(L @ L.T, cell @ cell.T)
+    assert L[0, 1] == L[0, 2] == L[1, 2] == 0
+    with pytest.raises(ValueError, match="left-handed"):
+        lammps_cell(cell[[1, 0, 2]])
+
+
+def test_data_file_and_dump_round_trip(tmp_path):
+    atoms = bulk("Si", "diamond", a=5.43).repeat((2, 1, 1))
+    atoms.set_cell(atoms.cell[:] + np.array([[0, 0.2, 0.1], [0.3, 0, 0], [0, 0, 0]]), scale_atoms=True)
+    atoms.rattle(0.05, seed=3)
+    pos = write_data(str(tmp_path / "a.data"), atoms, ["Si"])
+    L = lammps_cell(atoms.cell[:])
+    text = (tmp_path / "a.data").read_text()
+    assert "xy xz yz" in text and "%d atoms" % len(atoms) in text
+    # a dump of those positions, in LAMMPS' triclinic bounding-box convention
+    xy, xz, yz = L[1, 0], L[2, 0], L[2, 1]
+    lines = ["ITEM: TIMESTEP", "7", "ITEM: NUMBER OF ATOMS", str(len(atoms)), "ITEM: BOX BOUNDS xy xz yz pp pp pp",
+             "%r %r %r" % (min(0, xy, xz, xy + xz), L[0, 0] + max(0, xy, xz, xy + xz), xy),
+             "%r %r %r" % (min(0, yz), L[1, 1] + max(0, yz), xz), "0 %r %r" % (L[2, 2], yz),
+             "ITEM: ATOMS id type x y z v_s"]
+    for i in reversed(range(len(atoms))):  # unsorted on purpose
+        lines.append("%d 1 %r %r %r %g" % (i + 1, pos[i, 0], pos[i, 1], pos[i, 2], 0.1 * i))
+    (tmp_path / "a.dump").write_text("\n".join(lines + lines[:6]) + "\n")  # + a truncated frame
+    frames = read_dump(str(tmp_path / "a.dump"), ["Si"], extra_columns=("v_s",))
+    assert len(frames) == 1
+    step, a, cols = frames[0]
+    assert step == 7
+    assert np.allclose(a.cell[:], L)
+    assert np.allclose(a.positions, pos)
+    assert np.allclose(cols["v_s"], 0.1 * np.arange(len(atoms)))
+    assert np.allclose(a.get_all_distances(mic=True), atoms.get_all_distances(mic=True))
+    with pytest.raises(ValueError, match="no column 'v_t'"):
+        read_dump(str(tmp_path / "a.dump"), ["Si"], extra_columns=("v_t",))
+    with pytest.raises(ValueError, match="not among the types"):
+        write_data(str(tmp_path / "b.data"), bulk("Ge"), ["Si"])
+
+
+def _config(tmp_path, body):
+    (tmp_path / "slab.xyz").write_text("1\nLattice=\"5 0 0 0 5 0 0 0 5\" Properties=species:S:1:pos:R:3 pbc=\"T T T\"\n"
+                                       "Si 0 0 0\n")
+    (tmp_path / "seed.xyz").write_text((tmp_path / "slab.xyz").read_text())
+    (tmp_path / "plugin.so").write_text("")
+    path = tmp_path / "learn.toml"
+    path.write_text(textwrap.dedent(body))
+    return str(path)
+
+
+GOOD = """
+workdir = "run"
+elements = ["Si"]
+[start]
+seed_configurations = "seed.xyz"
+[fit]
+descriptors = ["soap n_max=4 l_max=3 cutoff=4 n_sparse=10"]
+sigma_force = 0.05
+[select]
+threshold = 0.02
+[lammps]
+binary = "lmp"
+plugin = "plugin.so"
+[labeller]
+kind = "lammps"
+pair_style = "sw"
+pair_coeff = "* * Si.sw Si"
+[[task]]
+name = "md1"
+structure = "slab.xyz"
+temperature = 500
+"""
+
+
+def test_config_reads_and_resolves(tmp_path):
+    cfg = read_config(_config(tmp_path, GOOD))
+    assert cfg.workdir == str(tmp_path / "run")
+    assert cfg.seed_configurations == str(tmp_path / "seed.xyz")
+    assert cfg.threshold == 0.02 and cfg.stop_threshold == pytest.approx(0.2)
+    assert cfg.fit == {"descriptors": ["soap n_max=4 l_max=3 cutoff=4 n_sparse=10"], "sigma_force": 0.05}
+    (task,) = cfg.tasks
+    assert (task.name, task.kind, task.temperature, task.config_type) == ("md1", "md", 500.0, "md1")
+
+
+@pytest.mark.parametrize("change, message", [
+    (("threshold = 0.02", "threshold = -1"), r"\[select\]: threshold = -1(\.0)?: expected a positive number"),
+    (("threshold = 0.02", "treshold = 0.02"), r"\[select\]: unknown key\(s\): treshold"),
+    (("temperature = 500", "temperature = \"hot\""), r"\[\[task\]\] #1: temperature = 'hot': expected float"),
+    (("name = \"md1\"", "name = \"md 1\""), r"name = 'md 1': use letters"),
+    (("structure = \"slab.xyz\"", "structure = \"none.xyz\""), r"none.xyz does not exist"),
+    (("seed_configurations = \"seed.xyz\"", ""), r"\[start\] needs potential"),
+    (("elements = [\"Si\"]", "elements = [\"Xx\"]"), r"'Xx' is not an element symbol"),
+    (("[fit]", "[fitting]"), r"missing required key 'fit'"),
+    (("sigma_force = 0.05", "sigma_force = 0.05\n["), r"learn.toml: "),
+])
+def test_config_errors_name_file_table_and_key(tmp_path, change, message):
+    path = _config(tmp_path, GOOD.replace(*change))
+    with pytest.raises(ValueError, match=message) as e:
+        read_config(path)
+    assert os.path.basename(path) in str(e.value)
