@@ -1,10 +1,12 @@
 #include <gtest/gtest.h>
 
 #include <dirent.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmath>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -548,6 +550,55 @@ TEST_F(PotentialFileTest, WriteReplacesAtomicallyAndLeavesNoTemporaries) {
   EXPECT_EQ(slurp(p), old_text);
   ::rmdir(tmp.c_str());
   EXPECT_EQ(list_dir(), std::vector<std::string>{"pot.xml"});
+}
+
+// write_potential holds SIGINT/SIGTERM/SIGHUP back while its temporary exists (blocked in the
+// calling thread, a recording handler where the action is the default one; the effect on an
+// interrupted `soapgap fit` is tests/cli_fit_interrupted.py). Afterwards the signal mask and
+// the actions are what they were, also after a failed write, and a handler of the program's
+// own is left alone.
+int g_program_handler_calls = 0;
+void program_handler(int) { ++g_program_handler_calls; }
+
+TEST_F(PotentialFileTest, WriteRestoresSignalMaskAndActions) {
+  const int signals[3] = {SIGINT, SIGTERM, SIGHUP};
+  struct sigaction saved[3];
+  for (int k = 0; k < 3; ++k) ASSERT_EQ(sigaction(signals[k], nullptr, &saved[k]), 0);
+  // The program handles SIGTERM itself; SIGINT and SIGHUP have their default action.
+  struct sigaction own {};
+  own.sa_handler = program_handler;
+  sigemptyset(&own.sa_mask);
+  ASSERT_EQ(sigaction(SIGTERM, &own, nullptr), 0);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  ASSERT_EQ(sigaction(SIGINT, &dfl, nullptr), 0);
+  ASSERT_EQ(sigaction(SIGHUP, &dfl, nullptr), 0);
+  sigset_t mask_before;
+  ASSERT_EQ(pthread_sigmask(SIG_SETMASK, nullptr, &mask_before), 0);
+
+  const auto expect_unchanged = [&](const char* when) {
+    sigset_t mask;
+    ASSERT_EQ(pthread_sigmask(SIG_SETMASK, nullptr, &mask), 0);
+    for (int sig : signals) {
+      EXPECT_EQ(sigismember(&mask, sig), sigismember(&mask_before, sig)) << when << ": signal " << sig;
+      struct sigaction now;
+      ASSERT_EQ(sigaction(sig, nullptr, &now), 0);
+      EXPECT_EQ(now.sa_handler, sig == SIGTERM ? &program_handler : SIG_DFL) << when << ": signal " << sig;
+    }
+  };
+  write_potential(path("pot.xml"), sample_data(true));
+  expect_unchanged("after a write");
+  ::mkdir(path("adir").c_str(), 0700);
+  ::mkdir(path("adir/sub").c_str(), 0700);
+  EXPECT_THROW(write_potential(path("adir"), sample_data(false)), InputError);  // the rename fails
+  expect_unchanged("after a failed write");
+  ::rmdir(path("adir/sub").c_str());
+  // SIGTERM raised by the program itself (not during a write) reaches its handler.
+  EXPECT_EQ(g_program_handler_calls, 0);
+  ASSERT_EQ(raise(SIGTERM), 0);
+  EXPECT_EQ(g_program_handler_calls, 1);
+  for (int k = 0; k < 3; ++k) ASSERT_EQ(sigaction(signals[k], &saved[k], nullptr), 0);
 }
 
 TEST_F(PotentialFileTest, UnwritablePathGivesInputError) {

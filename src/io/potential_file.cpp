@@ -6,16 +6,20 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xmlreader.h>
 #include <libxml/xmlwriter.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -432,6 +436,88 @@ int fd_write(void* ctx, const char* buffer, int len) {
 }
 
 int fd_close(void*) { return 0; }  // the descriptor is closed by write_potential
+
+// State shared by the DeferTerminationSignals guards alive (below).
+constexpr int kDeferredSignalCount = 3;
+constexpr int kDeferredSignals[kDeferredSignalCount] = {SIGINT, SIGTERM, SIGHUP};
+struct DeferredSignals {
+  int users = 0;  // guards alive (under g_deferred_mutex)
+  bool installed[kDeferredSignalCount] = {};
+  struct sigaction saved[kDeferredSignalCount] = {};
+  std::atomic<int> caught[kDeferredSignalCount] = {};  // set by the handler, on any thread
+};
+static_assert(std::atomic<int>::is_always_lock_free, "the signal handler needs a lock-free atomic");
+DeferredSignals g_deferred;
+std::mutex g_deferred_mutex;
+
+// Holds back SIGINT, SIGTERM and SIGHUP (Ctrl-C, kill, a closed terminal) while the temporary
+// file exists: a signal that arrives meanwhile takes effect only when the object is destroyed,
+// after the rename (or after the temporary was removed), so that an interrupted program leaves
+// either the complete file under its final name or none (and an older file untouched), never a
+// half-written one or a leftover temporary.
+//  - The calling thread blocks the three signals (pthread_sigmask) and restores its mask at the
+//    end, when a signal still pending is delivered.
+//  - Blocking them in one thread is not enough in a multi-threaded program (OpenMP's worker
+//    threads, created during the fit): the kernel delivers a process-directed signal to any
+//    thread that does not block it, and its default action ends the whole process. So a
+//    signal whose action is the default one is caught meanwhile by a handler that only records
+//    it, and raised again in the calling thread once the default action is back. Signals that
+//    are ignored or have a handler of the program's own (Python's, for instance) are left
+//    alone: they do not end the process by themselves.
+// Nested and concurrent guards (threads writing several files) share the handlers: the first
+// installs them, the last one restores them.
+class DeferTerminationSignals {
+ public:
+  DeferTerminationSignals() {
+    sigset_t block;
+    sigemptyset(&block);
+    for (int k = 0; k < kCount; ++k) sigaddset(&block, kSignals[k]);
+    pthread_sigmask(SIG_BLOCK, &block, &old_mask_);
+    std::lock_guard<std::mutex> lock(g_deferred_mutex);
+    DeferredSignals& st = g_deferred;
+    if (st.users++ > 0) return;
+    for (int k = 0; k < kCount; ++k) {
+      st.installed[k] = false;
+      st.caught[k].store(0);
+      if (sigaction(kSignals[k], nullptr, &st.saved[k]) != 0) continue;
+      if ((st.saved[k].sa_flags & SA_SIGINFO) || st.saved[k].sa_handler != SIG_DFL) continue;
+      struct sigaction record {};
+      record.sa_handler = &DeferTerminationSignals::record;
+      sigfillset(&record.sa_mask);
+      record.sa_flags = SA_RESTART;
+      st.installed[k] = sigaction(kSignals[k], &record, nullptr) == 0;
+    }
+  }
+
+  ~DeferTerminationSignals() {
+    {
+      std::lock_guard<std::mutex> lock(g_deferred_mutex);
+      DeferredSignals& st = g_deferred;
+      if (--st.users == 0)
+        for (int k = 0; k < kCount; ++k) {
+          if (!st.installed[k]) continue;
+          sigaction(kSignals[k], &st.saved[k], nullptr);  // the default action again
+          st.installed[k] = false;
+          // Pending on this thread (blocked here) until the mask is restored below.
+          if (st.caught[k].exchange(0)) pthread_kill(pthread_self(), kSignals[k]);
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+  }
+
+  DeferTerminationSignals(const DeferTerminationSignals&) = delete;
+  DeferTerminationSignals& operator=(const DeferTerminationSignals&) = delete;
+
+ private:
+  static constexpr int kCount = kDeferredSignalCount;
+  static constexpr const int* kSignals = kDeferredSignals;
+  static void record(int sig) {  // async-signal-safe: a lock-free atomic store
+    for (int k = 0; k < kCount; ++k)
+      if (kSignals[k] == sig) g_deferred.caught[k].store(1);
+  }
+
+  sigset_t old_mask_;
+};
 
 class XmlOut {
  public:
@@ -1128,6 +1214,8 @@ void write_potential(const std::string& path, const PotentialData& data) {
     throw InputError("cannot write potential file " + path + ": " + what);
   };
 
+  // From before the temporary is created until it is renamed or removed: see the class.
+  const DeferTerminationSignals defer_signals;
   FdSink sink;
   sink.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (sink.fd < 0) fail(tmp + ": " + std::strerror(errno));

@@ -86,11 +86,14 @@ namespace soapgap {
 
 // Writes `data` to path + ".tmp.<pid>", flushes it to disk and renames it onto `path`
 // (atomic on POSIX file systems: readers see either the old or the new file, never a
-// half-written one; the temporary is removed on failure). Throws InputError naming the
-// file if it cannot be written, and std::invalid_argument if `data` cannot be stored
-// (NaN/Inf values, inconsistent sizes, duplicate elements, e0 for an element not in
-// `elements`, strings that XML cannot hold). Provenance values are written with invalid
-// UTF-8 and XML-forbidden control characters replaced by U+FFFD.
+// half-written one; the temporary is removed on failure). SIGINT, SIGTERM and SIGHUP that
+// arrive while the temporary exists take effect only after the rename (or after the temporary
+// was removed on failure), so an interrupted program leaves the complete new file or the old
+// one, and no temporary (signals the program handles itself or ignores are left alone).
+// Throws InputError naming the file if it cannot be written, and std::invalid_argument if
+// `data` cannot be stored (NaN/Inf values, inconsistent sizes, duplicate elements, e0 for an
+// element not in `elements`, strings that XML cannot hold). Provenance values are written
+// with invalid UTF-8 and XML-forbidden control characters replaced by U+FFFD.
 void write_potential(const std::string& path, const PotentialData& data);
 
 // Reads and verifies a potential file. Throws InputError naming the file, the element and
