@@ -75,14 +75,14 @@ def _plot(history, path):
     ax.set_ylabel("flagged samples (%)")
     ax2 = ax.twinx()
     ax2.plot(it, [h["heldout"].get("spearman_atom_sigma_vs_force_error", math.nan) for h in history], "s--",
-             color="C4", label="Spearman σ_i vs |ΔF_i|")
+             color="C4", label="Spearman σ(atom) vs |ΔF(atom)|")
     ax2.plot(it, [h["heldout"].get("spearman_energy_sigma_vs_energy_error", math.nan) for h in history], "^--",
              color="C5", label="Spearman σ_E vs |ΔE|")
     ax2.set_ylabel("Spearman correlation")
     ax2.set_ylim(-1, 1)
     lines = ax.get_legend_handles_labels()
     lines2 = ax2.get_legend_handles_labels()
-    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], fontsize=8, loc="upper right")
+    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], fontsize=8, loc="center right")
     for a in axes:
         a.xaxis.get_major_locator().set_params(integer=True)
     fig.tight_layout()
