@@ -31,5 +31,6 @@ int run_fit(int argc, char** argv);
 int run_eval(int argc, char** argv);
 int run_info(int argc, char** argv);
 int run_convert(int argc, char** argv);
+int run_learn(int argc, char** argv);  // execs python3 -m soapgap.learn
 
 }  // namespace soapgap::cli

@@ -19,6 +19,7 @@ const char* kUsage =
     "  eval   predict energies, forces, virials (and variances) for an extended XYZ file\n"
     "  info   summarise a potential file (soapgap or QUIP/GAP XML)\n"
     "  convert  rewrite a QUIP/GAP XML potential in soapgap's format\n"
+    "  learn  active learning: MD with the predicted variance, label, refit (python3 -m soapgap.learn)\n"
     "\n"
     "Units: eV, Angstrom, eV/Angstrom; virials in eV (= -stress x volume).\n";
 
@@ -40,7 +41,9 @@ int main(int argc, char** argv) {
     if (command == "eval") return run_eval(argc, argv);
     if (command == "info") return run_info(argc, argv);
     if (command == "convert") return run_convert(argc, argv);
-    std::cerr << "soapgap: unknown command \"" << command << "\" (expected fit, eval, info or convert; see soapgap --help)\n";
+    if (command == "learn") return run_learn(argc, argv);
+    std::cerr << "soapgap: unknown command \"" << command
+              << "\" (expected fit, eval, info, convert or learn; see soapgap --help)\n";
     return 2;
   } catch (const UsageError& e) {
     std::cerr << "soapgap " << command << ": " << e.what() << " (see soapgap " << command << " --help)\n";

@@ -389,7 +389,7 @@ class ActiveLearner:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python3 -m soapgap.learn",
+        prog="soapgap learn",
         description="Active learning: MD with the predicted variance -> label the uncertain configurations -> "
                     "refit, until the predicted sigma stays below the threshold or the budget is spent. "
                     "Resumable: run the same command again to continue.")

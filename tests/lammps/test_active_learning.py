@@ -11,6 +11,7 @@
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -131,13 +132,18 @@ def main():
         print("history before:", json.dumps(history, sort_keys=True), "\nhistory after:", json.dumps(again, sort_keys=True))
     checks.check(same_report, "... and to the same report numbers")
 
+    # The CLI's launcher: soapgap learn = python3 -m soapgap.learn with this build's package.
+    r = subprocess.run([args.soapgap, "learn", "--help"], capture_output=True, text=True,
+                       env=dict(env, PYTHONPATH=""))
+    checks.check(r.returncode == 0 and "usage: soapgap learn" in r.stdout,
+                 "soapgap learn --help runs the Python loop (exit %d)" % r.returncode)
     # A bad configuration stops with a message naming the file and key.
     bad = os.path.join(q, "bad.toml")
     with open(bad, "w") as f:
-        f.write(open(os.path.join(q, "learn.toml")).read().replace("threshold = 0.03", "threshold = \"x\""))
-    r = subprocess.run([sys.executable, "-m", "soapgap.learn", bad], env=env, capture_output=True, text=True)
+        f.write(re.sub(r"(?m)^threshold = .*$", "threshold = \"x\"", open(os.path.join(q, "learn.toml")).read()))
+    r = subprocess.run([args.soapgap, "learn", bad], env=env, capture_output=True, text=True)
     checks.check(r.returncode == 1 and "bad.toml: [select]: threshold = 'x': expected float" in r.stderr,
-                 "bad configuration: exit 1 with a message (%s)" % r.stderr.strip())
+                 "bad configuration: exit 1 with a message (exit %d: %s)" % (r.returncode, (r.stderr + r.stdout).strip()))
     checks.clean_up(work)
     return checks.summary()
 

@@ -1,0 +1,67 @@
+// soapgap learn: starts the active-learning loop, which is written in Python (soapgap.learn, see
+// docs/active-learning.md), with Debian's interpreter and the soapgap package that belongs to
+// this executable: <bindir>/../python in the build tree, <prefix>/lib/python3/dist-packages once
+// installed (SOAPGAP_PYTHONPATH overrides; SOAPGAP_PYTHON names another interpreter).
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "common.h"
+#include "core/error.h"
+
+namespace soapgap::cli {
+
+namespace {
+
+std::string executable_dir() {
+  std::vector<char> buf(4096);
+  const ssize_t n = ::readlink("/proc/self/exe", buf.data(), buf.size() - 1);
+  if (n <= 0) return ".";
+  std::string path(buf.data(), static_cast<size_t>(n));
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+bool is_file(const std::string& path) { return ::access(path.c_str(), R_OK) == 0; }
+
+}  // namespace
+
+int run_learn(int argc, char** argv) {
+  std::string package_dir;
+  std::vector<std::string> tried;
+  if (const char* env = std::getenv("SOAPGAP_PYTHONPATH")) {
+    package_dir = env;
+    tried.push_back(package_dir + " (SOAPGAP_PYTHONPATH)");
+  } else {
+    const std::string bin = executable_dir();
+    for (const std::string& dir : {bin + "/../python", bin + "/../lib/python3/dist-packages"}) {
+      tried.push_back(dir);
+      if (is_file(dir + "/soapgap/learn.py")) {
+        package_dir = dir;
+        break;
+      }
+    }
+  }
+  if (package_dir.empty() || !is_file(package_dir + "/soapgap/learn.py")) {
+    std::string list;
+    for (const std::string& t : tried) list += (list.empty() ? "" : ", ") + t;
+    throw InputError("the Python package soapgap (soapgap/learn.py) was not found in " + list +
+                     "; build it (SOAPGAP_BUILD_PYTHON=ON) or set SOAPGAP_PYTHONPATH");
+  }
+  const char* python = std::getenv("SOAPGAP_PYTHON") ? std::getenv("SOAPGAP_PYTHON") : "/usr/bin/python3";
+  std::string pythonpath = package_dir;
+  if (const char* old = std::getenv("PYTHONPATH"); old && *old) pythonpath += std::string(":") + old;
+  ::setenv("PYTHONPATH", pythonpath.c_str(), 1);
+  std::vector<char*> args = {const_cast<char*>(python), const_cast<char*>("-m"), const_cast<char*>("soapgap.learn")};
+  for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
+  args.push_back(nullptr);
+  ::execv(python, args.data());
+  throw InputError(std::string("cannot run ") + python + ": " + std::strerror(errno) +
+                   " (set SOAPGAP_PYTHON to a Python 3 with ASE and numpy)");
+}
+
+}  // namespace soapgap::cli
