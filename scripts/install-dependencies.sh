@@ -14,6 +14,7 @@ PACKAGES=(
   python3-yaml                           # the LAMMPS reference test (tests/lammps/reference/*.yaml)
   python3-scipy                          # the silicon surface demo (E(V) fits)
   python3-matplotlib                     # plots: soapgap learn report.png
+  quantum-espresso quantum-espresso-data # DFT labels (pw.x): the silicon database, soapgap learn's default labeller
   libopenmpi-dev openmpi-bin             # the LAMMPS plugin (MPI) and its 2-rank tests
   pybind11-dev python3-dev python3-pytest  # Python bindings (module soapgap) and their tests
   python3-venv                           # test references from PyPI (quippy: QUIP itself)
