@@ -1,5 +1,7 @@
 #include "compute_soapgap_variance_atom.h"
 
+#include <string>
+
 #include "atom.h"
 #include "error.h"
 #include "force.h"
@@ -10,7 +12,12 @@
 using namespace LAMMPS_NS;
 
 ComputeSoapGapVarianceAtom::ComputeSoapGapVarianceAtom(LAMMPS *lmp, int narg, char **arg) : Compute(lmp, narg, arg) {
-  if (narg != 3) error->all(FLERR, "Illegal compute soapgap/variance/atom command: usage compute ID group soapgap/variance/atom");
+  if (narg != 3) {
+    std::string extra;
+    for (int i = 3; i < narg; i++) extra += std::string(i > 3 ? " " : "") + "\"" + arg[i] + "\"";
+    error->all(FLERR, "Illegal compute soapgap/variance/atom command: it takes no arguments after the style (usage: "
+                      "compute ID group soapgap/variance/atom), got {}", extra);
+  }
   peratom_flag = 1;
   size_peratom_cols = 0;
   scalar_flag = 1;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include "atom.h"
 #include "comm.h"
@@ -54,23 +56,51 @@ void PairSoapGap::settings(int narg, char ** /*arg*/) {
 void PairSoapGap::coeff(int narg, char **arg) {
   if (!allocated) allocate();
   const int ntypes = atom->ntypes;
+  // (Without pair_style hybrid, LAMMPS itself refuses types other than * * before this point.)
+  if (narg >= 2 && (strcmp(arg[0], "*") != 0 || strcmp(arg[1], "*") != 0))
+    error->all(FLERR, "Incorrect args for pair_coeff soapgap: the atom types must be * * (one pair_coeff maps every "
+                      "type), not {} {}: pair_coeff * * <potential.xml> <element or NULL for each atom type>",
+               arg[0], arg[1]);
+  if (narg < 3)
+    error->all(FLERR, "Incorrect args for pair_coeff soapgap: expected pair_coeff * * <potential file> followed by one "
+                      "element (or NULL) for each of the {} atom types",
+               ntypes);
   // pair_style quip's form is accepted too: pair_coeff * * gap.xml "Potential xml_label=LABEL" 14 ...
   // (a QUIP init string after the file; atom types given as element symbols or atomic numbers).
+  // An argument with a blank or '=' cannot be an element: it is taken for an init string.
   std::string quip_label;
   int first_type_arg = 3;
-  if (narg > 3 && std::string(arg[3]).rfind("Potential", 0) == 0) {
+  if (narg > 3) {
     const std::string init = arg[3];
-    const size_t k = init.find("xml_label=");
-    if (k != std::string::npos) quip_label = init.substr(k + 10, init.find_first_of(" \t", k + 10) - (k + 10));
-    first_type_arg = 4;
+    if (init.rfind("Potential", 0) == 0 || init.find_first_of(" \t=") != std::string::npos) {
+      std::vector<std::string> words;
+      for (size_t k = 0; (k = init.find_first_not_of(" \t", k)) != std::string::npos;) {
+        const size_t end = init.find_first_of(" \t", k);
+        words.push_back(init.substr(k, end == std::string::npos ? std::string::npos : end - k));
+        k = end;
+      }
+      const auto refuse = [&](const std::string &why) {
+        error->all(FLERR, "pair_coeff soapgap: QUIP init string \"{}\": {}; expected \"Potential\" or \"Potential "
+                          "xml_label=LABEL\" (LABEL: a GAP_params label of the file) or no init string",
+                   init, why);
+      };
+      if (words.empty() || words[0] != "Potential")
+        refuse("it does not start with the word Potential (soapgap reads GAP potentials only)");
+      for (size_t w = 1; w < words.size(); w++) {
+        if (words[w].rfind("xml_label=", 0) != 0) refuse("\"" + words[w] + "\" is not understood");
+        if (words[w].size() == 10) refuse("xml_label= needs a label");
+        if (!quip_label.empty()) refuse("xml_label given twice");
+        quip_label = words[w].substr(10);
+      }
+      first_type_arg = 4;
+    }
   }
   if (narg != first_type_arg + ntypes)
-    error->all(FLERR, "Incorrect args for pair_coeff: expected pair_coeff * * <potential.xml> followed by one element "
-                      "(or NULL) for each of the {} atom types, got {} element(s)",
+    error->all(FLERR, "Incorrect args for pair_coeff soapgap: expected pair_coeff * * <potential.xml> followed by one "
+                      "element (or NULL) for each of the {} atom types, got {} element(s)",
                ntypes, narg - first_type_arg);
-  if (strcmp(arg[0], "*") != 0 || strcmp(arg[1], "*") != 0)
-    error->all(FLERR, "Incorrect args for pair_coeff: pair_style soapgap needs pair_coeff * * <potential.xml> <elements>");
   file_ = arg[2];
+  if (file_.empty()) error->all(FLERR, "pair_coeff soapgap: the potential file name is empty (\"\")");
   try {
     potential_ = std::make_shared<const soapgap::Potential>(soapgap::load_potential(file_, quip_label));
   } catch (const std::exception &e) {
@@ -100,7 +130,8 @@ void PairSoapGap::coeff(int narg, char **arg) {
     type_z_[t] = z;
     ++mapped;
   }
-  if (mapped == 0) error->all(FLERR, "pair_coeff soapgap: every atom type is NULL");
+  if (mapped == 0)
+    error->all(FLERR, "pair_coeff soapgap: every atom type is NULL; expected at least one element of {}", file_);
   for (int i = 1; i <= ntypes; i++)
     for (int j = i; j <= ntypes; j++) setflag[i][j] = (type_z_[i] > 0 && type_z_[j] > 0) ? 1 : 0;
   if (comm->me == 0)
@@ -186,7 +217,8 @@ void PairSoapGap::build_input(soapgap::Structure &s, std::vector<int> &lammps_of
 
 void PairSoapGap::check_variance_data(const char *who) const {
   if (!potential_->has_variance())
-    error->all(FLERR, "{}: {} has no variance data (it was fitted with --no-variance)", who, file_);
+    error->all(FLERR, "{}: {} has no variance data (soapgap fit stores it unless given --no-variance; QUIP/GAP files "
+                      "have none)", who, file_);
 }
 
 soapgap::Prediction PairSoapGap::evaluate(const soapgap::PredictOptions &options, std::vector<int> &lammps_of,

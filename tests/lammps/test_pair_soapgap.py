@@ -7,7 +7,9 @@ a cell smaller than the cutoff, a Si/Ge cell with a two-element potential), `run
 must give the same energy, forces, virial, per-atom energies (compute pe/atom) and per-atom
 virials (compute stress/atom) as `soapgap eval`, and the same per-atom and total-energy
 predicted variances (compute soapgap/variance/atom), all to 1e-9 relative; on 2 MPI ranks the
-same forces as on one to 1e-10. Bad input must stop LAMMPS with a message naming the problem.
+same forces as on one to 1e-10. Bad input (pair_coeff / compute / pair_style arguments, files)
+must stop LAMMPS with an ERROR line naming the problem, with no crash or hang, also for ~30
+seeded random pair_coeff/compute lines; the valid forms (soapgap and QUIP files) must run.
 MD, finite differences, rerun and NVE: test_pair_soapgap_md.py.
 
 Usage: test_pair_soapgap.py --lmp LMP --plugin soapgapplugin.so --soapgap SOAPGAP
@@ -135,15 +137,72 @@ run 0
             "stress_atom": rows[:, 5:11], "variance": rows[:, 11], "energy_variance": energy_variance}
 
 
+def run_deck_limited(args, work, name, deck, timeout=120):
+    """run_deck with a time limit: (exit code or None on a hang, everything LAMMPS said)."""
+    infile, log = os.path.join(work, name + ".in"), os.path.join(work, name + ".log")
+    with open(infile, "w") as f:
+        f.write(deck)
+    try:
+        r = subprocess.run([args.lmp, "-in", infile, "-log", log], cwd=work, capture_output=True, text=True,
+                           env=dict(os.environ, OMP_NUM_THREADS="1"), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, "(no answer within %d s)" % timeout
+    return r.returncode, r.stdout + r.stderr + (open(log).read() if os.path.exists(log) else "")
+
+
+def deck_error_problem(rc, text, expected=None):
+    """None when LAMMPS stopped cleanly with an ERROR line (containing `expected`, if given) on one
+    line; else what is wrong."""
+    if rc is None:
+        return "hang"
+    if rc < 0 or rc >= 128:
+        return f"crashed (exit {rc})"
+    if rc == 0:
+        return "accepted (exit 0)"
+    errors = [l for l in text.splitlines() if l.startswith("ERROR")]
+    if not errors:
+        return f"exit {rc} without an ERROR line"
+    if expected is not None and not any(expected in l for l in errors):
+        return f"the ERROR line does not contain '{expected}': {errors[0]}"
+    return None
+
+
+# A QUIP GAP file in QUIP's layout (one SOAP term, n_max=3 l_max=1, two sparse points, label
+# GAP_TEST), for pair_coeff's QUIP init string "Potential xml_label=LABEL".
+QUIP_FILE = """<GAP_TEST>
+<Potential label="GAP_TEST" init_args="IP GAP label=GAP_TEST"/>
+<GAP_params label="GAP_TEST" gap_version="1600000000"><GAP_data do_core="F"><e0 Z="14" value="-158.5"/></GAP_data>
+<gpSparse label="GAP_TEST" n_coordinate="1"><gpCoordinates label="GAP_TEST1" dimensions="13" signal_variance="0.5" \
+signal_mean="0.0" sparsified="T" n_permutations="1" covariance_type="2" zeta="2.0" n_sparseX="2">
+<descriptor>soap cutoff=3.5 cutoff_transition_width=0.5 l_max=1 n_max=3 atom_sigma=0.5 central_weight=1.0 \
+n_species=1 species_Z={14} Z=14 n_sparseX=2 delta=0.5 covariance_type=dot_product sparse_method=cur_points</descriptor>
+<permutation i="1">1</permutation>
+<sparseX i="1" alpha="1.3" sparseCutoff="0.5"> 0.01 0.02 0.03 0.04 0.05 0.06 0.07 0.08 0.09 0.1 0.11 0.12 0.0</sparseX>
+<sparseX i="2" alpha="-0.7" sparseCutoff="1.0"> 0.11 0.12 0.13 0.14 0.15 0.16 0.17 0.18 0.19 0.2 0.21 0.22 0.0</sparseX>
+</gpCoordinates></gpSparse></GAP_params>
+</GAP_TEST>
+"""
+
+
 def error_cases(args, work, pot):
-    """Bad pair_coeff / settings must stop LAMMPS with a message naming the problem."""
+    """Bad pair_coeff / compute / settings must stop LAMMPS with a message naming the problem,
+    without a crash or a hang; the valid forms (soapgap and QUIP files) must work."""
     data = os.path.join(work, "err.data")
     write(data, diamond(), format="lammps-data", atom_style="atomic", specorder=["Si"])
     text = open(pot).read()
-    with open(os.path.join(work, "corrupt.xml"), "w") as f:  # truncated: a partly written file
+    corrupt = os.path.join(work, "corrupt.xml")
+    with open(corrupt, "w") as f:  # truncated: a partly written file
         f.write(text[: len(text) // 2])
-    fit_potential(args, os.path.join(work, "train.xyz"), os.path.join(work, "novar.xml"), ["--no-variance"])
+    novar = os.path.join(work, "novar.xml")
+    fit_potential(args, os.path.join(work, "train.xyz"), novar, ["--no-variance"])
+    quip = os.path.join(work, "quip_gap.xml")
+    with open(quip, "w") as f:
+        f.write(QUIP_FILE)
+    adir = os.path.join(work, "a_directory.xml")
+    os.makedirs(adir, exist_ok=True)
+    files = {"pot": pot, "novar": novar, "quip": quip, "corrupt": corrupt, "adir": adir}
     head = f"units metal\natom_style atomic\nread_data {data}\nmass 1 28.0855\nplugin load {args.plugin}\n"
+    thermo = "thermo_style custom step pe c_v\nrun 0\n"
     cases = {
         "unknown element": (head + f"pair_style soapgap\npair_coeff * * {pot} Ge\nrun 0\n", "does not cover"),
         "not an element": (head + f"pair_style soapgap\npair_coeff * * {pot} Xx\nrun 0\n", "not an element"),
@@ -155,22 +214,142 @@ def error_cases(args, work, pot):
         "style args": (head + "pair_style soapgap 5.0\n", "takes no arguments"),
         "units real": (head.replace("units metal", "units real") + f"pair_style soapgap\npair_coeff * * {pot} Si\n"
                        "run 0\n", "requires units metal"),
-        "corrupt file": (head + f"pair_style soapgap\npair_coeff * * {os.path.join(work, 'corrupt.xml')} Si\nrun 0\n",
-                         "corrupt.xml"),
-        "no variance": (head + f"pair_style soapgap\npair_coeff * * {os.path.join(work, 'novar.xml')} Si\n"
-                        "compute v all soapgap/variance/atom\nthermo_style custom step pe c_v\nrun 0\n",
-                        "no variance data"),
+        "corrupt file": (head + f"pair_style soapgap\npair_coeff * * {corrupt} Si\nrun 0\n", "corrupt.xml"),
+        "no variance": (head + f"pair_style soapgap\npair_coeff * * {novar} Si\n"
+                        "compute v all soapgap/variance/atom\n" + thermo, "no variance data"),
         "compute without pair": (head + "pair_style zero 4.0\npair_coeff * *\ncompute v all soapgap/variance/atom\n"
-                                 "thermo_style custom step c_v\nrun 0\n", "requires pair_style soapgap"),
+                                 + thermo, "requires pair_style soapgap"),
+        # pair_coeff arguments
+        # (types other than * *: LAMMPS refuses them itself for a many-body style, before the
+        # plugin sees the arguments; under pair_style hybrid the plugin's message names * *)
+        "types 1 1": (head + f"pair_style soapgap\npair_coeff 1 1 {pot} Si\nrun 0\n",
+                      "Incorrect args for pair coefficients"),
+        "types 1* *": (head + f"pair_style soapgap\npair_coeff 1* * {pot} Si\nrun 0\n",
+                       "Incorrect args for pair coefficients"),
+        "hybrid types 1 1": (head + f"pair_style hybrid soapgap zero 4.0\npair_coeff 1 1 soapgap {pot} Si\n"
+                             "run 0\n", "must be * *"),
+        "hybrid types * 1": (head + f"pair_style hybrid soapgap zero 4.0\npair_coeff * 1 soapgap {pot} Si\n"
+                             "run 0\n", "must be * *"),
+        "hybrid no file": (head + "pair_style hybrid soapgap zero 4.0\npair_coeff * * soapgap\nrun 0\n",
+                           "<potential file>"),
+        "no elements": (head + f"pair_style soapgap\npair_coeff * * {pot}\nrun 0\n", "got 0"),
+        "no file": (head + "pair_style soapgap\npair_coeff * *\nrun 0\n", "<potential file>"),
+        "element 0": (head + f"pair_style soapgap\npair_coeff * * {pot} 0\nrun 0\n", "\"0\" is not an element"),
+        "element 200": (head + f"pair_style soapgap\npair_coeff * * {pot} 200\nrun 0\n",
+                        "\"200\" is not an element"),
+        "element -14": (head + f"pair_style soapgap\npair_coeff * * {pot} -14\nrun 0\n",
+                        "\"-14\" is not an element"),
+        "element huge": (head + f"pair_style soapgap\npair_coeff * * {pot} 99999999999999999999\nrun 0\n",
+                         "is not an element"),
+        "only NULL": (head + f"pair_style soapgap\npair_coeff * * {pot} NULL\nrun 0\n", "every atom type is NULL"),
+        "directory": (head + f"pair_style soapgap\npair_coeff * * {adir} Si\nrun 0\n", "a_directory.xml"),
+        "empty file name": (head + "pair_style soapgap\npair_coeff * * \"\" Si\nrun 0\n", "file name is empty"),
+        "QUIP label, soapgap file": (head + f"pair_style soapgap\npair_coeff * * {pot} "
+                                     "\"Potential xml_label=GAP_TEST\" Si\nrun 0\n", "not a QUIP GAP file"),
+        "QUIP label twice": (head + f"pair_style soapgap\npair_coeff * * {quip} "
+                             "\"Potential xml_label=GAP_TEST xml_label=GAP_TEST\" Si\nrun 0\n", "given twice"),
+        "wrong QUIP label": (head + f"pair_style soapgap\npair_coeff * * {quip} \"Potential xml_label=WRONG\" 14\n"
+                             "run 0\n", "WRONG"),
+        "empty QUIP label": (head + f"pair_style soapgap\npair_coeff * * {quip} \"Potential xml_label=\" 14\n"
+                             "run 0\n", "xml_label= needs a label"),
+        "QUIP init unknown key": (head + f"pair_style soapgap\npair_coeff * * {quip} "
+                                  "\"Potential xml_label=GAP_TEST calc=1\" 14\nrun 0\n", "\"calc=1\" is not understood"),
+        "QUIP IP SW": (head + f"pair_style soapgap\npair_coeff * * {quip} \"IP SW\" 14\nrun 0\n",
+                       "\"IP SW\": it does not start with the word Potential"),
+        "QUIP file, no variance": (head + f"pair_style soapgap\npair_coeff * * {quip} 14\n"
+                                   "compute v all soapgap/variance/atom\n" + thermo, "no variance data"),
+        # compute soapgap/variance/atom arguments
+        "compute extra arg": (head + f"pair_style soapgap\npair_coeff * * {pot} Si\n"
+                              "compute v all soapgap/variance/atom 1.0\n" + thermo, "takes no arguments after the style"),
+        "compute two extra": (head + f"pair_style soapgap\npair_coeff * * {pot} Si\n"
+                              "compute v all soapgap/variance/atom pair soapgap\n" + thermo,
+                              "got \"pair\" \"soapgap\""),
+        "compute before pair": (head + f"compute v all soapgap/variance/atom\n" + thermo, None),
+    }
+    valid = {
+        "soapgap file": head + f"pair_style soapgap\npair_coeff * * {pot} Si\ncompute v all soapgap/variance/atom\n"
+                        + thermo,
+        "atomic number": head + f"pair_style soapgap\npair_coeff * * {pot} 14\nrun 0\n",
+        "QUIP file": head + f"pair_style soapgap\npair_coeff * * {quip} 14\nrun 0\n",
+        "QUIP file, label": head + f"pair_style soapgap\npair_coeff * * {quip} \"Potential xml_label=GAP_TEST\" Si\n"
+                            "run 0\n",
+        "Potential, no label": head + f"pair_style soapgap\npair_coeff * * {pot} \"Potential\" Si\nrun 0\n",
     }
     failures = []
     for what, (deck, expected) in cases.items():
-        rc, text = run_deck(args, work, "err_" + what.replace(" ", "_"), deck)
-        ok = rc != 0 and expected in text
-        print(f"error case {what:16s} exit {rc} {'ok' if ok else 'FAILED'}")
-        if not ok:
-            failures.append(f"error case {what}: exit {rc}, message containing '{expected}' not found")
-    return len(cases), failures
+        rc, text = run_deck_limited(args, work, "err_" + what.replace(" ", "_").replace(",", ""), deck)
+        problem = deck_error_problem(rc, text, expected)
+        print(f"error case {what:26s} exit {rc} {'ok' if problem is None else 'FAILED: ' + problem}")
+        if problem is not None:
+            failures.append(f"error case {what}: {problem}")
+    for what, deck in valid.items():
+        rc, text = run_deck_limited(args, work, "valid_" + what.replace(" ", "_").replace(",", ""), deck)
+        print(f"valid case {what:26s} exit {rc} {'ok' if rc == 0 else 'FAILED'}")
+        if rc != 0:
+            failures.append(f"valid case {what}: exit {rc}: {text[-600:]}")
+    n, fuzz_failures = fuzz_cases(args, work, head, files)
+    return len(cases) + len(valid) + n, failures + fuzz_failures
+
+
+def fuzz_cases(args, work, head, files, n_decks=30, seed=20240611):
+    """Seeded random pair_coeff and compute lines from plausible and implausible tokens: each deck
+    must run (exit 0) if its arguments are valid, else stop with an ERROR line (no crash, no hang)."""
+    rng = np.random.default_rng(seed)
+    types = ["*", "*", "*", "1", "0", "2", "1*", "*1", "1*1", "**"]
+    file_keys = ["pot", "pot", "novar", "quip", "corrupt", "adir", "missing", "empty"]
+    paths = dict(files, missing="/nonexistent/pot.xml", empty='""')
+    inits = ['"Potential"', '"Potential xml_label=GAP_TEST"', '"Potential xml_label=WRONG"', '"Potential xml_label="',
+             '"IP GAP"', '"Potential xml_label=GAP_TEST extra=1"', '"xml_label=GAP_TEST"']
+    elements = ["Si", "Si", "14", "014", "Ge", "32", "0", "200", "-14", "NULL", "si", "SI", "Xx", "1.5", "14x",
+                "nan", "*", '""']
+    compute_extras = ["1", "all", "soapgap", "pair", "-1", "Si", "NULL", '""']
+
+    def pair_key(words):
+        """The file key if `pair_coeff WORDS` is valid for the one-type data file, else None."""
+        if len(words) not in (4, 5) or words[:2] != ["*", "*"]:
+            return None
+        key = next((k for k in ("pot", "novar", "quip") if paths[k] == words[2]), None)
+        if key is None or words[-1] not in ("Si", "14", "014"):
+            return None
+        if len(words) == 5 and not (words[3] == '"Potential"' or
+                                    (words[3] == '"Potential xml_label=GAP_TEST"' and key == "quip")):
+            return None
+        return key
+
+    failures = []
+    for k in range(n_decks):
+        t = [str(rng.choice(types)), str(rng.choice(types))] if rng.random() < 0.3 else ["*", "*"]
+        words = t + [paths[str(rng.choice(file_keys))]]
+        if rng.random() < 0.35:
+            words.append(str(rng.choice(inits)))
+        words += [str(rng.choice(elements)) for _ in range(int(rng.choice([0, 1, 1, 1, 2])))]
+        if rng.random() < 0.15:  # drop a random word
+            del words[int(rng.integers(len(words)))]
+        key = pair_key(words)
+        extras = None
+        if rng.random() < 0.4:
+            extras = [str(rng.choice(compute_extras)) for _ in range(int(rng.choice([0, 0, 1, 2])))]
+        hybrid = rng.random() < 0.3  # the same arguments under pair_style hybrid (* * checked by the plugin)
+        if hybrid:
+            deck = head + "pair_style hybrid soapgap zero 4.0\npair_coeff " + " ".join(words[:2] + ["soapgap"] + words[2:]) + "\n"
+        else:
+            deck = head + "pair_style soapgap\npair_coeff " + " ".join(words) + "\n"
+        if extras is not None:
+            deck += "compute v all soapgap/variance/atom " + " ".join(extras) + "\nthermo_style custom step pe c_v\n"
+        deck += "run 0\n"
+        valid = key is not None and (extras is None or (not extras and key == "pot"))
+        rc, text = run_deck_limited(args, work, f"fuzz_{k:02d}", deck)
+        if valid:
+            problem = None if rc == 0 else f"valid arguments refused (exit {rc}): {text[-400:]}"
+        else:
+            problem = deck_error_problem(rc, text)
+        line = ("hybrid: " if hybrid else "") + "pair_coeff " + " ".join(words) + \
+            ("" if extras is None else " | compute ... " + " ".join(extras))
+        print(f"fuzz {k:2d} {'valid  ' if valid else 'invalid'} exit {rc} {'ok' if problem is None else 'FAILED: ' + problem}"
+              f"  [{line.replace(work, '.')}]")
+        if problem is not None:
+            failures.append(f"fuzz deck {k} ({line}): {problem}")
+    return n_decks, failures
 
 
 def null_type_case(args, work, pot):
