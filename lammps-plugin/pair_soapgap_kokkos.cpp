@@ -14,6 +14,7 @@
 #include "descriptors/distance_2b.h"
 #include "descriptors/soap.h"
 #include "error.h"
+#include "kernels/dot_product_batch.h"
 #include "kernels/kernel.h"
 #include "kokkos.h"
 #include "memory_kokkos.h"
@@ -237,18 +238,15 @@ void soapgap_kk::SoapTermKokkos<DeviceType>::kernel_cpu() {
     RowMatrix Q(ng, dim);
     for (int r = 0; r < ng; ++r) Q.row(r) = Eigen::Map<const Eigen::RowVectorXd>(&q(rows[g][r], 0), dim);
     const Eigen::Map<const RowMatrix> Xg(&X(s0, 0), m, dim);
-    RowMatrix K = Q * Xg.transpose();
+    const Eigen::Map<const Eigen::VectorXd> beta(&alpha(s0), m);
+    // Threaded over blocks of centres with single-threaded BLAS (kernels/dot_product_batch.h).
+    thread_local Eigen::VectorXd eps;
+    thread_local RowMatrix G;
+    soapgap::dot_product_values_and_gradients(Q, Xg, beta, d2, zeta, eps, G);
     for (int r = 0; r < ng; ++r) {
-      double eps = 0.0;
-      for (int s = 0; s < m; ++s) {
-        const double k = K(r, s), p = soapgap::kernel_math::dot_product_power(zeta, k);
-        eps += alpha(s0 + s) * p * k;
-        K(r, s) = d2 * zeta * alpha(s0 + s) * p;
-      }
-      atoms.ecentre(rows[g][r]) += d2 * eps;
+      atoms.ecentre(rows[g][r]) += eps[r];
+      Eigen::Map<Eigen::RowVectorXd>(&dq(rows[g][r], 0), dim) = G.row(r);
     }
-    const RowMatrix G = K * Xg;
-    for (int r = 0; r < ng; ++r) Eigen::Map<Eigen::RowVectorXd>(&dq(rows[g][r], 0), dim) = G.row(r);
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/key_value.h"
+#include "kernels/dot_product_batch.h"
 #include "kernels/kernel_math.h"
 
 namespace soapgap {
@@ -29,29 +30,9 @@ void DotProductKernel::matrix(const RowMatrix& Q, const Eigen::MatrixXd& X, Eige
 void DotProductKernel::values_and_gradients(const RowMatrix& Q, const Eigen::MatrixXd& X,
                                             const Eigen::VectorXd& beta, Eigen::VectorXd& eps,
                                             RowMatrix& G) const {
-  // Two GEMMs per block of rows: Gm = Q X^T, eps = d2 Gm^zeta beta, G = d2 zeta (Gm^(zeta-1) .* beta^T) X.
-  // Blocks of kBlockRows rows keep the N x M intermediate bounded (64k atoms x 9000 sparse points
-  // would be 4.6 GB at once) without slowing the GEMMs.
-  const double d2 = delta_ * delta_;
-  const Eigen::Index n = Q.rows(), m = X.rows();
-  eps.setZero(n);
-  G.resize(n, X.cols());
-  // Kept between calls (per thread): a fresh block every MD step costs page faults (~3 % of a
-  // step of the GAP-18-size model); at most kBlockRows x M doubles per thread stay allocated.
-  thread_local Eigen::MatrixXd Gm;
-  for (Eigen::Index r0 = 0; r0 < n; r0 += kBlockRows) {
-    const Eigen::Index nb = std::min(kBlockRows, n - r0);
-    Gm.noalias() = Q.middleRows(r0, nb) * X.transpose();
-    for (Eigen::Index s = 0; s < m; ++s)
-      for (Eigen::Index i = 0; i < nb; ++i) {
-        const double p = km::dot_product_power(zeta_, Gm(i, s));
-        eps[r0 + i] += p * Gm(i, s) * beta[s];
-        Gm(i, s) = p * beta[s];
-      }
-    G.middleRows(r0, nb).noalias() = Gm * X;
-  }
-  eps *= d2;
-  G *= d2 * zeta_;
+  // Two GEMMs per block of rows (kernels/dot_product_batch.h); blocks of at most kBlockRows
+  // rows keep the N x M intermediate bounded (64k atoms x 9000 sparse points would be 4.6 GB).
+  dot_product_values_and_gradients(Q, X, beta, delta_ * delta_, zeta_, eps, G, kBlockRows);
 }
 
 void DotProductKernel::gradients(const Eigen::Ref<const Eigen::RowVectorXd>& q, const Eigen::MatrixXd& X,
