@@ -64,25 +64,21 @@ def run_deck_ok(args, workdir, name, deck, nprocs=1):
     return open(os.path.join(workdir, name + ".log")).read()
 
 
-def thermo_rows(text):
-    """Every thermo block of a LAMMPS log as a list of {column: value} rows."""
-    rows, header = [], None
-    for line in text.splitlines():
-        words = line.split()
-        if words and words[0] == "Step":
-            header = words
-            continue
-        if header is not None:
-            try:
-                values = [float(w) for w in words]
-            except ValueError:
-                header = None
-                continue
-            if len(values) == len(header):
-                rows.append(dict(zip(header, values)))
-            else:
-                header = None
-    return rows
+def _product_module(name):
+    """A pure-Python module of the soapgap package (python/soapgap/NAME.py) loaded from the source
+    tree by path: these tests run without the compiled bindings on the Python path."""
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                        "python", "soapgap", name + ".py")
+    spec = importlib.util.spec_from_file_location("soapgap_" + name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# Every thermo block of a LAMMPS log as a list of {column: value} rows (the parser soapgap learn uses).
+thermo_rows = _product_module("lammps_run").thermo_rows
 
 
 def read_dump(path):
