@@ -32,9 +32,9 @@ import time
 import numpy as np
 from ase.io import read, write
 
-from . import Potential, fit
+from . import Potential, _labels, fit
 from .labellers import make_labeller
-from .lammps_run import Lammps, LammpsError, boundary, read_dump, thermo_rows, write_data
+from .lammps_run import Lammps, LammpsError, boundary, read_dump, write_data
 from .learn_config import read_config
 from .learn_report import write_report
 from .selection import farthest_point_sampling, frame_descriptor, spearman
@@ -53,6 +53,8 @@ class ActiveLearner:
         self.labeller = make_labeller(config.labeller, config.base_dir, self.lammps, config.elements,
                                       where=config.path + ": [labeller]")
         self.history = []
+        self._labelled = None  # labelled.xyz, read once (labelled())
+        self._files = {}       # the training, seed, held-out and task files, read once (_frames())
 
     # -- bookkeeping -------------------------------------------------------------------------
     def log(self, msg):
@@ -81,32 +83,24 @@ class ActiveLearner:
             return json.load(f)
 
     def labelled(self):
-        """Every configuration the loop has labelled so far (labelled.xyz)."""
-        if not os.path.exists(self.labelled_path) or os.path.getsize(self.labelled_path) == 0:
-            return []
-        return read(self.labelled_path, index=":", format="extxyz")
+        """Every configuration the loop has labelled so far (labelled.xyz, read once)."""
+        if self._labelled is None:
+            exists = os.path.exists(self.labelled_path) and os.path.getsize(self.labelled_path) > 0
+            self._labelled = read(self.labelled_path, index=":", format="extxyz") if exists else []
+        return self._labelled
 
     def _append_labelled(self, atoms):
         write(self.labelled_path, atoms, format="extxyz", append=True)
         with open(self.labelled_path, "a") as f:
             f.flush()
             os.fsync(f.fileno())
+        self._labelled = None  # read back from the file: the stored numbers (extxyz precision) are what a resumed run sees
 
-    def _read_frames(self, path):
-        frames = read(path, index=":")
-        for a in frames:
-            if a.calc is not None:  # labels attached by ASE's reader -> info/arrays
-                res = a.calc.results
-                if "energy" in res:
-                    a.info["energy"] = res["energy"]
-                if "forces" in res:
-                    a.arrays["forces"] = res["forces"]
-                if "stress" in res and a.pbc.all():
-                    from ase.constraints import voigt_6_to_full_3x3_stress
-
-                    a.info["virial"] = -voigt_6_to_full_3x3_stress(res["stress"]) * a.get_volume()
-                a.calc = None
-        return frames
+    def _frames(self, path):
+        """The configurations of a file given in the configuration (read once)."""
+        if path not in self._files:
+            self._files[path] = read(path, index=":")
+        return self._files[path]
 
     # -- the steps ---------------------------------------------------------------------------
     def seed_labelled(self):
@@ -116,12 +110,12 @@ class ActiveLearner:
             return []
         path = os.path.join(self.cfg.workdir, "seed_labelled.xyz")
         done = read(path, index=":", format="extxyz") if os.path.exists(path) and os.path.getsize(path) else []
-        frames = self._read_frames(self.cfg.seed_configurations)
+        frames = self._frames(self.cfg.seed_configurations)
         if len(done) < len(frames):
             self.log("labelling %d seed configurations with %s" % (len(frames) - len(done), self.labeller.describe()))
         for i in range(len(done), len(frames)):
             a = frames[i]
-            if "energy" not in a.info:
+            if _labels(a, i, "energy", "forces", "virial", "stress")[0] is None:
                 t = time.time()
                 a = self.labeller.label(a)
                 self.log("  seed %d: E = %.6f eV (%d atoms, %.1f s)" % (i, a.info["energy"], len(a), time.time() - t))
@@ -133,7 +127,7 @@ class ActiveLearner:
     def training_set(self, k):
         train = []
         if self.cfg.training:
-            train += self._read_frames(self.cfg.training)
+            train += self._frames(self.cfg.training)
         train += self.seed_labelled()
         train += [a for a in self.labelled() if int(a.info.get("al_iteration", 0)) < k]
         return train
@@ -166,18 +160,19 @@ class ActiveLearner:
         if not self.cfg.heldout:
             return {}
         pot = Potential(pot_path)
-        frames = self._read_frames(self.cfg.heldout)
+        frames = self._frames(self.cfg.heldout)
         key = self.cfg.heldout_group_key
         rows = {"group": [], "n": [], "de": [], "sigma_e": [], "df2": [], "atom_df": [], "atom_sigma": []}
         for i, a in enumerate(frames):
-            if "energy" not in a.info or "forces" not in a.arrays:
+            energy, forces, _ = _labels(a, i, "energy", "forces", "virial", "stress")
+            if energy is None or forces is None:
                 raise ValueError("%s: configuration %d has no energy/forces" % (self.cfg.heldout, i))
             p = pot.predict(a, variance=pot.has_variance)
             n = len(a)
             rows["group"].append(str(a.info.get(key, "all")))
             rows["n"].append(n)
-            rows["de"].append((p["energy"] - a.info["energy"]) / n)
-            df = p["forces"] - a.arrays["forces"]
+            rows["de"].append((p["energy"] - energy) / n)
+            df = p["forces"] - np.asarray(forces)
             rows["df2"].append(float((df ** 2).sum()))
             rows["atom_df"] += list(np.linalg.norm(df, axis=1))
             if pot.has_variance:
@@ -238,7 +233,7 @@ class ActiveLearner:
         return "\n".join(lines) + "\n"
 
     def _task_structure(self, task):
-        return read(task.structure, index=0)
+        return self._frames(task.structure)[0].copy()
 
     def run_tasks(self, k, pot_path):
         path = os.path.join(self.iter_dir(k), "md.json")
