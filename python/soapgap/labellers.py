@@ -18,7 +18,7 @@ import tempfile
 
 import numpy as np
 
-from .lammps_run import NKTV2P, boundary, read_dump, thermo_rows, write_data
+from .lammps_run import NKTV2P, boundary, lammps_cell, read_dump, thermo_rows, write_data
 
 __all__ = ["Labeller", "LammpsLabeller", "AseLabeller", "make_labeller", "labelled_copy"]
 
@@ -105,8 +105,6 @@ def _rotation_to_lammps(atoms):
     """The rotation R with r_lammps = R r (identity when not periodic in every direction)."""
     if not atoms.pbc.all():
         return np.eye(3)
-    from .lammps_run import lammps_cell
-
     cell = np.asarray(atoms.cell[:], dtype=float)
     L = lammps_cell(cell)
     # L^T = R cell^T  ->  R = L^T cell^-T
