@@ -1,0 +1,69 @@
+// Kernels between whole structures (molecules, clusters, cells) built from the kernels of their
+// atomic environments, after De, Bartok, Csanyi and Ceriotti, PCCP 18, 13754 (2016):
+//
+//   C_ij = a_i . b_j   the local kernel: dot product of the unit-length SOAP vectors of atom i of
+//                      A and atom j of B, 0 when their central elements differ;
+//   average            K(A, B) = 1/(N M) sum_ij C_ij: the mean over all environment pairs (with
+//                      this linear local kernel, the dot product of the two mean vectors);
+//   match              K(A, B) = max_P sum_ij P_ij C_ij over the transport plans P with row sums
+//                      1/N and column sums 1/M. For N = M this is the best one-to-one assignment
+//                      (1/N times the largest sum_i C_i,pi(i)). Unequal sizes are solved exactly
+//                      as an assignment between L = lcm(N, M) copies (L/N of each environment of
+//                      A, L/M of each of B);
+//   rematch            K(A, B) = sum_ij P_ij C_ij with P = argmin_P sum_ij P_ij (1 - C_ij + gamma
+//                      ln P_ij) over the same plans (entropy-regularised optimal transport,
+//                      Sinkhorn iterations in the log domain). gamma -> infinity gives the
+//                      average kernel, gamma -> 0 the match kernel.
+//
+// structure_kernel_matrix() normalises, k(A, B) = K(A, B) / sqrt(K(A, A) K(B, B)) (so k(A, A) = 1),
+// and raises the result to zeta.
+#pragma once
+#include <Eigen/Dense>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "descriptors/descriptor.h"
+
+namespace soapgap {
+
+// The atomic environments of one structure: unit-length descriptor rows and central elements.
+struct StructureEnvironments {
+  RowMatrix q;               // n_atoms x D, rows of unit length (or zero)
+  std::vector<int> species;  // n_atoms atomic numbers of the centres
+  int size() const { return static_cast<int>(species.size()); }
+};
+
+enum class StructureKernelKind { Average, Match, REMatch };
+
+struct StructureKernelOptions {
+  StructureKernelKind kind = StructureKernelKind::Average;
+  double gamma = 0.1;          // rematch: entropy weight (> 0)
+  double tolerance = 1e-9;     // rematch: stop when the summed marginal error is below this
+  int max_iterations = 100000;  // rematch: Sinkhorn iterations before giving up (an error)
+  int max_match_copies = 1200;  // match: largest lcm(N, M) solved exactly
+  int zeta = 1;                // exponent of the normalised kernel
+};
+
+// "average", "match", "rematch" (InputError otherwise).
+StructureKernelKind parse_structure_kernel_kind(const std::string& name);
+
+// C_ij of two structures (N x M).
+Eigen::MatrixXd local_kernel_matrix(const StructureEnvironments& a, const StructureEnvironments& b);
+
+// The unnormalised structure kernels of a local kernel matrix C (N x M, N, M >= 1).
+double average_structure_kernel(const Eigen::MatrixXd& C);
+double match_structure_kernel(const Eigen::MatrixXd& C, int max_copies = 1200);
+double rematch_structure_kernel(const Eigen::MatrixXd& C, double gamma, double tolerance = 1e-9,
+                                int max_iterations = 100000);
+double structure_kernel(const StructureEnvironments& a, const StructureEnvironments& b,
+                        const StructureKernelOptions& options);
+
+// Normalised kernel matrix between the structures of A and B (B = nullptr: A with itself, a
+// symmetric matrix with ones on the diagonal). Pairs are computed in parallel (OpenMP), each
+// from its own N x M local kernel, never all of them at once; progress lines go to log.
+Eigen::MatrixXd structure_kernel_matrix(const std::vector<StructureEnvironments>& A,
+                                        const std::vector<StructureEnvironments>* B,
+                                        const StructureKernelOptions& options, std::ostream* log = nullptr);
+
+}  // namespace soapgap
