@@ -14,6 +14,8 @@
 #include <algorithm>
 #include <ctime>
 #include <memory>
+#include <iostream>
+#include <set>
 #include <string>
 #include <sys/stat.h>
 
@@ -27,6 +29,7 @@
 #include "model/potential.h"
 #include "model/sparse_gp_fit.h"
 #include "neighbours/neighbour_list.h"
+#include "structure/structure_kernel.h"
 
 namespace py = pybind11;
 using namespace soapgap;
@@ -236,6 +239,65 @@ PyPotential fit(const py::list& configs, const std::vector<std::string>& terms, 
   return PyPotential(std::move(data));
 }
 
+// The per-atom descriptor vectors (unit length) of every structure in frames, for structure kernels.
+std::vector<StructureEnvironments> structure_environments(const py::list& frames, const Descriptor& desc,
+                                                         const char* set) {
+  std::vector<StructureEnvironments> out;
+  for (size_t k = 0; k < frames.size(); ++k) {
+    const Structure s = structure_from_atoms(frames[k]);
+    const std::string where = std::string("structure ") + std::to_string(k) + " of " + set;
+    if (s.size() == 0) throw InputError(where + ": no atoms");
+    Environments env;
+    {
+      py::gil_scoped_release release;
+      const NeighbourList nl(s, desc.cutoff());
+      env = desc.compute(s, nl);
+    }
+    if (env.size() != s.size())
+      throw InputError(where + ": the descriptor must give one environment per atom (use soap), got " +
+                       std::to_string(env.size()) + " for " + std::to_string(s.size()) + " atoms");
+    StructureEnvironments se;
+    se.q.resize(s.size(), env.q.cols());
+    se.species.resize(s.size());
+    for (int e = 0; e < env.size(); ++e) {
+      const double norm = env.q.row(e).norm();
+      se.q.row(env.atom[e]) = norm > 0 ? Eigen::RowVectorXd(env.q.row(e) / norm) : Eigen::RowVectorXd(env.q.row(e));
+      se.species[env.atom[e]] = s.numbers[env.atom[e]];
+    }
+    out.push_back(std::move(se));
+  }
+  return out;
+}
+
+py::object structure_kernel_py(const py::list& frames_a, const py::object& frames_b, const std::string& descriptor,
+                               const std::string& kind, double gamma, int zeta, double tolerance, bool progress) {
+  std::set<int> species;
+  auto collect = [&](const py::list& frames) {
+    for (const py::handle& f : frames) {
+      IntArray z = IntArray::ensure(f.attr("get_atomic_numbers")());
+      for (py::ssize_t i = 0; i < z.size(); ++i) species.insert(static_cast<int>(z.at(i)));
+    }
+  };
+  collect(frames_a);
+  if (!frames_b.is_none()) collect(frames_b.cast<py::list>());
+  const std::vector<int> sp(species.begin(), species.end());
+  const std::unique_ptr<Descriptor> desc = parse_descriptor(descriptor, sp);
+  StructureKernelOptions options;
+  options.kind = parse_structure_kernel_kind(kind);
+  options.gamma = gamma;
+  options.zeta = zeta;
+  options.tolerance = tolerance;
+  const std::vector<StructureEnvironments> A = structure_environments(frames_a, *desc, "frames_a");
+  std::vector<StructureEnvironments> B;
+  if (!frames_b.is_none()) B = structure_environments(frames_b.cast<py::list>(), *desc, "frames_b");
+  Eigen::MatrixXd K;
+  {
+    py::gil_scoped_release release;
+    K = structure_kernel_matrix(A, frames_b.is_none() ? nullptr : &B, options, progress ? &std::cerr : nullptr);
+  }
+  return to_numpy(std::move(K));
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_soapgap, m) {
@@ -292,6 +354,8 @@ PYBIND11_MODULE(_soapgap, m) {
                " n_sparse=" + std::to_string(p.get().n_sparse_total()) + ">";
       });
 
+  m.def("_structure_kernel", &structure_kernel_py, py::arg("frames_a"), py::arg("frames_b"), py::arg("descriptor"),
+        py::arg("kind"), py::arg("gamma"), py::arg("zeta"), py::arg("tolerance"), py::arg("progress"));
   m.def("_fit", &fit, py::arg("configs"), py::arg("terms"), py::arg("sigma_energy"), py::arg("sigma_force"),
         py::arg("sigma_virial"), py::arg("e0"), py::arg("seed"), py::arg("jitter"), py::arg("variance"),
         py::arg("use_energy"), py::arg("use_forces"), py::arg("use_virial"), py::arg("config_type_sigma"),

@@ -73,34 +73,44 @@ double rematch_structure_kernel(const Eigen::MatrixXd& C, double gamma, double t
   if (!(gamma > 0) || !std::isfinite(gamma)) throw InputError("rematch kernel: gamma must be positive");
   const Eigen::Index n = C.rows(), m = C.cols();
   const double log_a = -std::log(static_cast<double>(n)), log_b = -std::log(static_cast<double>(m));
-  // log P_ij = (f_i + g_j - (1 - C_ij)) / gamma; f, g scaled by 1/gamma: F = f/gamma, G = g/gamma.
-  const Eigen::MatrixXd S = -(1.0 - C.array()) / gamma;  // log of the Gibbs kernel
-  Eigen::VectorXd F = Eigen::VectorXd::Zero(n), G = Eigen::VectorXd::Zero(m);
+  // log P_ij = (f_i + g_j - M_ij) / g with the cost M = 1 - C and the potentials f, g (in cost
+  // units). Sinkhorn's rate degrades exponentially as g falls, so g goes down from 1 (the cost
+  // range) by halves to gamma (epsilon scaling), each level warm-started from the one before and
+  // solved loosely; the last level is solved to the tolerance.
+  const Eigen::ArrayXXd M = 1.0 - C.array();
+  Eigen::VectorXd f = Eigen::VectorXd::Zero(n), g = Eigen::VectorXd::Zero(m);
   Eigen::VectorXd tmp_m(m), tmp_n(n);
-  for (int it = 0; it < max_iterations; ++it) {
-    for (Eigen::Index i = 0; i < n; ++i) {
-      tmp_m = S.row(i).transpose() + G;
-      F[i] = log_a - log_sum_exp(tmp_m);
-    }
-    for (Eigen::Index j = 0; j < m; ++j) {
-      tmp_n = S.col(j) + F;
-      G[j] = log_b - log_sum_exp(tmp_n);
-    }
-    // Columns are now exact; the error is in the row sums.
+  int iterations = 0;
+  for (double level = std::max(gamma, 1.0);; level = std::max(gamma, 0.5 * level)) {
+    const bool last = level == gamma;
+    const double tol = last ? tolerance : std::max(tolerance, 1e-3);
     double err = 0.0;
-    for (Eigen::Index i = 0; i < n; ++i) {
-      tmp_m = S.row(i).transpose() + G;
-      err += std::abs(std::exp(F[i] + log_sum_exp(tmp_m)) - std::exp(log_a));
-    }
-    if (err < tolerance) {
-      double k = 0.0;
-      for (Eigen::Index i = 0; i < n; ++i)
-        for (Eigen::Index j = 0; j < m; ++j) k += std::exp(S(i, j) + F[i] + G[j]) * C(i, j);
-      return k;
-    }
+    do {
+      if (iterations++ >= max_iterations)
+        throw InputError("rematch kernel: Sinkhorn did not converge in " + std::to_string(max_iterations) +
+                         " iterations (gamma = " + std::to_string(gamma) + ", marginal error " + std::to_string(err) +
+                         "); increase gamma, the tolerance or the iteration limit");
+      for (Eigen::Index i = 0; i < n; ++i) {
+        tmp_m = (g.array() - M.row(i).transpose()) / level;
+        f[i] = level * (log_a - log_sum_exp(tmp_m));
+      }
+      for (Eigen::Index j = 0; j < m; ++j) {
+        tmp_n = (f.array() - M.col(j)) / level;
+        g[j] = level * (log_b - log_sum_exp(tmp_n));
+      }
+      // Columns are now exact; the error is in the row sums.
+      err = 0.0;
+      for (Eigen::Index i = 0; i < n; ++i) {
+        tmp_m = (g.array() - M.row(i).transpose()) / level;
+        err += std::abs(std::exp(f[i] / level + log_sum_exp(tmp_m)) - std::exp(log_a));
+      }
+    } while (err >= tol);
+    if (last) break;
   }
-  throw InputError("rematch kernel: Sinkhorn did not converge in " + std::to_string(max_iterations) +
-                   " iterations (gamma = " + std::to_string(gamma) + "); increase gamma or the iteration limit");
+  double k = 0.0;
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (Eigen::Index j = 0; j < m; ++j) k += std::exp((f[i] + g[j] - M(i, j)) / gamma) * C(i, j);
+  return k;
 }
 
 double structure_kernel(const StructureEnvironments& a, const StructureEnvironments& b,
