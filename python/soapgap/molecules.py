@@ -24,7 +24,7 @@ import numpy as np
 
 from ._soapgap import _structure_kernel
 
-__all__ = ["structure_kernel"]
+__all__ = ["structure_kernel", "kernel_distance", "farthest_point_sampling", "random_selection"]
 
 KINDS = ("average", "match", "rematch")
 
@@ -47,3 +47,41 @@ def structure_kernel(frames_a, frames_b=None, descriptor="soap n_max=6 l_max=4 c
     K = _structure_kernel(frames_a, frames_b, descriptor, kind, float(gamma), int(zeta), float(tolerance),
                           bool(progress))
     return np.asarray(K)
+
+
+def kernel_distance(K, diag_a=None, diag_b=None):
+    """The kernel-induced distance d(A, B) = sqrt(k(A,A) + k(B,B) - 2 k(A,B)) of a kernel matrix
+    (square: its own diagonal; rectangular: give the two diagonals). Rounding below 0 is clipped."""
+    K = np.asarray(K, dtype=float)
+    if diag_a is None or diag_b is None:
+        if K.shape[0] != K.shape[1]:
+            raise ValueError("kernel_distance: a rectangular matrix needs diag_a and diag_b")
+        diag_a = diag_b = np.diag(K)
+    d2 = np.asarray(diag_a)[:, None] + np.asarray(diag_b)[None, :] - 2 * K
+    return np.sqrt(np.clip(d2, 0, None))
+
+
+def farthest_point_sampling(K, n, first=None, seed=0):
+    """Indices of n structures chosen greedily from a square kernel matrix, each the farthest in
+    the kernel-induced distance from those chosen before. The first is `first`, or drawn with
+    `seed` (reproducible). Ties go to the lowest index."""
+    D = kernel_distance(K)
+    total = D.shape[0]
+    if not 0 < n <= total:
+        raise ValueError("farthest_point_sampling: n = %d outside 1..%d" % (n, total))
+    if first is None:
+        first = int(np.random.default_rng(seed).integers(total))
+    chosen = [int(first)]
+    dmin = D[first].copy()
+    while len(chosen) < n:
+        nxt = int(np.argmax(dmin))
+        chosen.append(nxt)
+        dmin = np.minimum(dmin, D[nxt])
+    return chosen
+
+
+def random_selection(total, n, seed=0):
+    """n distinct indices of range(total), drawn with `seed` (reproducible), for comparison with FPS."""
+    if not 0 < n <= total:
+        raise ValueError("random_selection: n = %d outside 1..%d" % (n, total))
+    return [int(i) for i in np.random.default_rng(seed).choice(total, size=n, replace=False)]

@@ -58,3 +58,22 @@ def test_zeta_and_errors(frames):
         structure_kernel(frames, zeta=0)
     with pytest.raises(ValueError, match="one environment per atom"):
         structure_kernel(frames[:2], descriptor="distance_2b cutoff=3")
+
+
+def test_fps_on_the_kernel_distance(frames):
+    from soapgap.molecules import farthest_point_sampling, kernel_distance, random_selection
+
+    K = structure_kernel(frames, descriptor=DESC, kind="average")
+    D = kernel_distance(K)
+    assert np.allclose(np.diag(D), 0) and np.allclose(D, D.T)
+    picks = farthest_point_sampling(K, 4, first=0)
+    assert picks[0] == 0 and picks[1] == int(np.argmax(D[0])) and len(set(picks)) == 4
+    # each pick is the farthest from those before it
+    for k in range(2, 4):
+        dmin = D[picks[:k]].min(axis=0)
+        assert np.isclose(dmin[picks[k]], dmin.max())
+    assert farthest_point_sampling(K, 4, seed=5) == farthest_point_sampling(K, 4, seed=5)
+    r = random_selection(len(frames), 5, seed=1)
+    assert r == random_selection(len(frames), 5, seed=1) and len(set(r)) == 5
+    with pytest.raises(ValueError):
+        farthest_point_sampling(K, 0)
