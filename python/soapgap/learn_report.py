@@ -24,7 +24,7 @@ def report_table(history):
             "held-out F RMSE (eV/Å)"]
     for g in groups:
         head += ["E RMSE %s" % g, "F RMSE %s" % g]
-    head += ["MD samples", "flagged", "max σ (meV)", "Spearman σ_i vs |ΔF_i|", "Spearman σ_E vs |ΔE|"]
+    head += ["MD samples", "flagged", "max σ (meV)", "Spearman σ_i vs \\|ΔF_i\\|", "Spearman σ_E vs \\|ΔE\\|"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for h in history:
         ho = h["heldout"]
