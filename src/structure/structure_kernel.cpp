@@ -79,32 +79,31 @@ double rematch_structure_kernel(const Eigen::MatrixXd& C, double gamma, double t
   // solved loosely; the last level is solved to the tolerance.
   const Eigen::ArrayXXd M = 1.0 - C.array();
   Eigen::VectorXd f = Eigen::VectorXd::Zero(n), g = Eigen::VectorXd::Zero(m);
-  Eigen::VectorXd tmp_m(m), tmp_n(n);
-  int iterations = 0;
+  Eigen::VectorXd tmp_m(m), tmp_n(n), row_lse(n);
+  int iterations = 0;  // also: columns are exact only once g has been updated (iterations > 0)
   for (double level = std::max(gamma, 1.0);; level = std::max(gamma, 0.5 * level)) {
     const bool last = level == gamma;
     const double tol = last ? tolerance : std::max(tolerance, 1e-3);
-    double err = 0.0;
-    do {
+    for (;;) {
+      // Row sums of the current plan (its columns are exact after a g update): their error
+      // decides convergence, and the same log-sums give the next f.
+      for (Eigen::Index i = 0; i < n; ++i) {
+        tmp_m = (g.array() - M.row(i).transpose()) / level;
+        row_lse[i] = log_sum_exp(tmp_m);
+      }
+      double err = 0.0;
+      for (Eigen::Index i = 0; i < n; ++i) err += std::abs(std::exp(f[i] / level + row_lse[i]) - std::exp(log_a));
+      if (iterations > 0 && err < tol) break;
       if (iterations++ >= max_iterations)
         throw InputError("rematch kernel: Sinkhorn did not converge in " + std::to_string(max_iterations) +
                          " iterations (gamma = " + std::to_string(gamma) + ", marginal error " + std::to_string(err) +
                          "); increase gamma, the tolerance or the iteration limit");
-      for (Eigen::Index i = 0; i < n; ++i) {
-        tmp_m = (g.array() - M.row(i).transpose()) / level;
-        f[i] = level * (log_a - log_sum_exp(tmp_m));
-      }
+      f = level * (log_a - row_lse.array());
       for (Eigen::Index j = 0; j < m; ++j) {
         tmp_n = (f.array() - M.col(j)) / level;
         g[j] = level * (log_b - log_sum_exp(tmp_n));
       }
-      // Columns are now exact; the error is in the row sums.
-      err = 0.0;
-      for (Eigen::Index i = 0; i < n; ++i) {
-        tmp_m = (g.array() - M.row(i).transpose()) / level;
-        err += std::abs(std::exp(f[i] / level + log_sum_exp(tmp_m)) - std::exp(log_a));
-      }
-    } while (err >= tol);
+    }
     if (last) break;
   }
   double k = 0.0;
