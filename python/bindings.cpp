@@ -30,6 +30,7 @@
 #include "model/sparse_gp_fit.h"
 #include "neighbours/neighbour_list.h"
 #include "structure/structure_kernel.h"
+#include "bindings_structure_learning.h"
 
 namespace py = pybind11;
 using namespace soapgap;
@@ -239,7 +240,10 @@ PyPotential fit(const py::list& configs, const std::vector<std::string>& terms, 
   return PyPotential(std::move(data));
 }
 
-// The per-atom descriptor vectors (unit length) of every structure in frames, for structure kernels.
+}  // namespace
+
+// The per-atom descriptor vectors (unit length) of every structure in frames, for structure kernels
+// (declared in bindings_structure_learning.h).
 std::vector<StructureEnvironments> structure_environments(const py::list& frames, const Descriptor& desc,
                                                          const char* set) {
   std::vector<StructureEnvironments> out;
@@ -268,6 +272,8 @@ std::vector<StructureEnvironments> structure_environments(const py::list& frames
   }
   return out;
 }
+
+namespace {
 
 py::object structure_kernel_py(const py::list& frames_a, const py::object& frames_b, const std::string& descriptor,
                                const std::string& kind, double gamma, int zeta, double tolerance, bool progress) {
@@ -354,6 +360,7 @@ PYBIND11_MODULE(_soapgap, m) {
                " n_sparse=" + std::to_string(p.get().n_sparse_total()) + ">";
       });
 
+  bind_structure_learning(m);
   m.def("_structure_kernel", &structure_kernel_py, py::arg("frames_a"), py::arg("frames_b"), py::arg("descriptor"),
         py::arg("kind"), py::arg("gamma"), py::arg("zeta"), py::arg("tolerance"), py::arg("progress"));
   m.def("_fit", &fit, py::arg("configs"), py::arg("terms"), py::arg("sigma_energy"), py::arg("sigma_force"),

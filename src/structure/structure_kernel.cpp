@@ -50,7 +50,7 @@ double average_structure_kernel(const Eigen::MatrixXd& C) {
   return C.mean();
 }
 
-double match_structure_kernel(const Eigen::MatrixXd& C, int max_copies) {
+Eigen::MatrixXd match_transport_plan(const Eigen::MatrixXd& C, int max_copies) {
   check_local(C);
   const long long n = C.rows(), m = C.cols();
   const long long L = std::lcm(n, m);
@@ -63,12 +63,17 @@ double match_structure_kernel(const Eigen::MatrixXd& C, int max_copies) {
   for (long long i = 0; i < L; ++i)
     for (long long j = 0; j < L; ++j) W(i, j) = C(i / rn, j / rm);
   const std::vector<int> col = max_weight_assignment(W);
-  double sum = 0.0;
-  for (long long i = 0; i < L; ++i) sum += W(i, col[i]);
-  return sum / static_cast<double>(L);
+  // Fold the copies back: each matched pair of copies carries 1/L.
+  Eigen::MatrixXd P = Eigen::MatrixXd::Zero(n, m);
+  for (long long i = 0; i < L; ++i) P(i / rn, col[i] / rm) += 1.0 / static_cast<double>(L);
+  return P;
 }
 
-double rematch_structure_kernel(const Eigen::MatrixXd& C, double gamma, double tolerance, int max_iterations) {
+double match_structure_kernel(const Eigen::MatrixXd& C, int max_copies) {
+  return match_transport_plan(C, max_copies).cwiseProduct(C).sum();
+}
+
+Eigen::MatrixXd rematch_transport_plan(const Eigen::MatrixXd& C, double gamma, double tolerance, int max_iterations) {
   check_local(C);
   if (!(gamma > 0) || !std::isfinite(gamma)) throw InputError("rematch kernel: gamma must be positive");
   const Eigen::Index n = C.rows(), m = C.cols();
@@ -106,10 +111,38 @@ double rematch_structure_kernel(const Eigen::MatrixXd& C, double gamma, double t
     }
     if (last) break;
   }
-  double k = 0.0;
+  Eigen::MatrixXd P(n, m);
   for (Eigen::Index i = 0; i < n; ++i)
-    for (Eigen::Index j = 0; j < m; ++j) k += std::exp((f[i] + g[j] - M(i, j)) / gamma) * C(i, j);
-  return k;
+    for (Eigen::Index j = 0; j < m; ++j) P(i, j) = std::exp((f[i] + g[j] - M(i, j)) / gamma);
+  return P;
+}
+
+double rematch_structure_kernel(const Eigen::MatrixXd& C, double gamma, double tolerance, int max_iterations) {
+  return rematch_transport_plan(C, gamma, tolerance, max_iterations).cwiseProduct(C).sum();
+}
+
+Eigen::MatrixXd structure_transport_plan(const Eigen::MatrixXd& C, const StructureKernelOptions& options) {
+  switch (options.kind) {
+    case StructureKernelKind::Average:
+      check_local(C);
+      return Eigen::MatrixXd::Constant(C.rows(), C.cols(), 1.0 / static_cast<double>(C.rows() * C.cols()));
+    case StructureKernelKind::Match:
+      return match_transport_plan(C, options.max_match_copies);
+    case StructureKernelKind::REMatch:
+      return rematch_transport_plan(C, options.gamma, options.tolerance, options.max_iterations);
+  }
+  return {};
+}
+
+Eigen::VectorXd structure_kernel_atom_shares(const StructureEnvironments& x, const StructureEnvironments& s,
+                                             const StructureKernelOptions& options, double self_x, double self_s) {
+  if (options.zeta < 1) throw InputError("structure kernel: zeta must be a positive integer");
+  if (!(self_x > 0) || !(self_s > 0)) throw InputError("structure kernel: the self-kernels must be positive");
+  const Eigen::MatrixXd C = local_kernel_matrix(x, s);
+  const Eigen::MatrixXd P = structure_transport_plan(C, options);
+  const Eigen::VectorXd shares = P.cwiseProduct(C).rowwise().sum() / std::sqrt(self_x * self_s);
+  // k^zeta = k^(zeta-1) * sum_i share_i: each atom keeps its proportion of k.
+  return std::pow(shares.sum(), options.zeta - 1) * shares;
 }
 
 double structure_kernel(const StructureEnvironments& a, const StructureEnvironments& b,

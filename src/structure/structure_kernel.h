@@ -59,6 +59,22 @@ double rematch_structure_kernel(const Eigen::MatrixXd& C, double gamma, double t
 double structure_kernel(const StructureEnvironments& a, const StructureEnvironments& b,
                         const StructureKernelOptions& options);
 
+// The transport plan P (N x M) behind each kernel, K = sum_ij P_ij C_ij: average 1/(N M)
+// everywhere; match the optimal plan (for unequal sizes the lcm-copy assignment folded back onto
+// the atoms, each matched pair of copies carrying 1/L); rematch the Sinkhorn plan. Rows sum to
+// 1/N and columns to 1/M (rematch: to the tolerance).
+Eigen::MatrixXd match_transport_plan(const Eigen::MatrixXd& C, int max_copies = 1200);
+Eigen::MatrixXd rematch_transport_plan(const Eigen::MatrixXd& C, double gamma, double tolerance = 1e-9,
+                                       int max_iterations = 100000);
+Eigen::MatrixXd structure_transport_plan(const Eigen::MatrixXd& C, const StructureKernelOptions& options);
+
+// The normalised kernel k(X, S)^zeta split over the atoms i of X (a vector of N entries that
+// sums to it): share_i = sum_j P_ij C_ij / sqrt(K(X,X) K(S,S)) sums to k = k(X, S), and for
+// zeta > 1 each atom keeps its proportion of k, delta_i = k^(zeta-1) share_i (the choice made
+// here: k^zeta is not a sum over atoms). self_x, self_s: the unnormalised K(X,X), K(S,S).
+Eigen::VectorXd structure_kernel_atom_shares(const StructureEnvironments& x, const StructureEnvironments& s,
+                                             const StructureKernelOptions& options, double self_x, double self_s);
+
 // Normalised kernel matrix between the structures of A and B (B = nullptr: A with itself, a
 // symmetric matrix with ones on the diagonal). Pairs are computed in parallel (OpenMP), each
 // from its own N x M local kernel, never all of them at once; progress lines go to log.

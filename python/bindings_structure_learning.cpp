@@ -1,0 +1,122 @@
+// Bindings of src/structure/{structure_regression, svm_classifier, atom_contributions, kernel_psd}
+// for soapgap.molecules (which checks the arguments and documents the units).
+#include "bindings_structure_learning.h"
+
+#include <pybind11/eigen.h>
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <set>
+#include <string>
+
+#include "core/error.h"
+#include "structure/atom_contributions.h"
+#include "structure/kernel_psd.h"
+#include "structure/structure_regression.h"
+#include "structure/svm_classifier.h"
+
+namespace py = pybind11;
+using namespace soapgap;
+
+namespace {
+
+Eigen::VectorXd optional_vector(const py::object& v) {
+  return v.is_none() ? Eigen::VectorXd() : v.cast<Eigen::VectorXd>();
+}
+
+py::list atom_contributions_py(const py::list& frames, const py::list& train_frames, const Eigen::VectorXd& weights,
+                               const std::string& descriptor, const std::string& kind, double gamma, int zeta,
+                               double tolerance) {
+  // The descriptor's species: the elements of both lists, as structure_kernel(frames, train_frames).
+  std::set<int> species;
+  for (const py::list* frames_list : {&frames, &train_frames})
+    for (const py::handle& f : *frames_list) {
+      const py::array_t<long long, py::array::forcecast> z(f.attr("get_atomic_numbers")());
+      for (py::ssize_t i = 0; i < z.size(); ++i) species.insert(static_cast<int>(z.at(i)));
+    }
+  const std::unique_ptr<Descriptor> desc = parse_descriptor(descriptor, std::vector<int>(species.begin(), species.end()));
+  StructureKernelOptions options;
+  options.kind = parse_structure_kernel_kind(kind);
+  options.gamma = gamma;
+  options.zeta = zeta;
+  options.tolerance = tolerance;
+  const std::vector<StructureEnvironments> X = structure_environments(frames, *desc, "frames");
+  const std::vector<StructureEnvironments> T = structure_environments(train_frames, *desc, "train_frames");
+  std::vector<Eigen::VectorXd> out;
+  {
+    py::gil_scoped_release release;
+    out = kernel_atom_contributions(X, T, weights, options);
+  }
+  py::list result;
+  for (Eigen::VectorXd& v : out) result.append(py::cast(std::move(v), py::return_value_policy::move));
+  return result;
+}
+
+}  // namespace
+
+void bind_structure_learning(py::module_& m) {
+  py::class_<StructureRegression>(m, "_StructureRegression")
+      .def(py::init([](const Eigen::MatrixXd& K, const Eigen::VectorXd& y, const Eigen::VectorXd& noise_variance,
+                       const py::object& baseline, double signal_variance, double jitter, bool constant_mean,
+                       bool check_eigenvalues, double eigenvalue_tolerance) {
+             StructureRegressionOptions o;
+             o.signal_variance = signal_variance;
+             o.jitter = jitter;
+             o.constant_mean = constant_mean;
+             o.check_eigenvalues = check_eigenvalues;
+             o.eigenvalue_tolerance = eigenvalue_tolerance;
+             const Eigen::VectorXd b = optional_vector(baseline);
+             py::gil_scoped_release release;
+             return StructureRegression(K, y, noise_variance, b, o);
+           }),
+           py::arg("K"), py::arg("y"), py::arg("noise_variance"), py::arg("baseline"), py::arg("signal_variance"),
+           py::arg("jitter"), py::arg("constant_mean"), py::arg("check_eigenvalues"), py::arg("eigenvalue_tolerance"))
+      .def("predict_mean",
+           [](const StructureRegression& r, const Eigen::MatrixXd& K_star, const py::object& baseline) {
+             return r.predict_mean(K_star, optional_vector(baseline));
+           },
+           py::arg("K_star"), py::arg("baseline"))
+      .def("predict_variance", &StructureRegression::predict_variance, py::arg("K_star"), py::arg("diag"))
+      .def_property_readonly("weights", &StructureRegression::weights)
+      .def_property_readonly("mean", &StructureRegression::mean)
+      .def_property_readonly("has_baseline", &StructureRegression::has_baseline)
+      .def_property_readonly("smallest_eigenvalue", &StructureRegression::smallest_eigenvalue)
+      .def_property_readonly("n_clipped", &StructureRegression::n_clipped)
+      .def_property_readonly("log_marginal_likelihood", &StructureRegression::log_marginal_likelihood);
+
+  m.def("_noise_from_discrepancy", &noise_from_discrepancy, py::arg("d"), py::arg("sigma0"), py::arg("lam"));
+  m.def("_smallest_eigenvalue", &smallest_eigenvalue, py::arg("K"));
+  m.def("_clip_negative_eigenvalues",
+        [](const Eigen::MatrixXd& K) {
+          int n = 0;
+          Eigen::MatrixXd out = clip_negative_eigenvalues(K, &n);
+          return py::make_tuple(py::cast(std::move(out), py::return_value_policy::move), n);
+        },
+        py::arg("K"));
+  m.def("_svm_fit",
+        [](const Eigen::MatrixXd& K, const Eigen::VectorXd& labels, double C, double tolerance,
+           long long max_iterations, double tau) {
+          SvmOptions o;
+          o.C = C;
+          o.tolerance = tolerance;
+          o.max_iterations = max_iterations;
+          o.tau = tau;
+          SvmModel model;
+          {
+            py::gil_scoped_release release;
+            model = fit_svm_classifier(K, labels, o);
+          }
+          py::dict out;
+          out["dual_coef"] = py::cast(std::move(model.dual_coef), py::return_value_policy::move);
+          out["bias"] = model.bias;
+          out["support"] = model.support;
+          out["iterations"] = model.iterations;
+          out["kkt_gap"] = model.kkt_gap;
+          out["objective"] = model.objective;
+          return out;
+        },
+        py::arg("K"), py::arg("labels"), py::arg("C"), py::arg("tolerance"), py::arg("max_iterations"), py::arg("tau"));
+  m.def("_atom_contributions", &atom_contributions_py, py::arg("frames"), py::arg("train_frames"), py::arg("weights"),
+        py::arg("descriptor"), py::arg("kind"), py::arg("gamma"), py::arg("zeta"), py::arg("tolerance"));
+}

@@ -1,0 +1,35 @@
+#include "structure/kernel_psd.h"
+
+#include <string>
+
+#include "core/error.h"
+
+namespace soapgap {
+
+void check_symmetric_kernel(const Eigen::MatrixXd& K, const char* what) {
+  if (K.rows() != K.cols())
+    throw InputError(std::string(what) + ": expected a square matrix, got " + std::to_string(K.rows()) + " x " +
+                     std::to_string(K.cols()));
+  if (!K.allFinite()) throw InputError(std::string(what) + ": NaN or Inf in the kernel matrix");
+  if (K.size() == 0) return;
+  const double scale = K.cwiseAbs().maxCoeff();
+  if ((K - K.transpose()).cwiseAbs().maxCoeff() > 1e-8 * scale)
+    throw InputError(std::string(what) + ": the kernel matrix is not symmetric");
+}
+
+double smallest_eigenvalue(const Eigen::MatrixXd& K) {
+  check_symmetric_kernel(K, "smallest_eigenvalue");
+  if (K.size() == 0) throw InputError("smallest_eigenvalue: empty matrix");
+  const Eigen::MatrixXd S = 0.5 * (K + K.transpose());
+  return Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(S, Eigen::EigenvaluesOnly).eigenvalues().minCoeff();
+}
+
+Eigen::MatrixXd clip_negative_eigenvalues(const Eigen::MatrixXd& K, int* n_clipped) {
+  check_symmetric_kernel(K, "clip_negative_eigenvalues");
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(0.5 * (K + K.transpose()));
+  const Eigen::VectorXd lambda = es.eigenvalues().cwiseMax(0.0);
+  if (n_clipped) *n_clipped = static_cast<int>((es.eigenvalues().array() < 0).count());
+  return es.eigenvectors() * lambda.asDiagonal() * es.eigenvectors().transpose();
+}
+
+}  // namespace soapgap
