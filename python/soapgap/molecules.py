@@ -367,9 +367,12 @@ class _OnFrames:
 
     def training_kernel(self, frames):
         self.train_frames = list(frames)
-        K = structure_kernel(self.train_frames, **self.kernel_options)
-        self.smallest_eigenvalue = smallest_eigenvalue(K)
-        return K
+        return structure_kernel(self.train_frames, **self.kernel_options)
+
+    @property
+    def smallest_eigenvalue(self):
+        """The smallest eigenvalue of the training kernel matrix (see KernelRegression, SVMClassifier)."""
+        return self.model.smallest_eigenvalue
 
     def cross_kernel(self, frames):
         if self.train_frames is None:
