@@ -25,17 +25,35 @@ Eigen::VectorXd optional_vector(const py::object& v) {
   return v.is_none() ? Eigen::VectorXd() : v.cast<Eigen::VectorXd>();
 }
 
-py::list atom_contributions_py(const py::list& frames, const py::list& train_frames, const Eigen::VectorXd& weights,
-                               const std::string& descriptor, const std::string& kind, double gamma, int zeta,
-                               double tolerance) {
-  // The descriptor's species: the elements of both lists, as structure_kernel(frames, train_frames).
+// The descriptor of `text` over the elements found in the frame lists.
+std::unique_ptr<Descriptor> descriptor_over(const std::string& text, std::initializer_list<const py::list*> lists) {
   std::set<int> species;
-  for (const py::list* frames_list : {&frames, &train_frames})
+  for (const py::list* frames_list : lists)
     for (const py::handle& f : *frames_list) {
       const py::array_t<long long, py::array::forcecast> z(f.attr("get_atomic_numbers")());
       for (py::ssize_t i = 0; i < z.size(); ++i) species.insert(static_cast<int>(z.at(i)));
     }
-  const std::unique_ptr<Descriptor> desc = parse_descriptor(descriptor, std::vector<int>(species.begin(), species.end()));
+  return parse_descriptor(text, std::vector<int>(species.begin(), species.end()));
+}
+
+// Unit-length descriptor rows and central atomic numbers of each frame (the inputs of the
+// structure kernels), e.g. to feed another code the same environments.
+py::tuple atomic_descriptors_py(const py::list& frames, const std::string& descriptor) {
+  const std::unique_ptr<Descriptor> desc = descriptor_over(descriptor, {&frames});
+  const std::vector<StructureEnvironments> X = structure_environments(frames, *desc, "frames");
+  py::list q, z;
+  for (const StructureEnvironments& e : X) {
+    q.append(py::cast(Eigen::MatrixXd(e.q)));
+    z.append(py::cast(e.species));
+  }
+  return py::make_tuple(q, z);
+}
+
+py::list atom_contributions_py(const py::list& frames, const py::list& train_frames, const Eigen::VectorXd& weights,
+                               const std::string& descriptor, const std::string& kind, double gamma, int zeta,
+                               double tolerance) {
+  // The descriptor's species: the elements of both lists, as structure_kernel(frames, train_frames).
+  const std::unique_ptr<Descriptor> desc = descriptor_over(descriptor, {&frames, &train_frames});
   StructureKernelOptions options;
   options.kind = parse_structure_kernel_kind(kind);
   options.gamma = gamma;
@@ -117,6 +135,7 @@ void bind_structure_learning(py::module_& m) {
           return out;
         },
         py::arg("K"), py::arg("labels"), py::arg("C"), py::arg("tolerance"), py::arg("max_iterations"), py::arg("tau"));
+  m.def("_atomic_descriptors", &atomic_descriptors_py, py::arg("frames"), py::arg("descriptor"));
   m.def("_atom_contributions", &atom_contributions_py, py::arg("frames"), py::arg("train_frames"), py::arg("weights"),
         py::arg("descriptor"), py::arg("kind"), py::arg("gamma"), py::arg("zeta"), py::arg("tolerance"));
 }

@@ -73,9 +73,114 @@ double match_structure_kernel(const Eigen::MatrixXd& C, int max_copies) {
   return match_transport_plan(C, max_copies).cwiseProduct(C).sum();
 }
 
+namespace {
+
+[[noreturn]] void sinkhorn_failed(int max_iterations, double gamma, double err) {
+  throw InputError("rematch kernel: Sinkhorn did not converge in " + std::to_string(max_iterations) +
+                   " iterations (gamma = " + std::to_string(gamma) + ", marginal error " + std::to_string(err) +
+                   "); increase gamma, the tolerance or the iteration limit");
+}
+
+// Summed error of the row and column sums of P = diag(u) K diag(v) against 1/n and 1/m.
+double marginal_error(const Eigen::MatrixXd& P, double a, double b) {
+  return (P.rowwise().sum().array() - a).abs().sum() + (P.colwise().sum().array() - b).abs().sum();
+}
+
+// Newton's method on the dual of the entropic problem (Brauer, Clason, Lorenz, Wirth, "A
+// Sinkhorn-Newton method for entropic optimal transport", 2017): with P = diag(u) K diag(v) and
+// u = exp(f / gamma), v = exp(g / gamma), the step (df, dg) solves
+//   [diag(P 1)  P; P^T  diag(P^T 1)] (df, dg) = gamma (a - P 1, b - P^T 1),
+// with dg_m = 0 (the system is singular along f + t, g - t). Converges in a few steps where
+// Sinkhorn crawls (mass that must cross between nearly uncoupled blocks, e.g. elements present
+// in one structure only). Step halving on the marginal error. True when converged; false when a
+// step made no progress (u, v keep the best iterate).
+bool sinkhorn_newton(const Eigen::MatrixXd& K, double gamma, double tolerance, int max_steps, Eigen::VectorXd& u,
+                     Eigen::VectorXd& v) {
+  const Eigen::Index n = K.rows(), m = K.cols(), d = n + m - 1;
+  const double a = 1.0 / static_cast<double>(n), b = 1.0 / static_cast<double>(m);
+  Eigen::MatrixXd P = u.asDiagonal() * K * v.asDiagonal();
+  double err = marginal_error(P, a, b);
+  Eigen::MatrixXd H(d, d);
+  Eigen::VectorXd rhs(d);
+  for (int step = 0; step < max_steps; ++step) {
+    if (err < tolerance) return true;
+    const Eigen::VectorXd r = P.rowwise().sum(), c = P.colwise().sum().transpose();
+    H.setZero();
+    H.topLeftCorner(n, n).diagonal() = r;
+    H.topRightCorner(n, m - 1) = P.leftCols(m - 1);
+    H.bottomLeftCorner(m - 1, n) = P.leftCols(m - 1).transpose();
+    H.bottomRightCorner(m - 1, m - 1).diagonal() = c.head(m - 1);
+    H.diagonal().array() += 1e-14 * H.diagonal().maxCoeff();
+    rhs.head(n) = gamma * (a - r.array());
+    rhs.tail(m - 1) = gamma * (b - c.head(m - 1).array());
+    const Eigen::VectorXd delta = H.ldlt().solve(rhs);
+    if (!delta.allFinite()) return false;
+    bool improved = false;
+    for (double t = 1.0; t > 1e-8; t *= 0.5) {
+      Eigen::VectorXd u2 = u.array() * (t * delta.head(n).array() / gamma).exp();
+      Eigen::VectorXd v2 = v;
+      v2.head(m - 1).array() *= (t * delta.tail(m - 1).array() / gamma).exp();
+      Eigen::MatrixXd P2 = u2.asDiagonal() * K * v2.asDiagonal();
+      const double err2 = marginal_error(P2, a, b);
+      if (std::isfinite(err2) && err2 < err) {
+        u.swap(u2);
+        v.swap(v2);
+        P.swap(P2);
+        err = err2;
+        improved = true;
+        break;
+      }
+    }
+    if (!improved) return false;
+  }
+  return err < tolerance;
+}
+
+// Sinkhorn on the scaling vectors: P_ij = u_i K_ij v_j with K = exp(-(1 - C) / gamma). Two
+// matrix-vector products per iteration and no exponentials; for gamma >= 1/200 the entries of K
+// (>= e^-200) and of u, v stay far inside the double range. Rows are exact after each u update,
+// so the column error decides convergence. After 100 iterations, Newton steps finish the job
+// (Sinkhorn's tail can take 10^4-10^5 iterations on molecules of different composition); if they
+// stall, Sinkhorn goes on. False if a sum vanished or overflowed (then the log-domain solver
+// takes over).
+bool sinkhorn_scaling(const Eigen::MatrixXd& C, double gamma, double tolerance, int max_iterations,
+                      Eigen::MatrixXd& P) {
+  const Eigen::Index n = C.rows(), m = C.cols();
+  const double a = 1.0 / static_cast<double>(n), b = 1.0 / static_cast<double>(m);
+  const Eigen::MatrixXd K = ((C.array() - 1.0) / gamma).exp().matrix();
+  Eigen::VectorXd u = Eigen::VectorXd::Constant(n, a), v(m), Ktu(m), Kv(n);
+  const int newton_after = 100;
+  for (int iterations = 0;; ++iterations) {
+    Ktu.noalias() = K.transpose() * u;
+    if (iterations > 0) {
+      const double err = (v.array() * Ktu.array() - b).abs().sum();
+      if (!std::isfinite(err)) return false;
+      if (err < tolerance) break;
+      if (iterations == newton_after && m > 1) {
+        if (sinkhorn_newton(K, gamma, tolerance, 50, u, v)) break;
+        Ktu.noalias() = K.transpose() * u;
+      }
+    }
+    if (iterations >= max_iterations) sinkhorn_failed(max_iterations, gamma, (v.array() * Ktu.array() - b).abs().sum());
+    if (!(Ktu.minCoeff() > 0)) return false;
+    v = b / Ktu.array();
+    Kv.noalias() = K * v;
+    if (!(Kv.minCoeff() > 0) || !std::isfinite(Kv.maxCoeff())) return false;
+    u = a / Kv.array();
+  }
+  P = u.asDiagonal() * K * v.asDiagonal();
+  return P.allFinite();
+}
+
+}  // namespace
+
 Eigen::MatrixXd rematch_transport_plan(const Eigen::MatrixXd& C, double gamma, double tolerance, int max_iterations) {
   check_local(C);
   if (!(gamma > 0) || !std::isfinite(gamma)) throw InputError("rematch kernel: gamma must be positive");
+  if (gamma >= 1.0 / 200.0) {
+    Eigen::MatrixXd P;
+    if (sinkhorn_scaling(C, gamma, tolerance, max_iterations, P)) return P;
+  }
   const Eigen::Index n = C.rows(), m = C.cols();
   const double log_a = -std::log(static_cast<double>(n)), log_b = -std::log(static_cast<double>(m));
   // log P_ij = (f_i + g_j - M_ij) / g with the cost M = 1 - C and the potentials f, g (in cost
@@ -99,10 +204,7 @@ Eigen::MatrixXd rematch_transport_plan(const Eigen::MatrixXd& C, double gamma, d
       double err = 0.0;
       for (Eigen::Index i = 0; i < n; ++i) err += std::abs(std::exp(f[i] / level + row_lse[i]) - std::exp(log_a));
       if (iterations > 0 && err < tol) break;
-      if (iterations++ >= max_iterations)
-        throw InputError("rematch kernel: Sinkhorn did not converge in " + std::to_string(max_iterations) +
-                         " iterations (gamma = " + std::to_string(gamma) + ", marginal error " + std::to_string(err) +
-                         "); increase gamma, the tolerance or the iteration limit");
+      if (iterations++ >= max_iterations) sinkhorn_failed(max_iterations, gamma, err);
       f = level * (log_a - row_lse.array());
       for (Eigen::Index j = 0; j < m; ++j) {
         tmp_n = (f.array() - M.col(j)) / level;
