@@ -7,8 +7,10 @@ For each candidate in queue order that is neither in labelled.xyz nor in failed.
   3. psi4 B3LYP/6-31G* (density fitted) geometry optimisation from the xtb geometry, then the
      energy, HOMO, LUMO and dipole at the optimised geometry;
   4. GFN2-xTB single point at the DFT geometry (the baseline at the target geometry);
-  5. for molecules with at most --ccsdt-max-heavy heavy atoms: psi4 CCSD(T)/cc-pVDZ
+  5. for molecules with at most --ccsdt-max-heavy (3) heavy atoms: psi4 CCSD(T)/cc-pVDZ
      (frozen core, conventional integrals) at the DFT geometry (MP2 and CCSD come with it);
+     once the whole queue is done, the same for the labelled molecules with at most
+     --ccsdt-later-max-heavy (4) heavy atoms (their frames are rewritten in place);
   6. the bond graph (covalent radii) of the xtb and DFT geometries must equal the SMILES graph;
      molecules whose bonding changed are rejected into failed.csv, as QM9 did.
 Every finished molecule is appended to labelled.xyz at once (extxyz, flush + fsync); failures
@@ -61,6 +63,21 @@ class StageError(Exception):
         self.stage, self.reason, self.seconds = stage, reason, seconds
 
 
+CHILD = []  # the process group of the program running now, for the signal handler
+
+
+def stop(signum, frame):
+    """SIGTERM/SIGINT: kill the running program's group and exit; the molecule in
+    progress is not recorded anywhere and is labelled again at the next start."""
+    for pgid in CHILD:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except OSError:
+            pass
+    log("stopped by signal %d" % signum)
+    raise SystemExit(128 + signum)
+
+
 def run(cmd, cwd, timeout, stage):
     """Runs cmd in its own process group; kills the group on timeout."""
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
@@ -69,12 +86,15 @@ def run(cmd, cwd, timeout, stage):
     with open(os.path.join(cwd, stage + ".stdout"), "w") as out:
         p = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=env,
                              start_new_session=True)
+        CHILD.append(p.pid)
         try:
             rc = p.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(p.pid, signal.SIGKILL)
             p.wait()
             raise StageError(stage, "timeout after %d s" % timeout, timeout)
+        finally:
+            CHILD.remove(p.pid)
     return rc, time.time() - t0
 
 
@@ -331,6 +351,71 @@ def record_failure(path, cand, stage, reason, elapsed):
 
 
 # ---------------------------------------------------------------- one molecule
+def ccsdt(symbols, geom, work, timeout):
+    """CCSD(T)/cc-pVDZ (and MP2, CCSD, HF) info keys at the given geometry."""
+    body = CC_BODY % {"basis": CC_BASIS, "reference": "rhf"}
+    r, dt, _ = psi4(symbols, geom, work, body, timeout, "ccsdt")
+    return {"energy_ccsdt": r["CCSD(T)"][-1][0] * HARTREE_EV,
+            "energy_ccsd": r["CCSD"][-1][0] * HARTREE_EV,
+            "energy_mp2": r["MP2"][-1][0] * HARTREE_EV,
+            "energy_hf_ccpvdz": r["HF"][-1][0] * HARTREE_EV,
+            "time_ccsdt": round(dt, 2)}
+
+
+def split_frames(path):
+    """The texts of the frames of an extxyz file."""
+    with open(path) as f:
+        lines = f.readlines()
+    frames, i = [], 0
+    while i < len(lines) and lines[i].strip():
+        n = int(lines[i])
+        frames.append("".join(lines[i:i + n + 2]))
+        i += n + 2
+    return frames
+
+
+def add_ccsdt_later(args, scratch_root):
+    """Second phase, after the queue: CCSD(T) for labelled molecules with at most
+    --ccsdt-later-max-heavy heavy atoms that lack it, smallest first. The frame's text is
+    replaced in labelled.xyz (rewritten whole: temporary file, fsync, rename)."""
+    import ase.io
+    if args.ccsdt_later_max_heavy <= args.ccsdt_max_heavy or not os.path.exists(args.out):
+        return
+    frames = split_frames(args.out)
+    todo = []
+    for k, text in enumerate(frames):
+        a = ase.io.read(io.StringIO(text), format="extxyz")
+        if ("energy_ccsdt" not in a.info and "ccsdt_error" not in a.info
+                and a.info["n_heavy"] <= args.ccsdt_later_max_heavy):
+            todo.append((a.info["n_heavy"], k, a))
+    log("CCSD(T) phase: %d molecules with up to %d heavy atoms" % (
+        len(todo), args.ccsdt_later_max_heavy))
+    for count, (_, k, a) in enumerate(sorted(todo, key=lambda t: t[:2])):
+        if args.limit and count >= args.limit:
+            break
+        work = tempfile.mkdtemp(prefix=a.info["id"] + "-cc-", dir=scratch_root)
+        t0 = time.time()
+        try:
+            a.info.update(ccsdt(a.get_chemical_symbols(), a.get_positions(), work,
+                                args.ccsdt_timeout))
+            msg = "done"
+        except StageError as e:
+            a.info["ccsdt_error"] = "%s: %s" % (e.stage, e.reason)
+            msg = "FAILED (%s)" % a.info["ccsdt_error"]
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        frames[k] = frame_text(a.get_chemical_symbols(), a.get_positions(), a.info,
+                               {"xtb_positions": a.arrays["xtb_positions"]})
+        tmp = args.out + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("".join(frames))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, args.out)
+        log("CCSD(T) %s %s %-14s in %.0f s" % (msg, a.info["id"], a.info["smiles"],
+                                               time.time() - t0))
+
+
 def label(cand, args, scratch_root):
     n_heavy = int(cand["n_heavy"])
     work = tempfile.mkdtemp(prefix=cand["id"] + "-", dir=scratch_root)
@@ -390,13 +475,7 @@ def label(cand, args, scratch_root):
         if "dipole" in x:
             info["dipole_xtb"] = x["dipole"]
         if n_heavy <= args.ccsdt_max_heavy:
-            body = CC_BODY % {"basis": CC_BASIS, "reference": "rhf"}
-            rc_, dt_cc, _ = psi4(symbols, geom, work, body, args.ccsdt_timeout, "ccsdt")
-            info["energy_ccsdt"] = rc_["CCSD(T)"][-1][0] * HARTREE_EV
-            info["energy_ccsd"] = rc_["CCSD"][-1][0] * HARTREE_EV
-            info["energy_mp2"] = rc_["MP2"][-1][0] * HARTREE_EV
-            info["energy_hf_ccpvdz"] = rc_["HF"][-1][0] * HARTREE_EV
-            info["time_ccsdt"] = round(dt_cc, 2)
+            info.update(ccsdt(symbols, geom, work, args.ccsdt_timeout))
         return frame_text(symbols, geom, info, {"xtb_positions": pos_x})
     finally:
         if not args.keep_scratch:
@@ -480,7 +559,11 @@ def main():
     p.add_argument("--atoms", default=os.path.join(HERE, "atoms.json"))
     p.add_argument("--limit", type=int, default=0, help="stop after this many molecules")
     p.add_argument("--max-heavy", type=int, default=99, help="skip larger candidates")
-    p.add_argument("--ccsdt-max-heavy", type=int, default=3)
+    p.add_argument("--ccsdt-max-heavy", type=int, default=3,
+                   help="CCSD(T) with the other levels for molecules up to this size")
+    p.add_argument("--ccsdt-later-max-heavy", type=int, default=4,
+                   help="after the queue: CCSD(T) for labelled molecules up to this size "
+                        "that lack it")
     p.add_argument("--xtb-timeout", type=int, default=600)
     p.add_argument("--dft-timeout", type=int, default=3 * 3600)
     p.add_argument("--ccsdt-timeout", type=int, default=3600)
@@ -488,11 +571,13 @@ def main():
     p.add_argument("--keep-scratch", action="store_true")
     args = p.parse_args()
 
-    lock = open(os.path.join(HERE, ".label.lock"), "w")
+    lock = open(os.path.join(os.path.dirname(os.path.abspath(args.out)), ".label.lock"), "w")
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         sys.exit("label.py: another instance is running (lock %s)" % lock.name)
+    for s in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(s, stop)
     scratch_root = tempfile.mkdtemp(prefix="soapgap-molecules-")
     log("start: pid %d, scratch %s, xtb %s, psi4 %s" % (
         os.getpid(), scratch_root, shutil.which("xtb"), shutil.which("psi4")))
@@ -523,6 +608,8 @@ def main():
             append_durably(args.out, text)
             log("done %s %-14s n_heavy=%s in %.0f s (%d left)" % (
                 c["id"], c["smiles"], c["n_heavy"], time.time() - t0, len(todo) - k - 1))
+        else:
+            add_ccsdt_later(args, scratch_root)
     finally:
         shutil.rmtree(scratch_root, ignore_errors=True)
     log("finished")
