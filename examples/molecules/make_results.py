@@ -81,6 +81,7 @@ def main():
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
     from ase.io import read
 
     from soapgap.learning_curve import EV_TO_KCAL_PER_MOL, KernelCache, curve_table, fit_predict, learning_curve
@@ -124,8 +125,24 @@ def main():
                                       test=test, noise=a.noise, repeats=1, seed=0)
     curves["Δ, multiscale (3 + 5 Å)"] = learning_curve(frames, "atomization_dft", K2, sizes, baseline="atomization_xtb", **common)
 
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.3))
-    groups = [("DFT energy, DFT geometry", ["DFT direct", "Δ DFT−xTB"]),
+    # CCSD(T)/cc-pVDZ, where labelled: learned directly and as Δ from DFT (their own test split).
+    cc = [i for i, f in enumerate(frames) if "energy_ccsdt" in f.info]
+    groups_extra = []
+    if len(cc) >= 24:
+        ccf = [frames[i] for i in cc]
+        for f in ccf:
+            f.info["atomization_ccsdt"] = f.info["energy_ccsdt"] - sum(atoms[s]["energy_ccsdt"]
+                                                                       for s in f.get_chemical_symbols())
+        Kc = K1[np.ix_(cc, cc)]
+        nt = max(8, len(cc) // 4)
+        cc_sizes = sizes_for(len(cc) - nt)
+        cc_common = dict(n_test=nt, noise=a.noise, repeats=a.repeats, seed=3)
+        curves["CCSD(T) direct"] = learning_curve(ccf, "atomization_ccsdt", Kc, cc_sizes, **cc_common)
+        curves["Δ CCSD(T)−DFT"] = learning_curve(ccf, "atomization_ccsdt", Kc, cc_sizes, baseline="atomization_dft",
+                                                 **cc_common)
+        groups_extra = [("CCSD(T)/cc-pVDZ (%d molecules, %d test)" % (len(cc), nt), ["CCSD(T) direct", "Δ CCSD(T)−DFT"])]
+    fig, axes = plt.subplots(1, 3 + len(groups_extra), figsize=(5 * (3 + len(groups_extra)), 4.3))
+    groups = groups_extra + [("DFT energy, DFT geometry", ["DFT direct", "Δ DFT−xTB"]),
               ("from the xTB geometry", ["from xTB geometry, Δ", "from xTB geometry, Δ, λ-weighted"]),
               ("selection and cutoffs (Δ)", ["Δ DFT−xTB", "Δ, FPS", "Δ, multiscale (3 + 5 Å)"])]
     for ax, (title, names) in zip(axes, groups):
@@ -137,6 +154,9 @@ def main():
                 ax.loglog(x, [r["max_kcal_per_mol"] for r in c["rows"]], "s--", color=line.get_color(), alpha=0.7,
                           label=name + " max")
         ax.set_title(title, fontsize=10)
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+            axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xlabel("training molecules")
         ax.set_ylabel("test error (kcal/mol)")
         ax.grid(True, which="both", alpha=0.3)
