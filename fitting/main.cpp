@@ -20,6 +20,7 @@ const char* kUsage =
     "  info   summarise a potential file (soapgap or QUIP/GAP XML)\n"
     "  convert  rewrite a QUIP/GAP XML potential in soapgap's format\n"
     "  learn  active learning: MD with the predicted variance, label, refit (python3 -m soapgap.learn)\n"
+    "  kernel structure-kernel matrix of molecules (xyz, QM9, SDF, MOL2) as a NumPy .npy file\n"
     "\n"
     "Units: eV, Angstrom, eV/Angstrom; virials in eV (= -stress x volume).\n";
 
@@ -42,8 +43,9 @@ int main(int argc, char** argv) {
     if (command == "info") return run_info(argc, argv);
     if (command == "convert") return run_convert(argc, argv);
     if (command == "learn") return run_learn(argc, argv);
+    if (command == "kernel") return run_kernel(argc, argv);
     std::cerr << "soapgap: unknown command \"" << command
-              << "\" (expected fit, eval, info, convert or learn; see soapgap --help)\n";
+              << "\" (expected fit, eval, info, convert, learn or kernel; see soapgap --help)\n";
     return 2;
   } catch (const UsageError& e) {
     std::cerr << "soapgap " << command << ": " << e.what() << " (see soapgap " << command << " --help)\n";

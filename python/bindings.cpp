@@ -29,7 +29,9 @@
 #include "model/potential.h"
 #include "model/sparse_gp_fit.h"
 #include "neighbours/neighbour_list.h"
+#include "structure/structure_environments.h"
 #include "structure/structure_kernel.h"
+#include "bindings_molecule_io.h"
 #include "bindings_structure_learning.h"
 
 namespace py = pybind11;
@@ -246,31 +248,11 @@ PyPotential fit(const py::list& configs, const std::vector<std::string>& terms, 
 // (declared in bindings_structure_learning.h).
 std::vector<StructureEnvironments> structure_environments(const py::list& frames, const Descriptor& desc,
                                                          const char* set) {
-  std::vector<StructureEnvironments> out;
-  for (size_t k = 0; k < frames.size(); ++k) {
-    const Structure s = structure_from_atoms(frames[k]);
-    const std::string where = std::string("structure ") + std::to_string(k) + " of " + set;
-    if (s.size() == 0) throw InputError(where + ": no atoms");
-    Environments env;
-    {
-      py::gil_scoped_release release;
-      const NeighbourList nl(s, desc.cutoff());
-      env = desc.compute(s, nl);
-    }
-    if (env.size() != s.size())
-      throw InputError(where + ": the descriptor must give one environment per atom (use soap), got " +
-                       std::to_string(env.size()) + " for " + std::to_string(s.size()) + " atoms");
-    StructureEnvironments se;
-    se.q.resize(s.size(), env.q.cols());
-    se.species.resize(s.size());
-    for (int e = 0; e < env.size(); ++e) {
-      const double norm = env.q.row(e).norm();
-      se.q.row(env.atom[e]) = norm > 0 ? Eigen::RowVectorXd(env.q.row(e) / norm) : Eigen::RowVectorXd(env.q.row(e));
-      se.species[env.atom[e]] = s.numbers[env.atom[e]];
-    }
-    out.push_back(std::move(se));
-  }
-  return out;
+  std::vector<Structure> structures;
+  structures.reserve(frames.size());
+  for (const py::handle& f : frames) structures.push_back(structure_from_atoms(f));
+  py::gil_scoped_release release;
+  return soapgap::structure_environments(structures, desc, set);
 }
 
 namespace {
@@ -361,6 +343,7 @@ PYBIND11_MODULE(_soapgap, m) {
       });
 
   bind_structure_learning(m);
+  bind_molecule_io(m);
   m.def("_structure_kernel", &structure_kernel_py, py::arg("frames_a"), py::arg("frames_b"), py::arg("descriptor"),
         py::arg("kind"), py::arg("gamma"), py::arg("zeta"), py::arg("tolerance"), py::arg("progress"));
   m.def("_fit", &fit, py::arg("configs"), py::arg("terms"), py::arg("sigma_energy"), py::arg("sigma_force"),

@@ -18,15 +18,66 @@ different elements. Each kernel is normalised, k(A, B) = K(A, B) / sqrt(K(A, A) 
 k(A, A) = 1, then raised to zeta. The average kernel is positive semi-definite; match and
 rematch matrices need not be (see docs, and check the smallest eigenvalue). Frames are any
 ase.Atoms; the descriptor's species are the elements found in all frames given.
+
+Users' own molecules (QM9 xyz, SDF/MOL V2000, MOL2, extended XYZ) are read with
+    frames = read_molecules("actives.sdf")      # or a directory, or a list of paths
+each an ase.Atoms with the file's properties in atoms.info (see read_molecules).
 """
+
+import os
 
 import numpy as np
 
-from ._soapgap import _structure_kernel
+from ._soapgap import _read_molecules, _structure_kernel
 
-__all__ = ["structure_kernel", "kernel_distance", "farthest_point_sampling", "random_selection"]
+__all__ = ["read_molecules", "QM9_UNITS", "structure_kernel", "kernel_distance", "farthest_point_sampling",
+           "random_selection"]
 
 KINDS = ("average", "match", "rematch")
+
+# Units of the QM9 properties in atoms.info (QM9's own units), plus U0_eV in eV.
+QM9_UNITS = {"A": "GHz", "B": "GHz", "C": "GHz", "mu": "Debye", "alpha": "bohr^3", "homo": "Hartree",
+             "lumo": "Hartree", "gap": "Hartree", "r2": "bohr^2", "zpve": "Hartree", "U0": "Hartree",
+             "U": "Hartree", "H": "Hartree", "G": "Hartree", "Cv": "cal/(mol K)", "U0_eV": "eV"}
+
+
+def read_molecules(path, format="auto"):
+    """The molecules of a file, a directory (its files with known extensions, sorted by name) or a
+    list of them, as ase.Atoms (positions in Angstrom; non-periodic except extended XYZ cells).
+
+    Formats by extension (or format="extxyz", "qm9", "sdf", "mol2"):
+      .xyz/.extxyz  extended XYZ, or QM9's per-molecule format when line 2 starts with "gdb"
+      .sdf/.sd/.mol MDL SD file / molfile V2000 (several records separated by $$$$)
+      .mol2         Tripos MOL2 (several molecules per file)
+    atoms.info holds "name" (SDF/MOL2 title, QM9 "gdb <index>"), "source" ("file:record n (line L)")
+    and the file's properties: QM9's index, A, B, C, mu, alpha, homo, lumo, gap, r2, zpve, U0, U, H,
+    G, Cv in QM9's units (QM9_UNITS), U0_eV, frequencies (cm^-1, an array), smiles_gdb,
+    smiles_relaxed, inchi_gdb, inchi_relaxed; SDF data items as strings ("> <activity>" ->
+    info["activity"]); MOL2 mol_type and charge_type; extended XYZ energy, config_type and
+    other info items. Per-atom values go to atoms.arrays: QM9 "mulliken_charges" (e), MOL2
+    "partial_charges" (e). Errors name the file and line (ValueError); a missing path raises
+    FileNotFoundError."""
+    from ase import Atoms
+
+    paths = [path] if isinstance(path, (str, os.PathLike)) else list(path)
+    paths = [os.fspath(p) for p in paths]
+    if not paths:
+        raise ValueError("read_molecules: no paths given")
+    for p in paths:
+        if not os.path.exists(p):
+            raise FileNotFoundError(2, "No such file or directory", p)
+    out = []
+    for d in _read_molecules(paths, format):
+        atoms = Atoms(numbers=d["atomic_numbers"], positions=d["positions"], cell=d["cell"], pbc=d["pbc"])
+        atoms.info["name"] = d["name"]
+        atoms.info["source"] = d["source"]
+        atoms.info.update(d["numbers"])
+        atoms.info.update(d["strings"])
+        atoms.info.update(d["lists"])
+        for key, values in d["per_atom"].items():
+            atoms.arrays[key] = values
+        out.append(atoms)
+    return out
 
 
 def structure_kernel(frames_a, frames_b=None, descriptor="soap n_max=6 l_max=4 cutoff=4 atom_sigma=0.5",

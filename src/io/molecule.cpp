@@ -1,0 +1,119 @@
+#include "io/molecule.h"
+
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <string_view>
+
+#include "core/error.h"
+
+namespace soapgap {
+
+namespace {
+
+template <class T>
+const T* find_value(const std::vector<std::pair<std::string, T>>& items, const std::string& key) {
+  for (const auto& kv : items)
+    if (kv.first == key) return &kv.second;
+  return nullptr;
+}
+
+}  // namespace
+
+const double* Molecule::number(const std::string& key) const { return find_value(numbers, key); }
+const std::string* Molecule::string(const std::string& key) const { return find_value(strings, key); }
+const std::vector<double>* Molecule::list(const std::string& key) const { return find_value(lists, key); }
+const std::vector<double>* Molecule::atom_values(const std::string& key) const { return find_value(per_atom, key); }
+
+namespace molecule_detail {
+
+bool LineReader::next(std::string& line) {
+  if (!std::getline(in_, line)) return false;
+  ++line_;
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  const size_t nul = line.find('\0');
+  if (nul != std::string::npos)
+    fail("NUL byte at column " + std::to_string(nul + 1), "a text file");
+  return true;
+}
+
+std::string LineReader::require(const std::string& expected) {
+  std::string line;
+  if (!next(line)) fail(line_ + 1, "end of file", expected);
+  return line;
+}
+
+void LineReader::fail(long line, const std::string& what, const std::string& expected) const {
+  throw InputError(name_ + ":" + std::to_string(line) + ": " + what + "; expected " + expected);
+}
+
+std::vector<std::string> split(const std::string& line, const char* seps) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  const size_t n = line.size();
+  while (i < n) {
+    while (i < n && std::strchr(seps, line[i])) ++i;
+    if (i >= n) break;
+    size_t j = i;
+    while (j < n && !std::strchr(seps, line[j])) ++j;
+    out.push_back(line.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+std::string trim(const std::string& s) {
+  const size_t a = s.find_first_not_of(" \t");
+  if (a == std::string::npos) return "";
+  const size_t b = s.find_last_not_of(" \t");
+  return s.substr(a, b - a + 1);
+}
+
+bool parse_number(const std::string& text, double& x) {
+  std::string s = trim(text);
+  const size_t star = s.find("*^");
+  if (star != std::string::npos) s.replace(star, 2, "e");
+  if (s.empty()) return false;
+  // Only decimal notation: no hexadecimal floats, inf or nan.
+  for (char c : s)
+    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.' || c == 'e' || c == 'E'))
+      return false;
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(s.c_str(), &end);
+  // Overflow is refused; underflow (a denormal or 0) is accepted.
+  if (*end != '\0' || (errno == ERANGE && std::abs(v) >= 1) || !std::isfinite(v)) return false;
+  x = v;
+  return true;
+}
+
+bool parse_integer(const std::string& text, long long& x) {
+  const std::string s = trim(text);
+  if (s.empty()) return false;
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(s.c_str(), &end, 10);
+  if (*end != '\0' || errno == ERANGE) return false;
+  x = v;
+  return true;
+}
+
+std::string quoted(const std::string& s) {
+  if (s.size() <= 40) return "\"" + s + "\"";
+  return "\"" + s.substr(0, 37) + "...\"";
+}
+
+void open_input(std::ifstream& in, const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw InputError("cannot open " + path + ": " + std::strerror(EISDIR));
+  errno = 0;
+  in.open(path, std::ios::binary);
+  if (!in) throw InputError("cannot open " + path + ": " + std::strerror(errno ? errno : ENOENT));
+}
+
+}  // namespace molecule_detail
+
+}  // namespace soapgap
