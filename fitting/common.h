@@ -31,7 +31,8 @@ int run_fit(int argc, char** argv);
 int run_eval(int argc, char** argv);
 int run_info(int argc, char** argv);
 int run_convert(int argc, char** argv);
-int run_learn(int argc, char** argv);  // execs python3 -m soapgap.learn
+int run_learn(int argc, char** argv);           // execs python3 -m soapgap.learn
+int run_learning_curve(int argc, char** argv);  // execs python3 -m soapgap.learning_curve
 int run_kernel(int argc, char** argv);
 
 }  // namespace soapgap::cli

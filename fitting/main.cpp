@@ -21,6 +21,8 @@ const char* kUsage =
     "  convert  rewrite a QUIP/GAP XML potential in soapgap's format\n"
     "  learn  active learning: MD with the predicted variance, label, refit (python3 -m soapgap.learn)\n"
     "  kernel structure-kernel matrix of molecules (xyz, QM9, SDF, MOL2) as a NumPy .npy file\n"
+    "  learning-curve  test error vs training size of a structure-kernel GP for molecular energies\n"
+    "                  (python3 -m soapgap.learning_curve)\n"
     "\n"
     "Units: eV, Angstrom, eV/Angstrom; virials in eV (= -stress x volume).\n";
 
@@ -44,8 +46,9 @@ int main(int argc, char** argv) {
     if (command == "convert") return run_convert(argc, argv);
     if (command == "learn") return run_learn(argc, argv);
     if (command == "kernel") return run_kernel(argc, argv);
+    if (command == "learning-curve") return run_learning_curve(argc, argv);
     std::cerr << "soapgap: unknown command \"" << command
-              << "\" (expected fit, eval, info, convert, learn or kernel; see soapgap --help)\n";
+              << "\" (expected fit, eval, info, convert, learn, kernel or learning-curve; see soapgap --help)\n";
     return 2;
   } catch (const UsageError& e) {
     std::cerr << "soapgap " << command << ": " << e.what() << " (see soapgap " << command << " --help)\n";

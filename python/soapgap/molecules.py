@@ -30,7 +30,7 @@ import numpy as np
 
 from ._soapgap import _read_molecules, _structure_kernel
 
-__all__ = ["read_molecules", "QM9_UNITS", "structure_kernel", "kernel_distance", "farthest_point_sampling",
+__all__ = ["read_molecules", "QM9_UNITS", "structure_kernel", "atomic_descriptors", "kernel_distance", "farthest_point_sampling",
            "random_selection"]
 
 KINDS = ("average", "match", "rematch")
@@ -98,6 +98,19 @@ def structure_kernel(frames_a, frames_b=None, descriptor="soap n_max=6 l_max=4 c
     K = _structure_kernel(frames_a, frames_b, descriptor, kind, float(gamma), int(zeta), float(tolerance),
                           bool(progress))
     return np.asarray(K)
+
+
+def atomic_descriptors(frames, descriptor="soap n_max=6 l_max=4 cutoff=4 atom_sigma=0.5"):
+    """The inputs of structure_kernel(): for each frame its unit-length descriptor vectors (an
+    n_atoms x D array) and the atomic numbers of the centres, as two lists. The descriptor's
+    species are the elements found in all frames given (as in structure_kernel)."""
+    from ._soapgap import _atomic_descriptors
+
+    frames = list(frames)
+    if not frames:
+        raise ValueError("frames is empty")
+    q, z = _atomic_descriptors(frames, descriptor)
+    return [np.asarray(a) for a in q], [list(v) for v in z]
 
 
 def kernel_distance(K, diag_a=None, diag_b=None):

@@ -118,3 +118,42 @@ def test_command_line_writes_table_json_and_plot(frames, tmp_path, capsys):
     assert lc.main(["--input", str(path), "--target", "missing", "--descriptor", DESCRIPTOR,
                     "--output-dir", str(out)]) == 1
     assert "no info key 'missing'" in capsys.readouterr().err
+
+
+def test_atomic_descriptors_give_the_average_kernel(frames):
+    from soapgap.molecules import atomic_descriptors, structure_kernel
+
+    sub = frames[:6]
+    q, z = atomic_descriptors(sub, DESCRIPTOR)
+    assert [len(v) for v in z] == [len(f) for f in sub] and all(np.allclose(np.linalg.norm(a, axis=1), 1) for a in q)
+    assert z[0] == list(sub[0].numbers)
+
+    def raw(i, j):  # mean local kernel, zero between different elements
+        C = q[i] @ q[j].T
+        C[np.not_equal.outer(z[i], z[j])] = 0
+        return C.mean()
+
+    K = structure_kernel(sub, descriptor=DESCRIPTOR, kind="average")
+    for i in range(6):
+        for j in range(6):
+            assert K[i, j] == pytest.approx(raw(i, j) / np.sqrt(raw(i, i) * raw(j, j)), abs=1e-12)
+
+
+def test_the_soapgap_command_runs_the_module(frames, tmp_path):
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    cli = Path(os.environ.get("SOAPGAP_BUILD_DIR", root / "build")) / "fitting" / "soapgap"
+    if not cli.exists():
+        pytest.skip("the soapgap CLI is not built")
+    path = tmp_path / "mols.xyz"
+    write(str(path), frames[:30])
+    r = subprocess.run([str(cli), "learning-curve", "--input", str(path), "--target", "e_emt", "--descriptor",
+                        DESCRIPTOR, "--train-sizes", "5,10", "--test", "10", "--output-dir", str(tmp_path / "o")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "| 10 |" in r.stdout and (tmp_path / "o" / "curve.png").exists()
+    r = subprocess.run([str(cli), "learning-curve", "--input", str(tmp_path / "none.xyz"), "--target", "e",
+                        "--descriptor", DESCRIPTOR], capture_output=True, text=True)
+    assert r.returncode == 1 and "no such file" in r.stderr

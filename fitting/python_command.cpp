@@ -1,7 +1,8 @@
-// soapgap learn: starts the active-learning loop, which is written in Python (soapgap.learn, see
-// docs/active-learning.md), with Debian's interpreter and the soapgap package that belongs to
-// this executable: <bindir>/../python in the build tree, <prefix>/lib/python3/dist-packages once
-// installed (SOAPGAP_PYTHONPATH overrides; SOAPGAP_PYTHON names another interpreter).
+// The commands written in Python: soapgap learn (soapgap.learn, the active-learning loop, see
+// docs/active-learning.md) and soapgap learning-curve (soapgap.learning_curve). They run with
+// Debian's interpreter and the soapgap package that belongs to this executable:
+// <bindir>/../python in the build tree, <prefix>/lib/python3/dist-packages once installed
+// (SOAPGAP_PYTHONPATH overrides; SOAPGAP_PYTHON names another interpreter).
 #include <unistd.h>
 
 #include <cerrno>
@@ -30,7 +31,9 @@ bool is_file(const std::string& path) { return ::access(path.c_str(), R_OK) == 0
 
 }  // namespace
 
-int run_learn(int argc, char** argv) {
+// Replaces this process by python3 -m soapgap.<module> argv[2..].
+int run_python_module(int argc, char** argv, const std::string& module) {
+  const std::string file = "soapgap/" + module + ".py";
   std::string package_dir;
   std::vector<std::string> tried;
   if (const char* env = std::getenv("SOAPGAP_PYTHONPATH")) {
@@ -40,28 +43,33 @@ int run_learn(int argc, char** argv) {
     const std::string bin = executable_dir();
     for (const std::string& dir : {bin + "/../python", bin + "/../lib/python3/dist-packages"}) {
       tried.push_back(dir);
-      if (is_file(dir + "/soapgap/learn.py")) {
+      if (is_file(dir + "/" + file)) {
         package_dir = dir;
         break;
       }
     }
   }
-  if (package_dir.empty() || !is_file(package_dir + "/soapgap/learn.py")) {
+  if (package_dir.empty() || !is_file(package_dir + "/" + file)) {
     std::string list;
     for (const std::string& t : tried) list += (list.empty() ? "" : ", ") + t;
-    throw InputError("the Python package soapgap (soapgap/learn.py) was not found in " + list +
+    throw InputError("the Python package soapgap (" + file + ") was not found in " + list +
                      "; build it (SOAPGAP_BUILD_PYTHON=ON) or set SOAPGAP_PYTHONPATH");
   }
   const char* python = std::getenv("SOAPGAP_PYTHON") ? std::getenv("SOAPGAP_PYTHON") : "/usr/bin/python3";
   std::string pythonpath = package_dir;
   if (const char* old = std::getenv("PYTHONPATH"); old && *old) pythonpath += std::string(":") + old;
   ::setenv("PYTHONPATH", pythonpath.c_str(), 1);
-  std::vector<char*> args = {const_cast<char*>(python), const_cast<char*>("-m"), const_cast<char*>("soapgap.learn")};
+  const std::string dotted = "soapgap." + module;
+  std::vector<char*> args = {const_cast<char*>(python), const_cast<char*>("-m"), const_cast<char*>(dotted.c_str())};
   for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
   args.push_back(nullptr);
   ::execv(python, args.data());
   throw InputError(std::string("cannot run ") + python + ": " + std::strerror(errno) +
                    " (set SOAPGAP_PYTHON to a Python 3 with ASE and numpy)");
 }
+
+int run_learn(int argc, char** argv) { return run_python_module(argc, argv, "learn"); }
+
+int run_learning_curve(int argc, char** argv) { return run_python_module(argc, argv, "learning_curve"); }
 
 }  // namespace soapgap::cli
