@@ -247,9 +247,10 @@ Eigen::VectorXd structure_kernel_atom_shares(const StructureEnvironments& x, con
   return std::pow(shares.sum(), options.zeta - 1) * shares;
 }
 
-double structure_kernel(const StructureEnvironments& a, const StructureEnvironments& b,
-                        const StructureKernelOptions& options) {
-  const Eigen::MatrixXd C = local_kernel_matrix(a, b);
+namespace {
+
+// The unnormalised structure kernel of a local kernel matrix.
+double kernel_from_local(const Eigen::MatrixXd& C, const StructureKernelOptions& options) {
   switch (options.kind) {
     case StructureKernelKind::Average:
       return average_structure_kernel(C);
@@ -259,6 +260,49 @@ double structure_kernel(const StructureEnvironments& a, const StructureEnvironme
       return rematch_structure_kernel(C, options.gamma, options.tolerance, options.max_iterations);
   }
   return 0.0;
+}
+
+// The environments of a list of structures stacked into one matrix (rows offset[k] ..
+// offset[k + 1] - 1 are structure k), so that the local kernels of many pairs come from one GEMM.
+struct StackedEnvironments {
+  RowMatrix q;
+  std::vector<int> species;
+  std::vector<Eigen::Index> offset;
+};
+
+StackedEnvironments stack(const std::vector<StructureEnvironments>& S, Eigen::Index dim) {
+  StackedEnvironments out;
+  out.offset.assign(S.size() + 1, 0);
+  for (size_t k = 0; k < S.size(); ++k) {
+    if (S[k].q.rows() != S[k].size()) throw InputError("structure kernel: descriptor rows and species do not match");
+    if (S[k].q.cols() != dim) throw InputError("structure kernel: the structures have different descriptors");
+    out.offset[k + 1] = out.offset[k] + S[k].size();
+  }
+  out.q.resize(out.offset.back(), dim);
+  out.species.resize(out.offset.back());
+  for (size_t k = 0; k < S.size(); ++k) {
+    out.q.middleRows(out.offset[k], S[k].size()) = S[k].q;
+    std::copy(S[k].species.begin(), S[k].species.end(), out.species.begin() + out.offset[k]);
+  }
+  return out;
+}
+
+// Consecutive structures in blocks of at most max_atoms atoms (at least one structure each):
+// the first structure of each block, then the end.
+std::vector<Eigen::Index> blocks_of(const StackedEnvironments& s, Eigen::Index max_atoms) {
+  std::vector<Eigen::Index> start = {0};
+  const Eigen::Index n = static_cast<Eigen::Index>(s.offset.size()) - 1;
+  for (Eigen::Index k = 1; k < n; ++k)
+    if (s.offset[k + 1] - s.offset[start.back()] > max_atoms) start.push_back(k);
+  start.push_back(n);
+  return start;
+}
+
+}  // namespace
+
+double structure_kernel(const StructureEnvironments& a, const StructureEnvironments& b,
+                        const StructureKernelOptions& options) {
+  return kernel_from_local(local_kernel_matrix(a, b), options);
 }
 
 Eigen::MatrixXd structure_kernel_matrix(const std::vector<StructureEnvironments>& A,
@@ -289,24 +333,48 @@ Eigen::MatrixXd structure_kernel_matrix(const std::vector<StructureEnvironments>
   if (!error.empty()) throw InputError(error);
   if (symmetric) self_b = self_a;
   Eigen::MatrixXd K(na, nb);
-  // Pairs row by row (the upper triangle when symmetric); dynamic scheduling evens out sizes.
+  if (na == 0 || nb == 0) return K;
+  // Tiles of (row structures x column structures): one GEMM gives the local kernels of all their
+  // pairs (elements that differ are zeroed), then each pair's kernel. Only the upper triangle
+  // when symmetric. At most 256 x 2048 atoms per tile, so memory stays small.
+  const Eigen::Index dim = A.front().q.cols();
+  const StackedEnvironments SA = stack(A, dim);
+  const StackedEnvironments SB_own = symmetric ? StackedEnvironments() : stack(Bs, dim);
+  const StackedEnvironments& SB = symmetric ? SA : SB_own;
+  const std::vector<Eigen::Index> rows = blocks_of(SA, 256), cols = blocks_of(SB, 2048);
+  std::vector<std::pair<size_t, size_t>> tiles;
+  for (size_t r = 0; r + 1 < rows.size(); ++r)
+    for (size_t c = 0; c + 1 < cols.size(); ++c)
+      if (!symmetric || cols[c + 1] - 1 > rows[r]) tiles.emplace_back(r, c);
   const long long total = symmetric ? static_cast<long long>(na) * (na - 1) / 2 : static_cast<long long>(na) * nb;
   Progress progress(log, "structure kernel", total, "pairs");
+  if (symmetric) K.diagonal().setOnes();
 #pragma omp parallel for schedule(dynamic)
-  for (Eigen::Index i = 0; i < na; ++i) {
-    const Eigen::Index j0 = symmetric ? i + 1 : 0;
-    if (symmetric) K(i, i) = 1.0;
-    for (Eigen::Index j = j0; j < nb; ++j) {
-      try {
-        const double k = structure_kernel(A[i], Bs[j], options) / std::sqrt(self_a[i] * self_b[j]);
-        K(i, j) = std::pow(k, options.zeta);
-        if (symmetric) K(j, i) = K(i, j);
-      } catch (const std::exception& e) {
+  for (size_t t = 0; t < tiles.size(); ++t) {
+    const Eigen::Index i0 = rows[tiles[t].first], i1 = rows[tiles[t].first + 1];
+    const Eigen::Index j0 = cols[tiles[t].second], j1 = cols[tiles[t].second + 1];
+    const Eigen::Index a0 = SA.offset[i0], b0 = SB.offset[j0];
+    const Eigen::MatrixXd G =
+        SA.q.middleRows(a0, SA.offset[i1] - a0) * SB.q.middleRows(b0, SB.offset[j1] - b0).transpose();
+    long long done = 0;
+    for (Eigen::Index i = i0; i < i1; ++i)
+      for (Eigen::Index j = symmetric ? std::max(j0, i + 1) : j0; j < j1; ++j) {
+        try {
+          const Eigen::Index ra = SA.offset[i] - a0, rb = SB.offset[j] - b0, n = A[i].size(), m = Bs[j].size();
+          Eigen::MatrixXd C = G.block(ra, rb, n, m);
+          for (Eigen::Index x = 0; x < n; ++x)
+            for (Eigen::Index y = 0; y < m; ++y)
+              if (SA.species[SA.offset[i] + x] != SB.species[SB.offset[j] + y]) C(x, y) = 0.0;
+          const double k = kernel_from_local(C, options) / std::sqrt(self_a[i] * self_b[j]);
+          K(i, j) = std::pow(k, options.zeta);
+          if (symmetric) K(j, i) = K(i, j);
+        } catch (const std::exception& e) {
 #pragma omp critical
-        if (error.empty()) error = e.what();
+          if (error.empty()) error = e.what();
+        }
+        ++done;
       }
-    }
-    progress.tick(nb - j0);
+    progress.tick(done);
   }
   if (!error.empty()) throw InputError(error);
   progress.finish();
