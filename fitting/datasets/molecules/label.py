@@ -223,7 +223,7 @@ set scf_type df
 set reference rks
 set e_convergence 1e-8
 set d_convergence 1e-8
-set geom_maxiter 150
+set geom_maxiter 60
 E, wfn = optimize('%(method)s', return_wfn=True)
 E, wfn = energy('%(method)s', return_wfn=True)
 oeprop(wfn, 'DIPOLE', title='DFT')
@@ -433,12 +433,13 @@ def label(cand, args, scratch_root):
             r, dt_dft, text = psi4(symbols, pos_x, work, body, args.dft_timeout, "dft")
         except StageError as e:
             # psi4 1.3's optking fails on some planar molecules (H2C=O: "Could not converge
-            # backtransformation"); Cartesian steps always work, in a few more steps
+            # backtransformation") and oscillates on linear chains (HC#C-C#CH); from the xtb
+            # geometry Cartesian steps work, in a few more steps
             if "timeout" in e.reason:
                 raise
             log("%s %s: %s; retrying in Cartesian coordinates" % (cand["id"], cand["smiles"], e))
             coords = "cartesian"
-            body = body.replace("set geom_maxiter 150\n",
+            body = body.replace("set geom_maxiter 60\n",
                                 "set geom_maxiter 300\nset opt_coordinates cartesian\n")
             r, dt_dft2, text = psi4(symbols, pos_x, work, body, args.dft_timeout, "dft_cart")
             dt_dft = dt_dft2 + e.seconds
