@@ -21,6 +21,15 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev libomp-14-dev  # fuzzing: libFuzzer + ASan/UBSan runtimes, OpenMP for clang (tests/fuzz)
 )
 
+# Other scripts pass their own list: install-dependencies.sh --packages LABEL PKG... installs
+# those instead (e.g. scripts/install-molecule-labelling.sh).
+label="soapgap"
+if [ "${1:-}" = "--packages" ]; then
+  label="$2"
+  shift 2
+  PACKAGES=("$@")
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -32,6 +41,6 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-echo "soapgap: installing Debian packages: ${missing[*]}"
+echo "$label: installing Debian packages: ${missing[*]}"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

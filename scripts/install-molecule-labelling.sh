@@ -14,17 +14,4 @@ PACKAGES=(
   psi4                                # B3LYP/6-31G* optimisation, CCSD(T)/cc-pVDZ (1.3.2 in Debian 12)
 )
 
-missing=()
-for p in "${PACKAGES[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$p")
-  fi
-done
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
-fi
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-echo "soapgap: installing Debian packages for the molecule labelling: ${missing[*]}"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+exec bash "$(dirname "$0")/install-dependencies.sh" --packages "soapgap (molecule labelling)" "${PACKAGES[@]}"
