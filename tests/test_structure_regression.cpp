@@ -10,6 +10,7 @@
 #include "structure/kernel_psd.h"
 #include "structure/structure_kernel.h"
 #include "structure/structure_regression.h"
+#include "input_error_message.h"
 
 using namespace soapgap;
 
@@ -217,14 +218,7 @@ TEST(StructureRegression, FallsBackToClippingWhenCholeskyFails) {
 TEST(StructureRegression, ErrorsAreClear) {
   const Eigen::MatrixXd K = Eigen::MatrixXd::Identity(3, 3);
   const Eigen::VectorXd y = Eigen::Vector3d(1, 2, 3), noise = Eigen::VectorXd::Constant(3, 0.1);
-  auto message = [](auto&& f) {
-    try {
-      f();
-    } catch (const InputError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  auto message = [](auto&& f) { return input_error_message(f); };
   EXPECT_NE(message([&] { StructureRegression(K, Eigen::Vector2d(1, 2), noise); }).find("y:"), std::string::npos);
   EXPECT_NE(message([&] { StructureRegression(K, y, -noise); }).find("noise_variance"), std::string::npos);
   EXPECT_NE(message([&] { StructureRegression(Eigen::MatrixXd::Ones(3, 2), y, noise); }).find("square"), std::string::npos);

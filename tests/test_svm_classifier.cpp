@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "structure/svm_classifier.h"
+#include "input_error_message.h"
 
 using namespace soapgap;
 
@@ -132,14 +133,7 @@ TEST(SvmClassifier, IndefiniteKernelConvergesToAKktPoint) {
 
 TEST(SvmClassifier, ErrorsAreClear) {
   const Eigen::MatrixXd K = Eigen::MatrixXd::Identity(3, 3);
-  auto message = [](auto&& f) {
-    try {
-      f();
-    } catch (const InputError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  auto message = [](auto&& f) { return input_error_message(f); };
   EXPECT_NE(message([&] { fit_svm_classifier(K, Eigen::Vector3d(1, -1, 0)); }).find("labels"), std::string::npos);
   EXPECT_NE(message([&] { fit_svm_classifier(K, Eigen::Vector3d(1, 1, 1)); }).find("both classes"), std::string::npos);
   EXPECT_NE(message([&] { fit_svm_classifier(K, Eigen::Vector2d(1, -1)); }).find("labels"), std::string::npos);
