@@ -433,7 +433,7 @@ def label(cand, args, scratch_root):
             r, dt_dft, text = psi4(symbols, pos_x, work, body, args.dft_timeout, "dft")
         except StageError as e:
             # psi4 1.3's optking fails on some planar molecules (H2C=O: "Could not converge
-            # backtransformation") and oscillates on linear chains (HC#C-C#CH); from the xtb
+            # backtransformation") and does not converge on fluoroallene (H2C=C=CHF); from the xtb
             # geometry Cartesian steps work, in a few more steps
             if "timeout" in e.reason:
                 raise
