@@ -10,8 +10,9 @@ writes docs/molecules/results.md and the plots beside it:
                         two (multiscale)
   kernel_pca.png        the data set in the first two kernel principal components, coloured by the
                         |error| of a random and of an FPS training set of the same size
-  roc.png               SVM classification (DFT HOMO-LUMO gap above the data set's median or not)
-                        with the average, MATCH and REMatch kernels: ROC curves and AUC
+  roc.png               SVM classification (DFT dipole moment above the data set's median or not;
+                        DFT HOMO-LUMO gap above its median or not) with the average, MATCH and
+                        REMatch kernels: ROC curves and AUC
   atom_contributions.png  one test molecule's atoms coloured by their share δz of the decision value
 
 Everything is seeded; numbers change only when the data set grows. Energies in the data set are in
@@ -20,7 +21,6 @@ eV; errors are reported in kcal/mol.
 
 import argparse
 import json
-import math
 import os
 import sys
 import time
@@ -86,7 +86,7 @@ def main():
 
     from soapgap.learning_curve import EV_TO_KCAL_PER_MOL, KernelCache, curve_table, fit_predict, learning_curve
     from soapgap.learning_curve import composition_matrix, selection_order
-    from soapgap.molecules import SVMClassifier, atom_contributions, smallest_eigenvalue, structure_kernel
+    from soapgap.molecules import SVMClassifier, atom_contributions, smallest_eigenvalue
 
     frames = [f for f in read(a.data, ":") if "energy_dft" in f.info and "energy_xtb" in f.info]
     n = len(frames)
@@ -171,16 +171,18 @@ def main():
     X, explained = kernel_pca(K1)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharex=True, sharey=True)
     n_map = sizes[min(len(sizes) - 1, max(0, len(sizes) - 2))]
-    map_errors = {}
-    for ax, name in zip(axes, ["Δ DFT−xTB", "Δ, FPS"]):
-        all_pool = sorted(set(range(n)) - set(test))
+    map_errors, map_sets = {}, {}
+    all_pool = sorted(set(range(n)) - set(test))
+    for name in ["Δ DFT−xTB", "Δ, FPS"]:
         train = selection_order(K1, all_pool, n_map, "fps" if "FPS" in name else "random", 1)
         rest = sorted(set(range(n)) - set(train))
         pred, _, _ = fit_predict(K1, y, train, rest, C, a.noise)
-        err = np.abs(pred - y[rest]) * EV_TO_KCAL_PER_MOL
-        map_errors[name] = err
-        sc = ax.scatter(X[rest, 0], X[rest, 1], c=err, cmap="viridis", s=22, vmin=0,
-                        vmax=float(np.percentile(err, 95)))
+        map_errors[name] = np.abs(pred - y[rest]) * EV_TO_KCAL_PER_MOL
+        map_sets[name] = (train, rest)
+    vmax = float(np.percentile(np.concatenate(list(map_errors.values())), 95))  # one colour scale for both
+    for ax, name in zip(axes, ["Δ DFT−xTB", "Δ, FPS"]):
+        (train, rest), err = map_sets[name], map_errors[name]
+        sc = ax.scatter(X[rest, 0], X[rest, 1], c=err, cmap="viridis", s=22, vmin=0, vmax=vmax)
         ax.scatter(X[train, 0], X[train, 1], marker="x", c="red", s=30, label="training (%d)" % len(train))
         ax.set_title("%s: %d training molecules, MAE %.2f, max %.1f kcal/mol" % (
             "random" if "FPS" not in name else "FPS", len(train), err.mean(), err.max()), fontsize=9)
@@ -192,39 +194,49 @@ def main():
     fig.savefig(os.path.join(a.output_dir, "kernel_pca.png"), dpi=110)
     plt.close(fig)
 
-    # Classification: is the DFT HOMO-LUMO gap above the data set's median?
-    gap = np.array([f.info["gap_dft"] for f in frames])
-    labels = np.where(gap > np.median(gap), 1, -1)
+    # Classification, two tasks the data set supports: is the DFT dipole moment above the data
+    # set's median (polar or not), and is the DFT HOMO-LUMO gap above its median?
+    tasks = {"dipole": ("dipole_dft", "D", "dipole above median"), "gap": ("gap_dft", "eV", "HOMO-LUMO gap above median")}
     order = np.random.default_rng(7).permutation(n)
     tr, te = np.sort(order[: n // 2]), np.sort(order[n // 2:])
-    fig, ax = plt.subplots(figsize=(4.8, 4.3))
-    cls = {}
-    for kind in ("average", "match", "rematch"):
-        Kc = cache.kernel(SOAP_SHORT, kind, gamma=0.1, zeta=zeta)
-        svm = SVMClassifier(C=10.0).fit(Kc[np.ix_(tr, tr)], labels[tr])
-        z = svm.decision_function(Kc[np.ix_(te, tr)])
-        auc = auc_score(z, labels[te])
-        acc = float(np.mean(np.where(z > 0, 1, -1) == labels[te]))
-        cls[kind] = {"auc": auc, "accuracy": acc, "smallest_eigenvalue": float(smallest_eigenvalue(Kc)), "svm": svm,
-                     "z": z}
-        fpr, tpr = roc_curve(z, labels[te])
-        ax.plot(fpr, tpr, label="%s: AUC %.3f" % (kind, auc))
-    ax.plot([0, 1], [0, 1], "k:", lw=0.8)
-    ax.set_xlabel("false positive rate")
-    ax.set_ylabel("true positive rate")
-    ax.set_title("gap above median (%d train, %d test)" % (len(tr), len(te)), fontsize=9)
-    ax.legend(fontsize=8)
+    fig, axes = plt.subplots(1, len(tasks), figsize=(4.8 * len(tasks), 4.3))
+    cls, task_labels, medians = {}, {}, {}
+    for ax, (task, (key, unit, title)) in zip(axes, tasks.items()):
+        value = np.array([f.info[key] for f in frames])
+        medians[task] = float(np.median(value))
+        labels = np.where(value > medians[task], 1, -1)
+        task_labels[task] = labels
+        cls[task] = {}
+        for kind in ("average", "match", "rematch"):
+            Kc = cache.kernel(SOAP_SHORT, kind, gamma=0.1, zeta=zeta)
+            svm = SVMClassifier(C=10.0).fit(Kc[np.ix_(tr, tr)], labels[tr])
+            z = svm.decision_function(Kc[np.ix_(te, tr)])
+            auc = auc_score(z, labels[te])
+            acc = float(np.mean(np.where(z > 0, 1, -1) == labels[te]))
+            cls[task][kind] = {"auc": auc, "accuracy": acc, "smallest_eigenvalue": float(smallest_eigenvalue(Kc)),
+                               "svm": svm}
+            fpr, tpr = roc_curve(z, labels[te])
+            ax.plot(fpr, tpr, label="%s: AUC %.3f" % (kind, auc))
+        ax.plot([0, 1], [0, 1], "k:", lw=0.8)
+        ax.set_xlabel("false positive rate")
+        ax.set_ylabel("true positive rate")
+        ax.set_title("%s (%.2f %s; %d train, %d test)" % (title, medians[task], unit, len(tr), len(te)), fontsize=9)
+        ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(os.path.join(a.output_dir, "roc.png"), dpi=110)
     plt.close(fig)
+    labels = task_labels["dipole"]
 
-    # One test molecule's atoms coloured by δz (REMatch model); the largest molecule of the test half.
-    best = max(cls, key=lambda k: cls[k]["auc"])
-    pick = int(te[np.argmax([len(frames[i]) for i in te])])
+    # One test molecule's atoms coloured by δz of the dipole classifier with the best kernel.
+    best = max(cls["dipole"], key=lambda k: cls["dipole"][k]["auc"])
+    best_svm = cls["dipole"][best]["svm"]
+    # the test molecule with the most heavy atoms that has N, O or F (ties: the first)
+    hetero = [int(i) for i in te if set(frames[i].numbers) & {7, 8, 9}] or [int(i) for i in te]
+    pick = max(hetero, key=lambda i: (int(np.sum(frames[i].numbers > 1)), -i))
     train_frames = [frames[i] for i in tr]
-    dz = atom_contributions([frames[pick]], train_frames, cls[best]["svm"], descriptor=SOAP_SHORT, kind=best,
+    dz = atom_contributions([frames[pick]], train_frames, best_svm, descriptor=SOAP_SHORT, kind=best,
                             gamma=0.1, zeta=zeta)[0]
-    z_pick = float(cls[best]["svm"].decision_function(
+    z_pick = float(best_svm.decision_function(
         cache.kernel(SOAP_SHORT, best, gamma=0.1, zeta=zeta)[np.ix_([pick], tr)])[0])
     mol = frames[pick]
     P = mol.positions - mol.positions.mean(axis=0)
@@ -250,7 +262,7 @@ def main():
     fig.tight_layout()
     fig.savefig(os.path.join(a.output_dir, "atom_contributions.png"), dpi=110)
     plt.close(fig)
-    dz_check = float(dz.sum() - (z_pick - cls[best]["svm"].intercept_))
+    dz_check = float(dz.sum() - (z_pick - best_svm.intercept_))
 
     counts = {}
     for f in frames:
@@ -273,19 +285,25 @@ def main():
                  n_map, map_errors["Δ DFT−xTB"].mean(), map_errors["Δ, FPS"].mean(), map_errors["Δ DFT−xTB"].max(),
                  map_errors["Δ, FPS"].max()), "",
              "![kernel PCA](kernel_pca.png)", "",
-             "## Classification: DFT HOMO-LUMO gap above the median (%.2f eV)" % float(np.median(gap)), "",
-             "| kernel | AUC | accuracy | smallest eigenvalue of the kernel matrix |", "|---|---|---|---|"]
-    for kind, c in cls.items():
-        lines.append("| %s | %.3f | %.2f | %.2e |" % (kind, c["auc"], c["accuracy"], c["smallest_eigenvalue"]))
+             "## Classification: polar or not, and gap above the median", "",
+             "Two tasks from the data set's own DFT labels: the dipole moment above the median (%.2f D), and the "
+             "HOMO-LUMO gap above the median (%.2f eV)." % (medians["dipole"], medians["gap"]), "",
+             "| kernel | dipole: AUC | accuracy | gap: AUC | accuracy | smallest eigenvalue of the kernel matrix |",
+             "|---|---|---|---|---|---|"]
+    for kind in ("average", "match", "rematch"):
+        d, g = cls["dipole"][kind], cls["gap"][kind]
+        lines.append("| %s | %.3f | %.2f | %.3f | %.2f | %.2e |" % (kind, d["auc"], d["accuracy"], g["auc"], g["accuracy"],
+                                                                    d["smallest_eigenvalue"]))
     lines += ["", "SVM C = 10, %d training and %d test molecules (seeded split); REMatch γ = 0.1." % (len(tr), len(te)),
               "", "![ROC](roc.png)", "",
-              "Atom contributions of %s (%s kernel): Σ δz − (z − b) = %.1e." % (mol.info.get("smiles", ""), best,
+              "Atom contributions to the dipole classifier's decision value for %s (%s kernel): Σ δz − (z − b) = %.1e." % (mol.info.get("smiles", ""), best,
                                                                              dz_check),
               "", "![atom contributions](atom_contributions.png)", ""]
     with open(os.path.join(a.output_dir, "results.md"), "w") as f:
         f.write("\n".join(lines))
     summary = {"molecules": n, "curves": {k: v["rows"] for k, v in curves.items()},
-               "classification": {k: {kk: vv for kk, vv in c.items() if kk not in ("svm", "z")} for k, c in cls.items()},
+               "classification": {t: {k: {kk: vv for kk, vv in c.items() if kk != "svm"} for k, c in v.items()}
+                                  for t, v in cls.items()},
                "delta_z_sum_minus_z_minus_b": dz_check}
     with open(os.path.join(a.output_dir, "results.json"), "w") as f:
         json.dump(summary, f, indent=1)
