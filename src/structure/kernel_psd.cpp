@@ -24,12 +24,18 @@ double smallest_eigenvalue(const Eigen::MatrixXd& K) {
   return Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(S, Eigen::EigenvaluesOnly).eigenvalues().minCoeff();
 }
 
-Eigen::MatrixXd clip_negative_eigenvalues(const Eigen::MatrixXd& K, int* n_clipped) {
+Eigen::MatrixXd clip_negative_eigenvalues(const Eigen::MatrixXd& K, int* n_clipped, double relative_tolerance,
+                                          double* smallest) {
   check_symmetric_kernel(K, "clip_negative_eigenvalues");
-  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(0.5 * (K + K.transpose()));
-  const Eigen::VectorXd lambda = es.eigenvalues().cwiseMax(0.0);
-  if (n_clipped) *n_clipped = static_cast<int>((es.eigenvalues().array() < 0).count());
-  return es.eigenvectors() * lambda.asDiagonal() * es.eigenvectors().transpose();
+  const Eigen::MatrixXd S = 0.5 * (K + K.transpose());
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(S);
+  const Eigen::VectorXd& lambda = es.eigenvalues();
+  const double lambda_min = lambda.size() ? lambda.minCoeff() : 0.0;
+  if (smallest) *smallest = lambda_min;
+  const bool clip = lambda_min < -relative_tolerance * (lambda.size() ? lambda.cwiseAbs().maxCoeff() : 0.0);
+  if (n_clipped) *n_clipped = clip ? static_cast<int>((lambda.array() < 0).count()) : 0;
+  if (!clip) return S;
+  return es.eigenvectors() * lambda.cwiseMax(0.0).asDiagonal() * es.eigenvectors().transpose();
 }
 
 }  // namespace soapgap

@@ -15,7 +15,10 @@ double smallest_eigenvalue(const Eigen::MatrixXd& K);
 // Throws InputError (naming `what`) unless K is square, finite and symmetric to 1e-8 relative.
 void check_symmetric_kernel(const Eigen::MatrixXd& K, const char* what);
 
-// The nearest PSD matrix: negative eigenvalues set to 0; n_clipped (if given) counts them.
-Eigen::MatrixXd clip_negative_eigenvalues(const Eigen::MatrixXd& K, int* n_clipped = nullptr);
+// The nearest PSD matrix: negative eigenvalues set to 0; n_clipped (if given) counts them. With
+// relative_tolerance > 0 nothing is clipped (K comes back symmetrised) unless the smallest
+// eigenvalue is below -relative_tolerance * max|eigenvalue|. smallest (if given) receives it.
+Eigen::MatrixXd clip_negative_eigenvalues(const Eigen::MatrixXd& K, int* n_clipped = nullptr,
+                                          double relative_tolerance = 0.0, double* smallest = nullptr);
 
 }  // namespace soapgap

@@ -47,14 +47,7 @@ StructureRegression::StructureRegression(const Eigen::MatrixXd& K, const Eigen::
   r.array() -= mu_;
 
   Eigen::MatrixXd Kpsd = 0.5 * (K + K.transpose());
-  auto clip = [&](const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>& es) {
-    lambda_min_ = es.eigenvalues().minCoeff();
-    const double scale = es.eigenvalues().cwiseAbs().maxCoeff();
-    if (lambda_min_ < -options.eigenvalue_tolerance * scale) {
-      n_clipped_ = static_cast<int>((es.eigenvalues().array() < 0).count());
-      Kpsd = es.eigenvectors() * es.eigenvalues().cwiseMax(0.0).asDiagonal() * es.eigenvectors().transpose();
-    }
-  };
+  auto clip = [&]() { Kpsd = clip_negative_eigenvalues(Kpsd, &n_clipped_, options.eigenvalue_tolerance, &lambda_min_); };
   const Eigen::VectorXd diag = noise_variance.array() + options.jitter;
   auto factor = [&]() {
     Eigen::MatrixXd A = options.signal_variance * Kpsd;
@@ -66,12 +59,12 @@ StructureRegression::StructureRegression(const Eigen::MatrixXd& K, const Eigen::
   };
   bool ok = false;
   if (options.check_eigenvalues) {
-    clip(Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(Kpsd));
+    clip();
     ok = factor();
   } else {
     ok = factor();
     if (!ok) {
-      clip(Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(Kpsd));
+      clip();
       ok = factor();
     }
   }
