@@ -259,22 +259,9 @@ namespace {
 
 py::object structure_kernel_py(const py::list& frames_a, const py::object& frames_b, const std::string& descriptor,
                                const std::string& kind, double gamma, int zeta, double tolerance, bool progress) {
-  std::set<int> species;
-  auto collect = [&](const py::list& frames) {
-    for (const py::handle& f : frames) {
-      IntArray z = IntArray::ensure(f.attr("get_atomic_numbers")());
-      for (py::ssize_t i = 0; i < z.size(); ++i) species.insert(static_cast<int>(z.at(i)));
-    }
-  };
-  collect(frames_a);
-  if (!frames_b.is_none()) collect(frames_b.cast<py::list>());
-  const std::vector<int> sp(species.begin(), species.end());
-  const std::unique_ptr<Descriptor> desc = parse_descriptor(descriptor, sp);
-  StructureKernelOptions options;
-  options.kind = parse_structure_kernel_kind(kind);
-  options.gamma = gamma;
-  options.zeta = zeta;
-  options.tolerance = tolerance;
+  const py::list b_list = frames_b.is_none() ? py::list() : frames_b.cast<py::list>();
+  const std::unique_ptr<Descriptor> desc = descriptor_over(descriptor, {&frames_a, &b_list});
+  const StructureKernelOptions options = structure_kernel_options(kind, gamma, zeta, tolerance);
   const std::vector<StructureEnvironments> A = structure_environments(frames_a, *desc, "frames_a");
   std::vector<StructureEnvironments> B;
   if (!frames_b.is_none()) B = structure_environments(frames_b.cast<py::list>(), *desc, "frames_b");

@@ -19,13 +19,6 @@
 namespace py = pybind11;
 using namespace soapgap;
 
-namespace {
-
-Eigen::VectorXd optional_vector(const py::object& v) {
-  return v.is_none() ? Eigen::VectorXd() : v.cast<Eigen::VectorXd>();
-}
-
-// The descriptor of `text` over the elements found in the frame lists.
 std::unique_ptr<Descriptor> descriptor_over(const std::string& text, std::initializer_list<const py::list*> lists) {
   std::set<int> species;
   for (const py::list* frames_list : lists)
@@ -34,6 +27,21 @@ std::unique_ptr<Descriptor> descriptor_over(const std::string& text, std::initia
       for (py::ssize_t i = 0; i < z.size(); ++i) species.insert(static_cast<int>(z.at(i)));
     }
   return parse_descriptor(text, std::vector<int>(species.begin(), species.end()));
+}
+
+StructureKernelOptions structure_kernel_options(const std::string& kind, double gamma, int zeta, double tolerance) {
+  StructureKernelOptions options;
+  options.kind = parse_structure_kernel_kind(kind);
+  options.gamma = gamma;
+  options.zeta = zeta;
+  options.tolerance = tolerance;
+  return options;
+}
+
+namespace {
+
+Eigen::VectorXd optional_vector(const py::object& v) {
+  return v.is_none() ? Eigen::VectorXd() : v.cast<Eigen::VectorXd>();
 }
 
 // Unit-length descriptor rows and central atomic numbers of each frame (the inputs of the
@@ -54,11 +62,7 @@ py::list atom_contributions_py(const py::list& frames, const py::list& train_fra
                                double tolerance) {
   // The descriptor's species: the elements of both lists, as structure_kernel(frames, train_frames).
   const std::unique_ptr<Descriptor> desc = descriptor_over(descriptor, {&frames, &train_frames});
-  StructureKernelOptions options;
-  options.kind = parse_structure_kernel_kind(kind);
-  options.gamma = gamma;
-  options.zeta = zeta;
-  options.tolerance = tolerance;
+  const StructureKernelOptions options = structure_kernel_options(kind, gamma, zeta, tolerance);
   const std::vector<StructureEnvironments> X = structure_environments(frames, *desc, "frames");
   const std::vector<StructureEnvironments> T = structure_environments(train_frames, *desc, "train_frames");
   std::vector<Eigen::VectorXd> out;

@@ -3,6 +3,9 @@
 #pragma once
 #include <pybind11/pybind11.h>
 
+#include <initializer_list>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "descriptors/descriptor.h"
@@ -15,3 +18,11 @@ void bind_structure_learning(pybind11::module_& m);
 // names the list in error messages.
 std::vector<soapgap::StructureEnvironments> structure_environments(const pybind11::list& frames,
                                                                    const soapgap::Descriptor& desc, const char* set);
+
+// The descriptor of `text` over the elements found in the frame lists (bindings_structure_learning.cpp).
+std::unique_ptr<soapgap::Descriptor> descriptor_over(const std::string& text,
+                                                     std::initializer_list<const pybind11::list*> lists);
+
+// Structure-kernel options from the Python arguments (kind checked by name).
+soapgap::StructureKernelOptions structure_kernel_options(const std::string& kind, double gamma, int zeta,
+                                                         double tolerance);
