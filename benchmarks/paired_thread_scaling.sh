@@ -2,7 +2,9 @@
 # Paired 1- and 2-thread timings of the gap18 model on 512 atoms of diamond Si, alternating
 # rounds so that the shared machine's drift hits both: soapgap's library predict (Python
 # binding) and LAMMPS pair_style soapgap (host). Prints one line per round and thread count:
-# seconds per evaluation (library, best of 3) and per MD step (LAMMPS, 4 steps).
+# seconds per evaluation (library, best of 3, with the process CPU seconds of that evaluation)
+# and per MD step (LAMMPS, 4 steps). With OMP_WAIT_POLICY=passive idle threads sleep, so the
+# library's CPU seconds are the work done: equal on 1 and 2 threads means no added work.
 # Needs the benchmarks/run build (build/benchmarks/run/gap18.xml, the plugin) and LAMMPS from
 # lammps-plugin/build-lammps.sh. Usage: bash benchmarks/paired_thread_scaling.sh [ROUNDS]
 set -euo pipefail
@@ -32,7 +34,7 @@ timestep 0.001
 run 4
 DECK
 cat > "$work/lib.py" <<PY
-import sys, time
+import os, sys, time
 sys.path.insert(0, "$build/python")
 import soapgap
 from ase.build import bulk
@@ -40,16 +42,17 @@ pot = soapgap.Potential("$pot")
 a = bulk("Si", "diamond", a=5.431, cubic=True).repeat(4)
 a.rattle(0.05, seed=1)
 pot.predict(a)
-best = 1e9
+best = (1e9, 0.0)
 for _ in range(3):
-    t = time.perf_counter(); pot.predict(a); best = min(best, time.perf_counter() - t)
-print(best)
+    c = os.times(); t = time.perf_counter(); pot.predict(a); w = time.perf_counter() - t; c2 = os.times()
+    best = min(best, (w, c2.user + c2.system - c.user - c.system))
+print("%.4f %.2f" % best)
 PY
 for round in $(seq 1 "${1:-4}"); do
   for t in 1 2; do
-    l=$(OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t /usr/bin/python3 "$work/lib.py")
+    read -r l lcpu < <(OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t /usr/bin/python3 "$work/lib.py")
     m=$(cd "$work" && OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t "$lmp" -in in.sg -log none 2>&1 |
         awk '/Loop time/{print $4/$9}')
-    echo "round $round threads $t library_s_per_eval $l lammps_s_per_step $m"
+    echo "round $round threads $t library_s_per_eval $l library_cpu_s $lcpu lammps_s_per_step $m"
   done
 done
