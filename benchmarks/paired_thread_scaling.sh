@@ -50,7 +50,8 @@ print("%.4f %.2f" % best)
 PY
 for round in $(seq 1 "${1:-4}"); do
   for t in 1 2; do
-    read -r l lcpu < <(OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t /usr/bin/python3 "$work/lib.py")
+    lib=$(OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t /usr/bin/python3 "$work/lib.py")  # set -e: stops on failure
+    read -r l lcpu <<<"$lib"
     m=$(cd "$work" && OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t "$lmp" -in in.sg -log none 2>&1 |
         awk '/Loop time/{print $4/$9}')
     echo "round $round threads $t library_s_per_eval $l library_cpu_s $lcpu lammps_s_per_step $m"
