@@ -6,6 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
   cmake make g++ pkg-config             # build
+  ccache                                 # compiler cache: fresh clones and the sanitizer/fuzz builds reuse objects
   libeigen3-dev libopenblas-dev          # linear algebra (Eigen, with OpenBLAS for large products)
   libxml2-dev                            # potential files
   libgtest-dev libbenchmark-dev          # tests and benchmarks

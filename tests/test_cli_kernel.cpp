@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli_runner.h"
+#include "test_paths.h"
 #include "descriptors/descriptor.h"
 #include "io/molecule_files.h"
 #include "io/npy_file.h"

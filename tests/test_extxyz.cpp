@@ -13,10 +13,7 @@
 
 #include "core/error.h"
 #include "io/extxyz.h"
-
-#ifndef SOAPGAP_TEST_DATA_DIR
-#error "SOAPGAP_TEST_DATA_DIR must be defined (absolute path of tests/data)"
-#endif
+#include "test_paths.h"
 
 namespace soapgap {
 namespace {

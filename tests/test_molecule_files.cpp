@@ -17,6 +17,7 @@
 #include "io/molecule_qm9.h"
 #include "io/molecule_sdf.h"
 #include "io/npy_file.h"
+#include "test_paths.h"
 
 using namespace soapgap;
 
