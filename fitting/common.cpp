@@ -8,6 +8,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/progress.h"
 
@@ -36,9 +37,10 @@ void declare_threads_option(Arguments& args) {
 }
 
 void apply_threads(const Arguments& args) {
-  long long n = args.get_int("threads", 0);
-  if (n < 0 || n > 4096) throw UsageError("--threads: expected a number between 1 and 4096");
-  if (n > 0) omp_set_num_threads(static_cast<int>(n));
+  if (!args.has("threads")) return;
+  const long long n = args.get_int("threads", 0);
+  if (n < 1 || n > 4096) throw UsageError("--threads=" + args.get("threads") + ": expected a number between 1 and 4096");
+  omp_set_num_threads(static_cast<int>(n));
 }
 
 void declare_common_options(Arguments& args) {
@@ -86,6 +88,11 @@ void make_directory(const std::string& path) {
     }
     if (i < path.size()) partial += path[i];
   }
+}
+
+void prepare_report_directory(const std::string& dir) {
+  make_directory(dir);
+  check_output_path("--report", dir + "/errors.json");
 }
 
 }  // namespace soapgap::cli

@@ -26,6 +26,8 @@ std::ostream* progress_stream(const Arguments& args);
 std::string command_line(int argc, char** argv);
 // Creates a directory (and parents); throws InputError on failure.
 void make_directory(const std::string& path);
+// --report DIR, before any work: creates DIR and checks that files can be written in it.
+void prepare_report_directory(const std::string& dir);
 
 int run_fit(int argc, char** argv);
 int run_eval(int argc, char** argv);

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "common.h"
+#include "core/atomic_file.h"
 #include "core/progress.h"
 #include "io/potential_file.h"
 #include "io/quip_potential.h"
@@ -26,6 +27,7 @@ int run_convert(int argc, char** argv) {
   }
   args.parse(argc, argv, 2);
   const std::string in = args.positional_value(0), out = args.positional_value(1);
+  check_output_path("<output>", out, {in});
   PotentialData data = load_potential(in, args.has("label") ? args.get("label") : std::string());
   const Potential check(data);  // validates before anything is written
   data.provenance["converted_from"] = in;

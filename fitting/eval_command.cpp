@@ -1,8 +1,9 @@
 // soapgap eval: predictions of a potential for every configuration of an extended XYZ file.
-#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "common.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "io/potential_file.h"
@@ -36,9 +37,13 @@ int run_eval(int argc, char** argv) {
   declare_common_options(args);
   if (!parse_command_line(args, argc, argv, kEvalHelp)) return 0;
   std::ostream* log = progress_stream(args);
-  const Potential pot(load_potential(args.get("potential")));
   const std::string output = args.get("output");
+  // Every output is checked before any work: a bad path fails now, not after the evaluation.
+  check_output_path("--output", output, {args.get("input"), args.get("potential")});
+  if (args.has("report")) prepare_report_directory(args.get("report"));
+  const Potential pot(load_potential(args.get("potential")));
   std::vector<Structure> input = read_extxyz(args.get("input"), keys_from(args));
+  if (input.empty()) throw InputError(args.get("input") + ": no configurations");
   PredictOptions options;
   options.variance = args.has("variance");
   if (options.variance && !pot.has_variance())
@@ -74,13 +79,12 @@ int run_eval(int argc, char** argv) {
   if (!errors.empty()) errors.print_table(std::cout, "Errors against the reference labels of " + args.get("input"));
   if (args.has("report")) {
     const std::string dir = args.get("report");
-    make_directory(dir);
-    std::ofstream json(dir + "/errors.json");
+    std::ostringstream json, md;
     errors.write_json(json);
     json << "\n";
-    std::ofstream md(dir + "/errors.md");
     errors.write_markdown(md, "Errors of " + args.get("potential") + " on " + args.get("input"));
-    if (!json || !md) throw InputError("cannot write the report to " + dir);
+    write_file_atomically(dir + "/errors.json", json.str());
+    write_file_atomically(dir + "/errors.md", md.str());
   }
   return 0;
 }

@@ -1,11 +1,12 @@
 // soapgap fit: sparse GP fit of a potential to an extended XYZ training set.
 #include <omp.h>
 
-#include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include "common.h"
+#include "core/atomic_file.h"
 #include "core/elements.h"
 #include "core/error.h"
 #include "core/key_value.h"
@@ -90,6 +91,19 @@ std::map<std::string, Sigmas> parse_config_type_sigmas(const std::vector<std::st
   return out;
 }
 
+// An --e0 for an element that no training configuration holds is a typo or the wrong file.
+void check_e0_elements(const std::map<int, double>& e0, const std::vector<Structure>& train, const std::string& path) {
+  std::set<int> present;
+  for (const Structure& s : train) present.insert(s.numbers.begin(), s.numbers.end());
+  for (const auto& kv : e0) {
+    if (present.count(kv.first)) continue;
+    std::string list;
+    for (int z : present) list += (list.empty() ? "" : " ") + element_symbol(z);
+    throw InputError("--e0 " + element_symbol(kv.first) + "=...: " + element_symbol(kv.first) + " does not occur in " +
+                     path + " (its elements: " + list + ")");
+  }
+}
+
 ErrorReport evaluate_set(const Potential& pot, const std::vector<Structure>& set, const std::string& label,
                          std::ostream* log) {
   ErrorReport report;
@@ -127,6 +141,11 @@ int run_fit(int argc, char** argv) {
   const std::string train_path = args.get("train"), output = args.get("output");
   if (args.all("descriptor").empty()) throw UsageError("missing required option --descriptor");
   std::ostream* log = progress_stream(args);
+  // Every output is checked before any work: a bad path fails now, not after the fit.
+  std::vector<std::string> inputs{train_path};
+  if (args.has("validate")) inputs.push_back(args.get("validate"));
+  check_output_path("--output", output, inputs);
+  if (args.has("report")) prepare_report_directory(args.get("report"));
 
   FitSettings settings;
   settings.terms = args.all("descriptor");
@@ -152,7 +171,10 @@ int run_fit(int argc, char** argv) {
   const ExtxyzKeys keys = keys_from(args);
   std::vector<Structure> train = read_extxyz(train_path, keys);
   std::vector<Structure> validation;
-  if (args.has("validate")) validation = read_extxyz(args.get("validate"), keys);
+  if (args.has("validate")) {
+    validation = read_extxyz(args.get("validate"), keys);
+    if (validation.empty()) throw InputError(args.get("validate") + ": no configurations (--validate)");
+  }
   if (log) {
     long long atoms = 0, ne = 0, nf = 0, nv = 0;
     for (const Structure& s : train) {
@@ -167,6 +189,7 @@ int run_fit(int argc, char** argv) {
   }
   // Name the file and the keys/options when there is nothing to fit (the library's message cannot).
   if (train.empty()) throw InputError(train_path + ": no configurations");
+  check_e0_elements(settings.e0, train, train_path);
   bool any_label = false;
   for (const Structure& s : train)
     any_label = any_label || (settings.use_energy && s.energy) || (settings.use_forces && s.forces) ||
@@ -218,8 +241,7 @@ int run_fit(int argc, char** argv) {
 
   if (args.has("report")) {
     const std::string dir = args.get("report");
-    make_directory(dir);
-    std::ofstream json(dir + "/errors.json");
+    std::ostringstream json, md;
     json << "{\n  \"potential\": \"" << output << "\",\n  \"observations\": " << result.n_rows << ",\n  \"train\": ";
     train_errors.write_json(json, 2);
     if (!validation.empty()) {
@@ -230,13 +252,13 @@ int run_fit(int argc, char** argv) {
     for (size_t i = 0; i < result.timings.size(); ++i)
       json << (i ? ", " : "") << "\"" << result.timings[i].first << "\": " << format_exact(result.timings[i].second);
     json << "}\n}\n";
-    std::ofstream md(dir + "/errors.md");
     md << "# Fit report: " << output << "\n\nCommand: `" << data.provenance["command_line"] << "`\n\n";
     train_errors.write_markdown(md, "Training set");
     if (!validation.empty()) valid_errors.write_markdown(md, "Validation set");
     md << "### Timings\n\n| step | seconds |\n|---|---|\n";
     for (const auto& t : result.timings) md << "| " << t.first << " | " << format_exact(t.second) << " |\n";
-    if (!json || !md) throw InputError("cannot write the report to " + dir);
+    write_file_atomically(dir + "/errors.json", json.str());
+    write_file_atomically(dir + "/errors.md", md.str());
   }
   return 0;
 }

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common.h"
+#include "core/atomic_file.h"
 #include "core/elements.h"
 #include "core/error.h"
 #include "core/progress.h"
@@ -90,6 +91,9 @@ int run_kernel(int argc, char** argv) {
   if (!(options.tolerance > 0)) throw UsageError("--tolerance=" + args.get("tolerance") + ": expected a number > 0");
   if (!args.has("input")) throw UsageError("missing required option --input");
   const std::string output = args.get("output");
+  std::vector<std::string> inputs = args.all("input");
+  for (const std::string& b : args.all("input-b")) inputs.push_back(b);
+  check_output_path("--output", output, inputs);
   const MoleculeFormat format = parse_molecule_format(args.get("format", "auto"));
   const std::string spec = args.get("descriptor", kDefaultDescriptor);
 

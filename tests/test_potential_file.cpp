@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -542,13 +543,17 @@ TEST_F(PotentialFileTest, WriteReplacesAtomicallyAndLeavesNoTemporaries) {
   EXPECT_NE(before.st_ino, after.st_ino);  // a new file was renamed over the old one
   expect_identical(b, read_potential(p));
 
-  // If the temporary cannot be created, the old file is left untouched.
+  // If the temporary cannot be created (here: no file descriptor left), the old file is left
+  // untouched.
   const std::string old_text = slurp(p);
-  const std::string tmp = p + ".tmp." + std::to_string(::getpid());
-  ASSERT_EQ(::mkdir(tmp.c_str(), 0700), 0);
+  struct rlimit saved;
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  struct rlimit none = saved;
+  none.rlim_cur = 0;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &none), 0);
   EXPECT_THROW(write_potential(p, a), InputError);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
   EXPECT_EQ(slurp(p), old_text);
-  ::rmdir(tmp.c_str());
   EXPECT_EQ(list_dir(), std::vector<std::string>{"pot.xml"});
 }
 

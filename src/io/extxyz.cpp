@@ -16,8 +16,10 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "core/atomic_file.h"
 #include "core/elements.h"
 #include "core/error.h"
+#include "core/text_line.h"
 
 namespace soapgap {
 
@@ -137,17 +139,18 @@ class FrameReader {
     throw InputError(name_ + ":" + std::to_string(line) + ": " + what + "; expected " + expected);
   }
 
+  // A NUL byte (a binary file, /dev/zero) or an endless line stops at once (core/text_line.h).
   bool next_line(std::string& line) {
-    if (!std::getline(in_, line)) return false;
+    const TextLine status = read_text_line(in_, line);
+    if (status == TextLine::end) return false;
+    if (status != TextLine::ok)
+      fail(line_no_ + 1, text_line_problem(status, line), "text lines ending in \\n or \\r\\n");
     ++line_no_;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    // A NUL byte means a binary or corrupted file; a carriage return inside a line (old Mac
-    // line endings, or a value that the writer could not write back) is refused too.
-    const size_t bad = line.find_first_of(std::string_view("\0\r", 2));
+    // A carriage return inside a line (old Mac line endings, or a value that the writer could
+    // not write back) is refused too.
+    const size_t bad = line.find('\r');
     if (bad != std::string::npos)
-      fail(line_no_, std::string(line[bad] == '\0' ? "NUL byte" : "carriage return") + " at column " +
-                         std::to_string(bad + 1),
-           "text lines ending in \\n or \\r\\n");
+      fail(line_no_, "carriage return at column " + std::to_string(bad + 1), "text lines ending in \\n or \\r\\n");
     return true;
   }
 
@@ -788,31 +791,11 @@ void write_extxyz(const std::string& path, const std::vector<Structure>& structu
   if (!extras.empty() && extras.size() != structures.size())
     throw std::invalid_argument("write_extxyz: " + std::to_string(extras.size()) + " extras for " +
                                 std::to_string(structures.size()) + " structures");
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw InputError("cannot write " + tmp + ": " + std::strerror(errno));
-    static const ExtxyzExtras none;
-    try {
-      for (size_t i = 0; i < structures.size(); ++i)
-        write_extxyz(out, structures[i], extras.empty() ? none : extras[i], options);
-    } catch (...) {
-      out.close();
-      std::remove(tmp.c_str());
-      throw;
-    }
-    out.close();
-    if (out.fail()) {
-      int err = errno;
-      std::remove(tmp.c_str());
-      throw InputError("cannot write " + tmp + ": " + std::strerror(err));
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    std::remove(tmp.c_str());
-    throw InputError("cannot rename " + tmp + " to " + path + ": " + std::strerror(err));
-  }
+  AtomicFile file(path);  // an existing file stays intact until the new one is complete
+  static const ExtxyzExtras none;
+  for (size_t i = 0; i < structures.size(); ++i)
+    write_extxyz(file.stream(), structures[i], extras.empty() ? none : extras[i], options);
+  file.commit();
 }
 
 }  // namespace soapgap

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/error.h"
+#include "core/text_line.h"
 
 namespace soapgap {
 
@@ -31,12 +32,10 @@ const std::vector<double>* Molecule::atom_values(const std::string& key) const {
 namespace molecule_detail {
 
 bool LineReader::next(std::string& line) {
-  if (!std::getline(in_, line)) return false;
+  const TextLine status = read_text_line(in_, line);  // stops at a NUL byte or an endless line
+  if (status == TextLine::end) return false;
   ++line_;
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  const size_t nul = line.find('\0');
-  if (nul != std::string::npos)
-    fail("NUL byte at column " + std::to_string(nul + 1), "a text file");
+  if (status != TextLine::ok) fail(text_line_problem(status, line), "a text file");
   return true;
 }
 

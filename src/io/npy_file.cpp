@@ -9,6 +9,7 @@
 #include <sstream>
 #include <vector>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace soapgap {
@@ -58,24 +59,9 @@ void write_npy(std::ostream& out, const Eigen::MatrixXd& m) {
 }
 
 void write_npy(const std::string& path, const Eigen::MatrixXd& m) {
-  const std::string tmp = path + ".tmp";
-  {
-    errno = 0;
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw InputError("cannot write " + tmp + ": " + std::strerror(errno ? errno : EACCES));
-    write_npy(out, m);
-    out.flush();
-    if (!out) {
-      const int err = errno ? errno : EIO;
-      std::remove(tmp.c_str());
-      throw InputError("cannot write " + tmp + ": " + std::strerror(err));
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    std::remove(tmp.c_str());
-    throw InputError("cannot rename " + tmp + " to " + path + ": " + std::strerror(err));
-  }
+  AtomicFile file(path);
+  write_npy(file.stream(), m);
+  file.commit();
 }
 
 Eigen::MatrixXd read_npy_stream(std::istream& in, const std::string& name) {

@@ -6,20 +6,16 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xmlreader.h>
 #include <libxml/xmlwriter.h>
-#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
-#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -27,6 +23,7 @@
 #include <system_error>
 #include <vector>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/key_value.h"
 #include "io/base64.h"
@@ -413,111 +410,24 @@ void validate_for_writing(const std::string& path, const PotentialData& d) {
   }
 }
 
-// Output sink for libxml2: writes to a file descriptor and remembers errno.
+// Output sink for libxml2: writes into the AtomicFile and remembers errno.
 struct FdSink {
-  int fd = -1;
+  AtomicFile* file = nullptr;
   int error = 0;
 };
 
 int fd_write(void* ctx, const char* buffer, int len) {
   auto* s = static_cast<FdSink*>(ctx);
   if (s->error) return -1;
-  int done = 0;
-  while (done < len) {
-    const ssize_t n = ::write(s->fd, buffer + done, static_cast<std::size_t>(len - done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      s->error = errno;
-      return -1;
-    }
-    done += static_cast<int>(n);
+  if (!s->file->write(buffer, static_cast<std::size_t>(len))) {
+    s->error = s->file->error() ? s->file->error() : EIO;
+    return -1;
   }
   return len;
 }
 
-int fd_close(void*) { return 0; }  // the descriptor is closed by write_potential
+int fd_close(void*) { return 0; }  // the file is committed (or removed) by write_potential
 
-// State shared by the DeferTerminationSignals guards alive (below).
-constexpr int kDeferredSignalCount = 3;
-constexpr int kDeferredSignals[kDeferredSignalCount] = {SIGINT, SIGTERM, SIGHUP};
-struct DeferredSignals {
-  int users = 0;  // guards alive (under g_deferred_mutex)
-  bool installed[kDeferredSignalCount] = {};
-  struct sigaction saved[kDeferredSignalCount] = {};
-  std::atomic<int> caught[kDeferredSignalCount] = {};  // set by the handler, on any thread
-};
-static_assert(std::atomic<int>::is_always_lock_free, "the signal handler needs a lock-free atomic");
-DeferredSignals g_deferred;
-std::mutex g_deferred_mutex;
-
-// Holds back SIGINT, SIGTERM and SIGHUP (Ctrl-C, kill, a closed terminal) while the temporary
-// file exists: a signal that arrives meanwhile takes effect only when the object is destroyed,
-// after the rename (or after the temporary was removed), so that an interrupted program leaves
-// either the complete file under its final name or none (and an older file untouched), never a
-// half-written one or a leftover temporary.
-//  - The calling thread blocks the three signals (pthread_sigmask) and restores its mask at the
-//    end, when a signal still pending is delivered.
-//  - Blocking them in one thread is not enough in a multi-threaded program (OpenMP's worker
-//    threads, created during the fit): the kernel delivers a process-directed signal to any
-//    thread that does not block it, and its default action ends the whole process. So a
-//    signal whose action is the default one is caught meanwhile by a handler that only records
-//    it, and raised again in the calling thread once the default action is back. Signals that
-//    are ignored or have a handler of the program's own (Python's, for instance) are left
-//    alone: they do not end the process by themselves.
-// Nested and concurrent guards (threads writing several files) share the handlers: the first
-// installs them, the last one restores them.
-class DeferTerminationSignals {
- public:
-  DeferTerminationSignals() {
-    sigset_t block;
-    sigemptyset(&block);
-    for (int k = 0; k < kCount; ++k) sigaddset(&block, kSignals[k]);
-    pthread_sigmask(SIG_BLOCK, &block, &old_mask_);
-    std::lock_guard<std::mutex> lock(g_deferred_mutex);
-    DeferredSignals& st = g_deferred;
-    if (st.users++ > 0) return;
-    for (int k = 0; k < kCount; ++k) {
-      st.installed[k] = false;
-      st.caught[k].store(0);
-      if (sigaction(kSignals[k], nullptr, &st.saved[k]) != 0) continue;
-      if ((st.saved[k].sa_flags & SA_SIGINFO) || st.saved[k].sa_handler != SIG_DFL) continue;
-      struct sigaction record {};
-      record.sa_handler = &DeferTerminationSignals::record;
-      sigfillset(&record.sa_mask);
-      record.sa_flags = SA_RESTART;
-      st.installed[k] = sigaction(kSignals[k], &record, nullptr) == 0;
-    }
-  }
-
-  ~DeferTerminationSignals() {
-    {
-      std::lock_guard<std::mutex> lock(g_deferred_mutex);
-      DeferredSignals& st = g_deferred;
-      if (--st.users == 0)
-        for (int k = 0; k < kCount; ++k) {
-          if (!st.installed[k]) continue;
-          sigaction(kSignals[k], &st.saved[k], nullptr);  // the default action again
-          st.installed[k] = false;
-          // Pending on this thread (blocked here) until the mask is restored below.
-          if (st.caught[k].exchange(0)) pthread_kill(pthread_self(), kSignals[k]);
-        }
-    }
-    pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
-  }
-
-  DeferTerminationSignals(const DeferTerminationSignals&) = delete;
-  DeferTerminationSignals& operator=(const DeferTerminationSignals&) = delete;
-
- private:
-  static constexpr int kCount = kDeferredSignalCount;
-  static constexpr const int* kSignals = kDeferredSignals;
-  static void record(int sig) {  // async-signal-safe: a lock-free atomic store
-    for (int k = 0; k < kCount; ++k)
-      if (kSignals[k] == sig) g_deferred.caught[k].store(1);
-  }
-
-  sigset_t old_mask_;
-};
 
 class XmlOut {
  public:
@@ -1209,65 +1119,40 @@ std::string potential_checksum(const PotentialData& data) {
 void write_potential(const std::string& path, const PotentialData& data) {
   validate_for_writing(path, data);
   const std::string checksum = checksum_with_version(data, PotentialData::kFormatVersion);
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   const auto fail = [&](const std::string& what) {
     throw InputError("cannot write potential file " + path + ": " + what);
   };
-
-  // From before the temporary is created until it is renamed or removed: see the class.
-  const DeferTerminationSignals defer_signals;
-  FdSink sink;
-  sink.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (sink.fd < 0) fail(tmp + ": " + std::strerror(errno));
-  bool ok = false;
-  struct Cleanup {  // on any failure: close and remove the temporary
-    FdSink& s;
-    const std::string& tmp;
-    bool& ok;
-    ~Cleanup() {
-      if (s.fd >= 0) ::close(s.fd);
-      if (!ok) ::unlink(tmp.c_str());
-    }
-  } cleanup{sink, tmp, ok};
-
   try {
-    xmlInitParser();
-    ErrorLog log;
-    ScopedErrorCapture capture(&log);
-    xmlOutputBufferPtr buf = xmlOutputBufferCreateIO(fd_write, fd_close, &sink, nullptr);
-    if (buf == nullptr) fail("cannot create the XML output buffer (out of memory?)");
-    // The writer owns buf from here on; it is freed before the descriptor is closed.
-    std::unique_ptr<xmlTextWriter, void (*)(xmlTextWriterPtr)> writer(xmlNewTextWriter(buf),
-                                                                      xmlFreeTextWriter);
-    if (!writer) {
-      xmlOutputBufferClose(buf);
-      fail("cannot create the XML writer (out of memory?)");
+    AtomicFile file(path);  // the old file stays intact until commit() renames the new one
+    FdSink sink;
+    sink.file = &file;
+    try {
+      xmlInitParser();
+      ErrorLog log;
+      ScopedErrorCapture capture(&log);
+      xmlOutputBufferPtr buf = xmlOutputBufferCreateIO(fd_write, fd_close, &sink, nullptr);
+      if (buf == nullptr) fail("cannot create the XML output buffer (out of memory?)");
+      // The writer owns buf from here on; it is freed (and flushed) before the commit.
+      std::unique_ptr<xmlTextWriter, void (*)(xmlTextWriterPtr)> writer(xmlNewTextWriter(buf),
+                                                                        xmlFreeTextWriter);
+      if (!writer) {
+        xmlOutputBufferClose(buf);
+        fail("cannot create the XML writer (out of memory?)");
+      }
+      XmlOut out(writer.get(), &sink);
+      write_document(out, data, checksum);
+      writer.reset();
+      if (sink.error) throw std::system_error(sink.error, std::generic_category());
+    } catch (const std::system_error& e) {
+      fail(file.temporary_path() + ": " + std::strerror(e.code().value()));
+    } catch (const std::bad_alloc&) {
+      fail("out of memory");
     }
-    XmlOut out(writer.get(), &sink);
-    write_document(out, data, checksum);
-    writer.reset();
-    if (sink.error) throw std::system_error(sink.error, std::generic_category());
-  } catch (const std::system_error& e) {
-    fail(tmp + ": " + std::strerror(e.code().value()));
-  } catch (const std::bad_alloc&) {
-    fail("out of memory");
-  }
-
-  if (::fsync(sink.fd) != 0) fail(tmp + ": fsync: " + std::strerror(errno));
-  const int fd = sink.fd;
-  sink.fd = -1;
-  if (::close(fd) != 0) fail(tmp + ": close: " + std::strerror(errno));
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    fail("renaming " + tmp + ": " + std::strerror(errno));
-  }
-  ok = true;
-  // Make the rename itself durable (best effort).
-  const std::string::size_type slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
+    file.commit();
+  } catch (const InputError& e) {
+    const std::string msg = e.what();
+    if (msg.rfind("cannot write potential file ", 0) == 0) throw;
+    fail(msg.rfind("cannot write " + path + ": ", 0) == 0 ? msg.substr(("cannot write " + path + ": ").size()) : msg);
   }
 }
 

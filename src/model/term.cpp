@@ -27,11 +27,17 @@ Term Term::from_spec(const std::string& text, const std::vector<int>& species, c
   Term t;
   t.descriptor_ = make_descriptor(spec, species);
   const double delta = spec.get_double("delta", 1.0);
-  if (spec.type() == "soap") {
-    t.kernel_ = std::make_shared<DotProductKernel>(delta, spec.get_int("zeta", 4));
-  } else {
-    if (!spec.has("theta")) throw InputError(context + ": " + spec.type() + " needs theta=<length scale in Angstrom>");
-    t.kernel_ = std::make_shared<SquaredExponentialKernel>(delta, spec.get_double("theta"));
+  try {  // the kernel's own message, prefixed with the term it belongs to (e.g. --descriptor #2)
+    if (spec.type() == "soap") {
+      t.kernel_ = std::make_shared<DotProductKernel>(delta, spec.get_int("zeta", 4));
+    } else {
+      if (!spec.has("theta")) throw InputError(spec.type() + " needs theta=<length scale in Angstrom>");
+      t.kernel_ = std::make_shared<SquaredExponentialKernel>(delta, spec.get_double("theta"));
+    }
+  } catch (const InputError& e) {
+    const std::string msg = e.what();
+    if (msg.rfind(context, 0) == 0) throw;
+    throw InputError(context + ": " + msg);
   }
   if (fit) {
     fit->n_sparse = spec.get_int("n_sparse");

@@ -10,6 +10,10 @@ namespace soapgap {
 
 namespace {
 
+// "SOURCE: " before a message about structure s, or nothing when s has no name (e.g. from Python).
+std::string where(const Structure& s) { return s.source.empty() ? std::string() : s.source + ": "; }
+
+
 // A full-rank basis whose periodic rows are the structure's lattice vectors; rows of
 // non-periodic directions are kept if they complete a well-conditioned basis and are
 // otherwise replaced by unit vectors orthogonal to the rest (ASE allows zero vectors there).
@@ -33,7 +37,7 @@ Eigen::Matrix3d effective_cell(const Structure& s) {
     if (s.pbc[a]) {
       Eigen::Vector3d v = cell.row(a).transpose();
       for (const auto& b : basis) v -= v.dot(b) * b;
-      if (v.norm() < 1e-6 * cell.row(a).norm()) throw GeometryError(s.source + ": the periodic lattice vectors are linearly dependent");
+      if (v.norm() < 1e-6 * cell.row(a).norm()) throw GeometryError(where(s) + "the periodic lattice vectors are linearly dependent");
       basis.push_back(v.normalized());
     }
   const Eigen::Vector3d axes[3] = {Eigen::Vector3d::UnitX(), Eigen::Vector3d::UnitY(), Eigen::Vector3d::UnitZ()};
@@ -57,9 +61,9 @@ Eigen::Matrix3d effective_cell(const Structure& s) {
 NeighbourList::NeighbourList(const Structure& s, double cutoff) : cutoff_(cutoff) {
   const int n = s.size();
   if (!(cutoff > 0) || !std::isfinite(cutoff)) throw InputError("neighbour list: cutoff must be a positive finite number");
-  if (s.positions.rows() != n) throw InputError(s.source + ": positions and species have different lengths");
-  if (!s.positions.allFinite()) throw GeometryError(s.source + ": positions contain NaN or Inf");
-  if (!s.cell.allFinite()) throw GeometryError(s.source + ": cell contains NaN or Inf");
+  if (s.positions.rows() != n) throw InputError(where(s) + "positions and species have different lengths");
+  if (!s.positions.allFinite()) throw GeometryError(where(s) + "positions contain NaN or Inf");
+  if (!s.cell.allFinite()) throw GeometryError(where(s) + "cell contains NaN or Inf");
   start_.assign(n + 1, 0);
   if (n == 0) return;
 
@@ -79,7 +83,7 @@ NeighbourList::NeighbourList(const Structure& s, double cutoff) : cutoff_(cutoff
     if (s.pbc[a]) {
       double h = 1.0 / inv.col(a).norm();
       double count = std::ceil(cutoff / h);
-      if (count > 1000) throw GeometryError(s.source + ": cell too thin for the cutoff (more than 1000 periodic images in one direction)");
+      if (count > 1000) throw GeometryError(where(s) + "cell too thin for the cutoff (more than 1000 periodic images in one direction)");
       nimg[a] = static_cast<int>(count);
     }
   Eigen::RowVector3d lo = wrapped.colwise().minCoeff().array() - cutoff;
