@@ -302,8 +302,11 @@ Eigen::MatrixXd rematch_transport_plan(const Eigen::MatrixXd& C, double gamma, d
 double rematch_structure_kernel(const Eigen::MatrixXd& C, double gamma, double tolerance, int max_iterations) {
   check_rematch(C, gamma);
   // The sum in the canonical orientation too, so that both orders give the same bits.
-  const Eigen::MatrixXd Co = solve_transposed(C) ? Eigen::MatrixXd(C.transpose()) : C;
-  return oriented_plan(Co, gamma, tolerance, max_iterations).cwiseProduct(Co).sum();
+  if (solve_transposed(C)) {
+    const Eigen::MatrixXd Ct = C.transpose();
+    return oriented_plan(Ct, gamma, tolerance, max_iterations).cwiseProduct(Ct).sum();
+  }
+  return oriented_plan(C, gamma, tolerance, max_iterations).cwiseProduct(C).sum();
 }
 
 }  // namespace soapgap
