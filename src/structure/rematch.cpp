@@ -245,7 +245,14 @@ Eigen::MatrixXd solve_log_domain(const Eigen::MatrixXd& C, double gamma, double 
         sweeps = kSweepsAfterStall;
       }
     }
-    if (last) return s.P;
+    if (last) {
+      // One more Newton step from within the tolerance (where Newton converges quadratically)
+      // takes the plan close to the precision floor: the result hardly depends on where the
+      // iteration happened to stop, e.g. for local kernels that differ by rounding (K(A, B) and
+      // K(B, A) from separate calls).
+      if (s.error > precision_floor(M, f, level)) newton_step(M, level, f, s);
+      return s.P;
+    }
   }
 }
 
