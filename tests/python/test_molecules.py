@@ -60,8 +60,8 @@ def test_rematch_at_small_gamma_on_the_molecule_data_set():
     ln(N_A N_B) (unnormalised, 0 <= match - rematch <= gamma ln min(N_A, N_B), and the
     self-kernels are within gamma ln N of 1). The first 200 molecules of the data set (3 to 14
     atoms; 175 labelled so far): their ~15 000 pairs held ~20 of the failing ones at gamma =
-    0.01 and ~50 at 0.005, enough to catch the failure, and the matrices take ~6 s on 2 cores
-    (~8 s at 200)."""
+    0.01 alone, enough to catch the failure, and the matrices take ~6 s on 2 cores (~8 s at
+    200)."""
     from ase.io import read
 
     frames = read(DATASET, ":200")
