@@ -11,9 +11,12 @@
 //                      as an assignment between L = lcm(N, M) copies (L/N of each environment of
 //                      A, L/M of each of B);
 //   rematch            K(A, B) = sum_ij P_ij C_ij with P = argmin_P sum_ij P_ij (1 - C_ij + gamma
-//                      ln P_ij) over the same plans (entropy-regularised optimal transport,
-//                      Sinkhorn iterations in the log domain). gamma -> infinity gives the
-//                      average kernel, gamma -> 0 the match kernel.
+//                      ln P_ij) over the same plans (entropy-regularised optimal transport:
+//                      Sinkhorn, and Newton's method with epsilon scaling where Sinkhorn is slow;
+//                      rematch.cpp). gamma -> infinity gives the average kernel, gamma -> 0 the
+//                      match kernel: 0 <= match - rematch <= gamma ln min(N, M). Every
+//                      gamma > 0 is solved, and K(A, B) = K(B, A) exactly (each pair is solved
+//                      in one canonical orientation).
 //
 // structure_kernel_matrix() normalises, k(A, B) = K(A, B) / sqrt(K(A, A) K(B, B)) (so k(A, A) = 1),
 // and raises the result to zeta.
@@ -39,7 +42,8 @@ enum class StructureKernelKind { Average, Match, REMatch };
 struct StructureKernelOptions {
   StructureKernelKind kind = StructureKernelKind::Average;
   double gamma = 0.1;          // rematch: entropy weight (> 0)
-  double tolerance = 1e-9;     // rematch: stop when the summed marginal error is below this
+  double tolerance = 1e-9;     // rematch: stop when the summed marginal error is below this (or,
+                               // for gamma below ~1e-6, below what rounding allows)
   int max_iterations = 100000;  // rematch: Sinkhorn iterations before giving up (an error)
   int max_match_copies = 1200;  // match: largest lcm(N, M) solved exactly
   int zeta = 1;                // exponent of the normalised kernel
@@ -61,8 +65,9 @@ double structure_kernel(const StructureEnvironments& a, const StructureEnvironme
 
 // The transport plan P (N x M) behind each kernel, K = sum_ij P_ij C_ij: average 1/(N M)
 // everywhere; match the optimal plan (for unequal sizes the lcm-copy assignment folded back onto
-// the atoms, each matched pair of copies carrying 1/L); rematch the Sinkhorn plan. Rows sum to
-// 1/N and columns to 1/M (rematch: to the tolerance).
+// the atoms, each matched pair of copies carrying 1/L); rematch the entropic plan. Rows sum to
+// 1/N and columns to 1/M (rematch: to the tolerance). rematch_transport_plan(C^T) is exactly
+// rematch_transport_plan(C)^T.
 Eigen::MatrixXd match_transport_plan(const Eigen::MatrixXd& C, int max_copies = 1200);
 Eigen::MatrixXd rematch_transport_plan(const Eigen::MatrixXd& C, double gamma, double tolerance = 1e-9,
                                        int max_iterations = 100000);
