@@ -1,6 +1,7 @@
 #include "pair_soapgap.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -9,6 +10,7 @@
 #include "atom.h"
 #include "comm.h"
 #include "core/elements.h"
+#include "core/error.h"
 #include "error.h"
 #include "force.h"
 #include "io/potential_file.h"
@@ -51,12 +53,16 @@ void PairSoapGap::allocate() {
 
 void PairSoapGap::settings(int narg, char ** /*arg*/) {
   if (narg != 0) error->all(FLERR, "Illegal pair_style soapgap command: it takes no arguments (usage: pair_style soapgap)");
+  // LAMMPS refuses types other than * * of a one_coeff style itself, with its generic
+  // "Incorrect args for pair coefficients", before coeff() sees them. As the top-level style
+  // (force->pair is this one while LAMMPS calls settings()) coeff() checks them instead and says
+  // what soapgap needs; under pair_style hybrid the flag stays set, as hybrid relies on it.
+  one_coeff = force->pair == this ? 0 : 1;
 }
 
 void PairSoapGap::coeff(int narg, char **arg) {
   if (!allocated) allocate();
   const int ntypes = atom->ntypes;
-  // (Without pair_style hybrid, LAMMPS itself refuses types other than * * before this point.)
   if (narg >= 2 && (strcmp(arg[0], "*") != 0 || strcmp(arg[1], "*") != 0))
     error->all(FLERR, "Incorrect args for pair_coeff soapgap: the atom types must be * * (one pair_coeff maps every "
                       "type), not {} {}: pair_coeff * * <potential.xml> <element or NULL for each atom type>",
@@ -198,6 +204,7 @@ void PairSoapGap::build_input(soapgap::Structure &s, std::vector<int> &lammps_of
   s.positions = soapgap::MatrixX3::Zero(s.numbers.size(), 3);  // the descriptors use the neighbour vectors only
 
   const double cutsq_model = cutoff_ * cutoff_;
+  const double min2 = soapgap::NeighbourList::kMinDistance * soapgap::NeighbourList::kMinDistance;
   start.assign(nc + 1, 0);
   neighbour.clear();
   rvec.clear();
@@ -207,7 +214,9 @@ void PairSoapGap::build_input(soapgap::Structure &s, std::vector<int> &lammps_of
       const int j = nb(i, jj) & NEIGHMASK;
       if (type_z_[type[j]] == 0) continue;
       const Eigen::Vector3d d(x[j][0] - x[i][0], x[j][1] - x[i][1], x[j][2] - x[i][2]);
-      if (d.squaredNorm() >= cutsq_model) continue;
+      const double r2 = d.squaredNorm();
+      if (r2 >= cutsq_model) continue;
+      if (r2 < min2) throw_overlap(i, j, std::sqrt(r2));
       neighbour.push_back(j < nlocal ? centre_of[j] : nc + j - nlocal);
       rvec.push_back(d);
     }
@@ -221,21 +230,49 @@ void PairSoapGap::check_variance_data(const char *who) const {
                       "have none)", who, file_);
 }
 
+void PairSoapGap::throw_overlap(int i, int j, double r) const {
+  const tagint *tag = atom->tag;
+  const double *xi = atom->x[i];
+  throw soapgap::GeometryError(fmt::format(
+      "atoms with IDs {} and {}{} are {:.4g} Angstrom apart (less than {} Angstrom) near ({:.4f}, {:.4f}, {:.4f}): atoms "
+      "on top of each other",
+      tag[i], tag[j], tag[i] == tag[j] ? " (a periodic image of itself)" : "", r, soapgap::NeighbourList::kMinDistance,
+      xi[0], xi[1], xi[2]));
+}
+
+void PairSoapGap::error_on_all_ranks(const std::string &problem) {
+  // Collective: the lowest rank with a problem sends its message to every rank, and all stop
+  // with error->all, so that the message reaches the screen and log.lammps (error->one on
+  // another rank than 0 writes to neither when output is redirected; MPI_Abort may cut it off).
+  const int mine = problem.empty() ? comm->nprocs : comm->me;
+  int first = comm->nprocs;
+  MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, world);
+  if (first == comm->nprocs) return;
+  int length = static_cast<int>(problem.size());
+  MPI_Bcast(&length, 1, MPI_INT, first, world);
+  std::string message = comm->me == first ? problem : std::string(length, ' ');
+  MPI_Bcast(&message[0], length, MPI_CHAR, first, world);
+  if (comm->nprocs > 1) message += fmt::format(" (MPI rank {})", first);
+  error->all(FLERR, message);
+}
+
 soapgap::Prediction PairSoapGap::evaluate(const soapgap::PredictOptions &options, std::vector<int> &lammps_of,
                                           int &n_structure, const char *who) {
-  soapgap::Structure s;
-  std::vector<int> start, neighbour;
-  std::vector<Eigen::Vector3d> rvec;
-  build_input(s, lammps_of, start, neighbour, rvec);
-  n_structure = static_cast<int>(s.numbers.size());
   soapgap::Prediction p;
+  std::string problem;
   try {
+    soapgap::Structure s;
+    std::vector<int> start, neighbour;
+    std::vector<Eigen::Vector3d> rvec;
+    build_input(s, lammps_of, start, neighbour, rvec);
+    n_structure = static_cast<int>(s.numbers.size());
     const soapgap::NeighbourList nl =
         soapgap::NeighbourList::from_entries(cutoff_, std::move(start), std::move(neighbour), std::move(rvec));
     p = potential_->compute(s, nl, options);
   } catch (const std::exception &e) {
-    error->one(FLERR, "{}: {}", who, e.what());
+    problem = std::string(who) + ": " + e.what();
   }
+  error_on_all_ranks(problem);
   return p;
 }
 
@@ -294,11 +331,13 @@ double PairSoapGap::energy_variance() {
   Eigen::VectorXd k_total(mine.k_total.size());
   MPI_Allreduce(mine.k_total.data(), k_total.data(), static_cast<int>(k_total.size()), MPI_DOUBLE, MPI_SUM, world);
   double prior_mine = 0.0, prior = 0.0;
+  std::string problem;
   try {
     prior_mine = potential_->prior_energy_covariance(mine, all);
   } catch (const std::exception &e) {
-    error->one(FLERR, "compute soapgap/variance/atom: {}", e.what());
+    problem = std::string("compute soapgap/variance/atom: ") + e.what();
   }
+  error_on_all_ranks(problem);
   MPI_Allreduce(&prior_mine, &prior, 1, MPI_DOUBLE, MPI_SUM, world);
   return potential_->posterior_variance(prior, k_total);
 }

@@ -78,8 +78,13 @@ class PairSoapGap : public Pair {
   // index of centre c. Ghost atom g (index nlocal + g) is structure atom n_centres + g.
   void build_input(soapgap::Structure &s, std::vector<int> &lammps_of, std::vector<int> &start,
                    std::vector<int> &neighbour, std::vector<Eigen::Vector3d> &rvec);
+  // Throws soapgap::GeometryError naming the atom IDs of LAMMPS atoms i and j, r apart.
+  [[noreturn]] void throw_overlap(int i, int j, double r) const;
+  // Collective: if any rank has a non-empty problem, every rank stops with error->all and the
+  // first such rank's message.
+  void error_on_all_ranks(const std::string &problem);
   // build_input() + the library's Potential::compute() with options; errors become LAMMPS
-  // errors prefixed with who. n_structure: atoms of the library structure (centres + ghosts).
+  // errors prefixed with who (collectively). n_structure: atoms of the library structure.
   soapgap::Prediction evaluate(const soapgap::PredictOptions &options, std::vector<int> &lammps_of, int &n_structure,
                                const char *who);
   std::shared_ptr<const soapgap::Potential> potential_;

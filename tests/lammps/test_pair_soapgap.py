@@ -219,13 +219,10 @@ def error_cases(args, work, pot):
                         "compute v all soapgap/variance/atom\n" + thermo, "no variance data"),
         "compute without pair": (head + "pair_style zero 4.0\npair_coeff * *\ncompute v all soapgap/variance/atom\n"
                                  + thermo, "requires pair_style soapgap"),
-        # pair_coeff arguments
-        # (types other than * *: LAMMPS refuses them itself for a many-body style, before the
-        # plugin sees the arguments; under pair_style hybrid the plugin's message names * *)
-        "types 1 1": (head + f"pair_style soapgap\npair_coeff 1 1 {pot} Si\nrun 0\n",
-                      "Incorrect args for pair coefficients"),
-        "types 1* *": (head + f"pair_style soapgap\npair_coeff 1* * {pot} Si\nrun 0\n",
-                       "Incorrect args for pair coefficients"),
+        # pair_coeff arguments: types other than * * get the plugin's message naming * * (not
+        # LAMMPS' generic "Incorrect args for pair coefficients"), also under pair_style hybrid
+        "types 1 1": (head + f"pair_style soapgap\npair_coeff 1 1 {pot} Si\nrun 0\n", "must be * *"),
+        "types 1* *": (head + f"pair_style soapgap\npair_coeff 1* * {pot} Si\nrun 0\n", "must be * *"),
         "hybrid types 1 1": (head + f"pair_style hybrid soapgap zero 4.0\npair_coeff 1 1 soapgap {pot} Si\n"
                              "run 0\n", "must be * *"),
         "hybrid types * 1": (head + f"pair_style hybrid soapgap zero 4.0\npair_coeff * 1 soapgap {pot} Si\n"
@@ -289,6 +286,41 @@ def error_cases(args, work, pot):
             failures.append(f"valid case {what}: exit {rc}: {text[-600:]}")
     n, fuzz_failures = fuzz_cases(args, work, head, files)
     return len(cases) + len(valid) + n, failures + fuzz_failures
+
+
+def overlap_case(args, work, pot):
+    """Two atoms on top of each other (IDs 37 and 50, in the part of the box that MPI rank 1 owns
+    on 2 ranks): LAMMPS stops with an ERROR naming the atom IDs (1 rank), and on 2 ranks the
+    message found on rank 1 is in log.lammps (written by rank 0) with the output redirected."""
+    atoms = diamond(n=2)
+    i, j = 36, 49  # 0-based: atom IDs 37 and 50
+    atoms.positions[[i, j]] = [[8.1, 8.1, 8.1], [8.1, 8.1, 8.1]]  # rank 1's half for any 2-rank split
+    data = os.path.join(work, "overlap.data")
+    write(data, atoms, format="lammps-data", atom_style="atomic", specorder=["Si"])
+    deck = (f"units metal\natom_style atomic\nread_data {data}\nmass 1 28.0855\nplugin load {args.plugin}\n"
+            f"pair_style soapgap\npair_coeff * * {pot} Si\nrun 0\n")
+    infile = os.path.join(work, "overlap.in")
+    with open(infile, "w") as f:
+        f.write(deck)
+    failures = []
+    for nprocs in (1, 2):
+        log = os.path.join(work, f"overlap.np{nprocs}.log")
+        cmd = [args.lmp, "-in", infile, "-log", log]
+        if nprocs > 1:
+            cmd = [args.mpirun, "-np", str(nprocs), "--oversubscribe", "--allow-run-as-root"] + cmd
+        with open(os.path.join(work, f"overlap.np{nprocs}.stdout"), "w") as out:
+            r = subprocess.run(cmd, cwd=work, stdout=out, stderr=subprocess.STDOUT, timeout=120,
+                               env=dict(os.environ, OMP_NUM_THREADS="1"))
+        text = open(log).read() if os.path.exists(log) else ""
+        # on 2 ranks: found on rank 1, reported by every rank (rank 0 writes the log)
+        expected = ["atoms with IDs 37 and 50 are 0 Angstrom apart"] + (["(MPI rank 1)"] if nprocs > 1 else [])
+        ok = r.returncode != 0 and any(l.startswith("ERROR") and all(e in l for e in expected)
+                                       for l in text.splitlines())
+        print(f"overlap np={nprocs}: exit {r.returncode}, {'ok' if ok else 'FAILED'}")
+        if not ok:
+            failures.append(f"overlap np={nprocs}: exit {r.returncode}; no ERROR line with '{expected}' in "
+                            f"log.lammps:\n{text[-800:]}")
+    return 2, failures
 
 
 def fuzz_cases(args, work, head, files, n_decks=30, seed=20240611):
@@ -444,7 +476,7 @@ def main():
         cases.append(("two_elements", mixed, sige, ("Si", "Ge")))
         for name, atoms, potential, species in cases:
             n_checks += compare_case(args, work, name, atoms, potential, species, failures)
-        for case in (error_cases, null_type_case):
+        for case in (error_cases, null_type_case, overlap_case):
             n, f = case(args, work, pot)
             n_checks += n
             failures += f
