@@ -7,7 +7,15 @@
 
 Stress follows ASE's convention: stress = -virial / volume (eV/A^3), only for cells periodic
 in all three directions (otherwise get_stress() raises PropertyNotImplementedError).
+
+Threads: an ASE calculator keeps the last structure and its results, so two threads sharing
+one would read each other's results. SoapGapCalculator serialises its calls with a lock, so a
+shared calculator is safe but serves one thread at a time; for parallel evaluations give each
+thread its own calculator (they can share one soapgap.Potential, whose predict() runs
+concurrently without the GIL).
 """
+
+import threading
 
 import numpy as np
 from ase.calculators.calculator import Calculator, all_changes
@@ -44,8 +52,19 @@ class SoapGapCalculator(Calculator):
             raise ValueError("variance requested but the potential has no variance data")
         self.variance = bool(variance)
         self.total_variance = bool(total_variance)
+        self._lock = threading.RLock()
+
+    def get_property(self, name, atoms=None, allow_calculation=True):
+        # ASE's get_property checks the stored atoms, calculates and reads self.results in
+        # several steps: one thread at a time, so that it returns its own structure's result.
+        with self._lock:
+            return Calculator.get_property(self, name, atoms, allow_calculation)
 
     def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+        with self._lock:
+            self._calculate(atoms, properties, system_changes)
+
+    def _calculate(self, atoms, properties, system_changes):
         Calculator.calculate(self, atoms, properties, system_changes)
         p = self.potential.predict(self.atoms, variance=self.variance, total_variance=self.total_variance)
         self.results = {
