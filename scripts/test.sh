@@ -3,24 +3,47 @@
 # in ~/.cache/soapgap; SOAPGAP_WITH_LAMMPS=0 skips it), and runs every test (GoogleTest and
 # the LAMMPS integration tests through ctest, then the Python tests in tests/python with pytest,
 # then the unit tests under ASan+UBSan and a fuzz smoke run). Fails when a test fails or when no
-# test was found.
+# test was found. Prints the time of each stage at the end (also when a stage fails).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-bash "$root/scripts/install-dependencies.sh"
-bash "$root/scripts/build.sh"
+build="${SOAPGAP_BUILD_DIR:-$root/build}"
+
+# Stage timing: `stage NAME command...` runs the command and records its wall time.
+suite_start=$(date +%s)
+stage_report=""
+current_stage=""
+stage() {
+  local name=$1 t0 rc=0
+  shift
+  current_stage=$name
+  t0=$(date +%s)
+  "$@" || rc=$?
+  stage_report+=$(printf '  %-34s %6d s%s' "$name" $(( $(date +%s) - t0 )) "$([ $rc -eq 0 ] || echo "  (exit $rc)")")$'\n'
+  current_stage=""
+  return $rc
+}
+print_stages() {
+  local rc=$?
+  [ -n "$current_stage" ] && stage_report+=$(printf '  %-34s %8s  (stopped here)' "$current_stage" "-")$'\n'
+  printf '\nsoapgap test suite: time per stage\n%s  %-34s %6d s (exit %d)\n' "$stage_report" "total" \
+    $(( $(date +%s) - suite_start )) "$rc"
+}
+trap print_stages EXIT
+
+stage "install Debian packages" bash "$root/scripts/install-dependencies.sh"
+stage "build (LAMMPS cached)" bash "$root/scripts/build.sh"
 if [ "${SOAPGAP_WITH_LAMMPS:-1}" = "1" ]; then
   # QUIP (quippy, PyPI) for the QUIP-import test; without it that test fails, the others still run
-  bash "$root/scripts/install-test-references.sh" ||
+  stage "install PyPI test references" bash "$root/scripts/install-test-references.sh" ||
     echo "soapgap: WARNING: test references not installed; the QUIP-import test (lammps_quip_import) will fail" >&2
 fi
-build="${SOAPGAP_BUILD_DIR:-$root/build}"
 cd "$build"
 # (ctest's list is captured first: `ctest | grep -q` under pipefail fails when grep exits early)
 if [ "${SOAPGAP_WITH_LAMMPS:-1}" = "1" ] && ! grep -q "Test *#" <<< "$(ctest -N -L lammps)"; then
   echo "soapgap: no LAMMPS integration tests were configured (expected lammps_* tests in $build)" >&2
   exit 1
 fi
-ctest --output-on-failure --no-tests=error -j "${SOAPGAP_JOBS:-$(nproc)}"
+stage "ctest (unit, CLI, LAMMPS)" ctest --output-on-failure --no-tests=error -j "${SOAPGAP_JOBS:-$(nproc)}"
 
 # Python bindings and ASE calculator (Debian's interpreter: it has ASE, numpy and pytest).
 if [ ! -d "$build/python/soapgap" ]; then
@@ -30,19 +53,20 @@ fi
 cd "$root"
 pytest_rc=0
 PYTHONPATH="$build/python${PYTHONPATH:+:$PYTHONPATH}" SOAPGAP_BUILD_DIR="$build" \
-  /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python || pytest_rc=$?
+  stage "pytest (Python, ASE)" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python || pytest_rc=$?
 if [ "$pytest_rc" -eq 5 ]; then
   echo "soapgap: pytest collected no tests in tests/python (expected the Python binding tests)" >&2
   exit 1
 fi
 
 # Reliability: the GoogleTest suite under AddressSanitizer + UndefinedBehaviorSanitizer, and a
-# short smoke run of the libFuzzer targets (builds cached in ~/.cache/soapgap; the long fuzz runs
-# are tests/fuzz/run_fuzz.sh by hand). SOAPGAP_RELIABILITY_TESTS=0 skips both.
+# short smoke run of the libFuzzer targets (build directories build-sanitize/ and build-fuzz/ of
+# the checkout, compiled through ccache, so a fresh clone reuses the objects of earlier runs; the
+# long fuzz runs are tests/fuzz/run_fuzz.sh by hand). SOAPGAP_RELIABILITY_TESTS=0 skips both.
 reliability_rc=0
 if [ "${SOAPGAP_RELIABILITY_TESTS:-1}" = "1" ]; then
-  bash "$root/tests/sanitize/run_sanitized_tests.sh" || reliability_rc=1
-  bash "$root/tests/fuzz/run_fuzz.sh" "${SOAPGAP_FUZZ_SECONDS:-20}" || reliability_rc=1
+  stage "sanitizer build + ctest" bash "$root/tests/sanitize/run_sanitized_tests.sh" || reliability_rc=1
+  stage "fuzz build + smoke run" bash "$root/tests/fuzz/run_fuzz.sh" "${SOAPGAP_FUZZ_SECONDS:-20}" || reliability_rc=1
 fi
 [ "$pytest_rc" -ne 0 ] && exit "$pytest_rc"
 exit "$reliability_rc"

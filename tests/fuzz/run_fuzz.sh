@@ -7,7 +7,7 @@
 # SECONDS_PER_TARGET (default 60; 0 = no time limit) is -max_total_time, RUNS (optional) is
 # -runs: a target stops at whichever comes first. E.g. "run_fuzz.sh 0 1000000" runs exactly
 # 10^6 inputs per target. Environment:
-#   SOAPGAP_FUZZ_BUILD_DIR  build directory (default ~/.cache/soapgap/fuzz-build; reused)
+#   SOAPGAP_FUZZ_BUILD_DIR  build directory (default build-fuzz/ of the checkout; reused, compiled through ccache)
 #   SOAPGAP_FUZZ_TARGETS    targets to run (default: all three)
 #   SOAPGAP_JOBS            parallel build jobs (default 2)
 #   CC, CXX                 compilers for a fresh build directory (default clang-14, clang++-14)
@@ -27,7 +27,7 @@ RUNS="${2:-}"
 [[ "$SECONDS_PER_TARGET" != 0 || -n "$RUNS" ]] || die "SECONDS_PER_TARGET=0 needs RUNS (otherwise the fuzzers would never stop)"
 [[ $# -le 2 ]] || die "too many arguments (usage: run_fuzz.sh [SECONDS_PER_TARGET] [RUNS])"
 
-BUILD="${SOAPGAP_FUZZ_BUILD_DIR:-$HOME/.cache/soapgap/fuzz-build}"
+BUILD="${SOAPGAP_FUZZ_BUILD_DIR:-$REPO/build-fuzz}"
 JOBS="${SOAPGAP_JOBS:-2}"
 TARGETS="${SOAPGAP_FUZZ_TARGETS:-fuzz_extxyz fuzz_potential_file fuzz_quip_potential}"
 export CC="${CC:-clang-14}" CXX="${CXX:-clang++-14}"

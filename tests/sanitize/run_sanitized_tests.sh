@@ -7,7 +7,7 @@
 #   tests/sanitize/run_sanitized_tests.sh [extra ctest arguments, e.g. -R Extxyz]
 #
 # Environment:
-#   SOAPGAP_SANITIZE_BUILD_DIR  build directory (default ~/.cache/soapgap/sanitize-build; reused)
+#   SOAPGAP_SANITIZE_BUILD_DIR  build directory (default build-sanitize/ of the checkout; reused, compiled through ccache)
 #   SOAPGAP_JOBS                build jobs and ctest -j (default 2)
 #   CXX                         compiler for a fresh build directory (GCC or Clang; default c++)
 # Not run: the LAMMPS tests (not configured), install_and_find_package (it builds a consumer
@@ -20,7 +20,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 die() { echo "run_sanitized_tests.sh: error: $*" >&2; exit 2; }
 
-BUILD="${SOAPGAP_SANITIZE_BUILD_DIR:-$HOME/.cache/soapgap/sanitize-build}"
+BUILD="${SOAPGAP_SANITIZE_BUILD_DIR:-$REPO/build-sanitize}"
 JOBS="${SOAPGAP_JOBS:-2}"
 command -v cmake >/dev/null || die "cmake not found (scripts/install-dependencies.sh installs it)"
 command -v ctest >/dev/null || die "ctest not found (part of cmake)"
