@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "neigh_list_kokkos.h"
 #include "neigh_request.h"
 #include "neighbor.h"
+#include "neighbours/neighbour_list.h"
 
 using namespace LAMMPS_NS;
 namespace sm = soapgap::soap_math;
@@ -287,6 +289,8 @@ void PairSoapGapKokkos<DeviceType>::compute(int eflag, int vflag) {
     ecentre_ = View1<DeviceType>("soapgap/kk:ecentre", std::max(inum, 1));
   a.ecentre = ecentre_;
 
+  check_overlaps(a);
+
   InitEnergyKK<DeviceType> init{a, e0_of_type_};
   Kokkos::parallel_for("soapgap/kk:init_energy", Kokkos::RangePolicy<DeviceType, TagInitEnergy>(0, inum), init);
   EV_FLOAT ev;
@@ -316,6 +320,40 @@ void PairSoapGapKokkos<DeviceType>::compute(int eflag, int vflag) {
     k_vatom.template modify<DeviceType>();
     k_vatom.template sync<LMPHostType>();
   }
+}
+
+template <class DeviceType>
+void PairSoapGapKokkos<DeviceType>::check_overlaps(const soapgap_kk::AtomsKK<DeviceType> &a) {
+  const auto x = a.x;
+  const auto ilist = a.ilist;
+  const auto numneigh = a.numneigh;
+  const auto neighbors = a.neighbors;
+  double r2min = std::numeric_limits<double>::max();
+  Kokkos::parallel_reduce(
+      "soapgap/kk:closest_pair", Kokkos::RangePolicy<DeviceType>(0, a.inum),
+      KOKKOS_LAMBDA(const int ii, double &m) {
+        const int i = ilist(ii);
+        for (int jj = 0; jj < numneigh(i); ++jj) {
+          const int j = neighbors(i, jj) & NEIGHMASK;
+          const double dx = x(j, 0) - x(i, 0), dy = x(j, 1) - x(i, 1), dz = x(j, 2) - x(i, 2);
+          const double r2 = dx * dx + dy * dy + dz * dz;
+          if (r2 < m) m = r2;
+        }
+      },
+      Kokkos::Min<double>(r2min));
+  std::string problem;
+  const double min = soapgap::NeighbourList::kMinDistance;
+  if (r2min < min * min) {
+    try {  // the host style's scan of the (copied) list names the atoms
+      soapgap::Structure s;
+      std::vector<int> lammps_of, start, neighbour;
+      std::vector<Eigen::Vector3d> rvec;
+      build_input(s, lammps_of, start, neighbour, rvec);
+    } catch (const std::exception &e) {
+      problem = std::string("pair_style soapgap/kk: ") + e.what();
+    }
+  }
+  error_on_all_ranks(problem);
 }
 
 template <class DeviceType>

@@ -33,6 +33,11 @@ class PairSoapGapKokkos : public PairSoapGap {
   void compute(int, int) override;
   void coeff(int, char **) override;
   void init_style() override;
+  // Atoms on top of each other would give NaN forces silently: the smallest squared distance of
+  // the neighbour list (one pass on the device); below the library's minimum distance every rank
+  // stops with the host style's message (atom IDs, found on the host copy of the list).
+  // (Public: nvcc allows no device lambda in a private member function.)
+  void check_overlaps(const soapgap_kk::AtomsKK<DeviceType> &a);
 
  protected:
   HostNeighbours host_neighbours() override;

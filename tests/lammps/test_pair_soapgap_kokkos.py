@@ -171,6 +171,22 @@ def needs_kokkos(args, work, pot, checks):
                  f"soapgap/kk without -k on: exit {rc}, message naming the KOKKOS package")
 
 
+def overlap(args, work, pot, checks):
+    """Two atoms on top of each other (IDs 37 and 50): soapgap/kk stops with the host style's
+    message naming them (not NaN forces), on 1 rank and, found on rank 1, on 2 ranks."""
+    atoms = diamond(n=2)
+    atoms.positions[[36, 49]] = [[8.1, 8.1, 8.1], [8.1, 8.1, 8.1]]
+    deck = header(work, "overlap_kk", atoms, ("Si",), args.kk_plugin) + \
+        f"pair_style soapgap\npair_coeff * * {pot} Si\nrun 0\n"
+    for nprocs in (1, 2):
+        rc, text = run_lammps(args, work, f"overlap_kk_np{nprocs}", deck, nprocs=nprocs, flags=KK["kk t1"][2])
+        expected = ["soapgap/kk: atoms with IDs 37 and 50 are 0 Angstrom apart"] + \
+            (["(MPI rank 1)"] if nprocs > 1 else [])
+        ok = rc != 0 and any(l.startswith("ERROR") and all(e in l for e in expected) for l in text.splitlines())
+        checks.check(ok, f"overlapping atoms under soapgap/kk, {nprocs} rank(s): exit {rc}, ERROR naming atom IDs "
+                         "37 and 50 in the log")
+
+
 def nve(args, work, pot, checks):
     atoms = round_atoms(diamond(n=2))
     rows = {}
@@ -208,6 +224,7 @@ def main():
         explicit_host_style(args, work, pot, checks)
         null_type_hybrid(args, work, pot, checks)
         needs_kokkos(args, work, pot, checks)
+        overlap(args, work, pot, checks)
         nve(args, work, pot, checks)
     finally:
         checks.clean_up(work)
