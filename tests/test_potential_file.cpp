@@ -23,6 +23,8 @@
 #include "io/base64.h"
 #include "io/potential_file.h"
 #include "model/potential.h"
+#include "test_paths.h"
+#include "test_structures.h"
 
 using namespace soapgap;
 
@@ -242,7 +244,7 @@ TEST_F(PotentialFileTest, FileLooksAsDocumented) {
   write_potential(p, sample_data(true));
   const std::string text = slurp(p);
   EXPECT_EQ(text.rfind("<?xml version=\"1.0\"", 0), 0u);
-  for (const char* s : {"<soapgap_potential format_version=\"2\" soapgap_version=\"0.1.0\">",
+  for (const char* s : {"<soapgap_potential format_version=\"3\" soapgap_version=\"0.1.0\">",
                         "<units energy=\"eV\" length=\"Angstrom\" force=\"eV/Angstrom\" virial=\"eV\"/>",
                         "<elements jitter=\"1e-08\">", "<element Z=\"1\"/>",
                         "<element Z=\"14\" e0=\"-158.54496821000001\"/>",
@@ -382,20 +384,50 @@ TEST_F(PotentialFileTest, TruncatedFilesAreRefused) {
       << msg;
 }
 
+// A format-2 file (tests/data/potentials/Si-small.xml) names no radial basis: it meant the first
+// one, and is read so (the spec says radial_basis=soapgap after the checksum); rewritten as
+// format 3 it keeps that basis and its predictions, bit for bit.
+TEST_F(PotentialFileTest, FormatTwoSoapTermsKeepTheFirstRadialBasis) {
+  const PotentialData old = read_potential(std::string(SOAPGAP_TEST_DATA_DIR) + "/potentials/Si-small.xml");
+  EXPECT_EQ(old.format_version, 2);
+  int soap_terms = 0;
+  for (const TermData& t : old.terms)
+    if (t.spec.rfind("soap ", 0) == 0) {
+      ++soap_terms;
+      EXPECT_NE(t.spec.find(" radial_basis=soapgap"), std::string::npos) << t.spec;
+    }
+  EXPECT_EQ(soap_terms, 1);
+  write_potential(path("v3.xml"), old);
+  EXPECT_NE(slurp(path("v3.xml")).find("format_version=\"3\""), std::string::npos);
+  const PotentialData again = read_potential(path("v3.xml"));
+  Structure s = soapgap::testing::diamond(5.43, 1);
+  soapgap::testing::rattle(s, 0.1, 5);
+  const Prediction a = Potential(old).predict(s), b = Potential(again).predict(s);
+  EXPECT_EQ(a.energy, b.energy);
+  EXPECT_EQ((a.forces - b.forces).cwiseAbs().maxCoeff(), 0.0);
+  // The same model read as the default basis would predict something else.
+  PotentialData as_default = old;
+  for (TermData& t : as_default.terms) {
+    const size_t k = t.spec.find(" radial_basis=soapgap");
+    if (k != std::string::npos) t.spec.erase(k);
+  }
+  EXPECT_GT(std::abs(Potential(as_default).predict(s).energy - a.energy), 1e-6);
+}
+
 TEST_F(PotentialFileTest, NewerFormatVersionIsRefused) {
   const std::string p = path("pot.xml");
   write_potential(p, sample_data(false));
   std::string text = slurp(p);
-  replace_once(text, "format_version=\"2\"", "format_version=\"3\"");
+  replace_once(text, "format_version=\"3\"", "format_version=\"4\"");
   spit(p, text);
   const std::string msg = read_error(p);
-  EXPECT_NE(msg.find("written by a newer soapgap (format 3); this build reads format <= 2: "
+  EXPECT_NE(msg.find("written by a newer soapgap (format 4); this build reads format <= 3: "
                      "upgrade soapgap"),
             std::string::npos)
       << msg;
   for (const char* v : {"0", "-1", "one", "", "1.0"}) {
     std::string t = slurp(p);
-    replace_once(t, "format_version=\"3\"", std::string("format_version=\"") + v + "\"");
+    replace_once(t, "format_version=\"4\"", std::string("format_version=\"") + v + "\"");
     spit(path("v.xml"), t);
     EXPECT_NE(read_error(path("v.xml")).find("format_version"), std::string::npos) << v;
   }

@@ -102,8 +102,37 @@ TEST(Soap, DimensionAndGroups) {
   }
 }
 
-TEST(Soap, RadialTransformOrthonormalises) {
-  SoapDescriptor d(params(10, 4, 5.0, {14}, 0.5, 0.5));
+// The default basis: W C = L^T with C_nn' = e_n(r_n') and L L^T = S, the r^2-weighted overlap of
+// the Gaussians e_n, so (W C)^T (W C) = S; S from quadrature here (independent of the closed form).
+TEST(Soap, RadialTransformGivesTheSoapIntegral) {
+  const int N = 8;
+  const double rc = 5.0, sigma = 0.5, alpha = 1.0 / (2 * sigma * sigma);
+  SoapDescriptor d(params(N, 4, rc, {14}, 0.5, sigma));
+  const auto& W = d.radial_transform();
+  const double rb = rc + sigma * std::sqrt(2.0 * 10.0 * std::log(10.0));
+  std::vector<double> r(N);
+  for (int n = 0; n < N; ++n) r[n] = n * rb / N;
+  Eigen::MatrixXd Wm(N, N), C(N, N), S = Eigen::MatrixXd::Zero(N, N);
+  const int steps = 40000;
+  const double h = (rb + 10 * sigma) / steps;
+  for (int n = 0; n < N; ++n)
+    for (int k = 0; k < N; ++k) {
+      Wm(n, k) = W[n * N + k];
+      C(n, k) = std::exp(-alpha * (r[n] - r[k]) * (r[n] - r[k]));
+      for (int q = 0; q <= steps; ++q) {  // trapezoid rule for int_0^inf x^2 e_n(x) e_k(x) dx
+        const double x = q * h;
+        const double f = x * x * std::exp(-alpha * ((x - r[n]) * (x - r[n]) + (x - r[k]) * (x - r[k])));
+        S(n, k) += (q == 0 || q == steps ? 0.5 : 1.0) * h * f;
+      }
+    }
+  const Eigen::MatrixXd WC = Wm * C;
+  EXPECT_LT((WC.transpose() * WC - S).cwiseAbs().maxCoeff(), 1e-9 * S.cwiseAbs().maxCoeff());
+}
+
+TEST(Soap, FirstRadialBasisOrthonormalises) {
+  SoapParameters p = params(10, 4, 5.0, {14}, 0.5, 0.5);
+  p.radial_basis = "soapgap";
+  SoapDescriptor d(p);
   const auto& W = d.radial_transform();
   const int N = 10;
   Eigen::MatrixXd Wm(N, N), S(N, N);

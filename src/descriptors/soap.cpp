@@ -100,7 +100,7 @@ SoapParameters SoapParameters::from_spec(const KeyValueSpec& spec, const std::ve
   p.cutoff_transition_width = spec.get_double("cutoff_transition_width", 0.5);
   p.atom_sigma = spec.get_double("atom_sigma", 0.5);
   p.central_weight = spec.get_double("central_weight", 1.0);
-  p.radial_basis = spec.get_string("radial_basis", "soapgap");
+  p.radial_basis = spec.get_string("radial_basis", "quip");
   if (p.radial_basis == "quip") p.basis_error_exponent = spec.get_double("basis_error_exponent", 10.0);
   p.central_reference_all_species = parse_flag(spec, "central_reference_all_species", ctx);
   if (spec.has("species_channels")) {
@@ -206,9 +206,10 @@ std::string SoapDescriptor::spec() const {
          " cutoff=" + format_exact(p.cutoff) + " cutoff_transition_width=" + format_exact(p.cutoff_transition_width) +
          " atom_sigma=" + format_exact(p.atom_sigma) + " central_weight=" + format_exact(p.central_weight) +
          " species={" + species_string(p.species) + "}" +
-         (p.radial_basis == "soapgap"
-              ? std::string()
-              : " radial_basis=" + p.radial_basis + " basis_error_exponent=" + format_exact(p.basis_error_exponent)) +
+         (p.radial_basis == "soapgap" ? std::string(" radial_basis=soapgap")
+          : p.basis_error_exponent == 10.0
+              ? std::string()  // the default: QUIP's construction with its default exponent
+              : " radial_basis=quip basis_error_exponent=" + format_exact(p.basis_error_exponent)) +
          (p.central_reference_all_species ? " central_reference_all_species=T" : "") +
          (p.merged_channels ? " species_channels=merged" : "");
 }

@@ -7,16 +7,21 @@
 //                       = 1/2 (1 + cos(pi (r - r_c + w) / w))   r_c - w < r < r_c
 //                       = 0                                   r >= r_c
 //                  (w = cutoff_transition_width; w = 0 is a hard, non-smooth step)
-//   radial centres r_n = r_c (n + 1/2) / n_max,  n = 0..n_max-1;  alpha = 1 / (2 sigma^2),
-//                  sigma = atom_sigma
+//   radial centres r_n = n r_b / n_max, n = 0..n_max-1, r_b = r_c + sigma sqrt(2 x ln 10)
+//                  (x = basis_error_exponent, default 10: the grid reaches past the cutoff, where
+//                  the smeared density still has weight);  alpha = 1 / (2 sigma^2), sigma = atom_sigma
 //   radial         g_nl(r) = exp(-alpha (r - r_n)^2) ib_l(2 alpha r r_n),
 //                  ib_l(x) = exp(-x) i_l(x) (scaled modified spherical Bessel function):
 //                  the Gaussian-smeared neighbour density at radius r_n projected on l
-//   orthonormal    S_nn' = exp(-(r_n - r_n')^2 / (4 sigma^2)) = L L^T (Cholesky), W = L^-1,
-//                  R_nl(r) = sum_n' W_nn' g_n'l(r)
+//   metric         C_nn' = exp(-alpha (r_n - r_n')^2) (the Gaussians e_n at the centres: C^-1
+//                  interpolates the sampled density by them), S_nn' = int_0^inf r^2 e_n e_n' dr
+//                  (closed form with erf) = L L^T (Cholesky), W = L^T C^-1 (full), so that
+//                  R_nl(r) = sum_n' W_nn' g_n'l(r) and c.c is the SOAP integral int r^2 rho rho' dr
+//                  of the interpolated densities (QUIP's EQUISPACED_GAUSS construction; why it is
+//                  the default: docs/radial-basis.md)
 //   coefficients   c^a_nlm = sum_{k in channel a} f(r_k) R_nl(r_k) Y_lm(r_k / r_k)
 //                            + [a = channel of the centre] central_weight R_n0(0) Y_00,
-//                  R_n0(0) = sum_n' W_nn' exp(-alpha r_n'^2), Y_00 = 1/sqrt(4 pi);
+//                  R_n0(0) = L_0n (= sum_n' W_nn' exp(-alpha r_n'^2), as r_0 = 0), Y_00 = 1/sqrt(4 pi);
 //                  Y_lm real orthonormal spherical harmonics (no Condon-Shortley phase:
 //                  Y_11 ~ x, Y_1-1 ~ y, Y_10 ~ z)
 //   power spectrum for channel pairs a <= b (species order), n = 0..n_max-1,
@@ -34,15 +39,14 @@
 //                  Entries with r_k >= r_c contribute nothing (the neighbour list may have a
 //                  larger cutoff than the descriptor).
 //
-// QUIP compatibility options (for potentials imported from QUIP/GAP XML files; defaults give
-// the conventions above, and spec() only names them when they differ from the defaults):
-//   radial_basis=quip  QUIP's EQUISPACED_GAUSS basis: centres r_n = n r_b / n_max (n = 0..n_max-1),
-//                      r_b = r_c + atom_sigma sqrt(2 basis_error_exponent ln 10)
-//                      (basis_error_exponent, default 10); with C_nn' = exp(-alpha (r_n - r_n')^2)
-//                      and the overlap of the 3-D Gaussians S_nn' = int_0^inf r^2 e_n(r) e_n'(r) dr
-//                      (e_n(r) = exp(-alpha (r - r_n)^2), closed form with erf) = L L^T (Cholesky),
-//                      R_nl = sum_n' (C^-1 L)_n'n g_n'l, i.e. W = L^T C^-1 (a full matrix);
-//                      the central term is then central_weight L_0n Y_00 (the r -> 0 limit).
+// Options (defaults give the conventions above; spec() names them only when they differ):
+//   radial_basis=soapgap  soapgap's first basis (potential files of formats 1 and 2 mean it when
+//                      they name none): centres r_n = r_c (n + 1/2) / n_max, S_nn' =
+//                      exp(-(r_n - r_n')^2 / (4 sigma^2)) = L L^T, W = L^-1 (lower triangular),
+//                      R_n0(0) = sum_n' W_nn' exp(-alpha r_n'^2). Its metric b^T S^-1 b is not the
+//                      SOAP integral; held-out errors stop improving beyond n_max ~ 6.
+//   radial_basis=quip basis_error_exponent=x  the default construction with another x (QUIP
+//                      files carry both keys).
 //   central_reference_all_species=T  the central term goes into every density channel.
 //   species_channels=merged          all species share one density channel (QUIP's species_Z=0
 //                      wildcard); each centre element still has its own kernel group.
@@ -67,7 +71,7 @@ struct SoapParameters {
   double atom_sigma = 0.5;
   double central_weight = 1.0;
   std::vector<int> species;  // sorted atomic numbers: density channels and centre species
-  std::string radial_basis = "soapgap";      // soapgap | quip
+  std::string radial_basis = "quip";         // quip (the default) | soapgap (the first basis)
   double basis_error_exponent = 10.0;        // radial_basis=quip only
   bool central_reference_all_species = false;
   bool merged_channels = false;              // species_channels=merged

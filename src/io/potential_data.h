@@ -41,7 +41,9 @@ struct VarianceFactors {
 
 struct PotentialData {
   // 2: the variance is stored as the factors U and R (format 1 stored P = K_MM^-1 - Sigma).
-  static constexpr int kFormatVersion = 2;
+  // 3: a soap term without radial_basis means QUIP's construction (the default since 2026-12);
+  //    files of formats 1 and 2 meant soapgap's first basis, and are read as radial_basis=soapgap.
+  static constexpr int kFormatVersion = 3;
   int format_version = kFormatVersion;
   std::string soapgap_version;
   // Free-form provenance: "date", "command_line", "training_file", "training_sha256",

@@ -156,6 +156,16 @@ class CanonicalHasher {
   Sha256 sha_;
 };
 
+// Before format 3 a soap term without radial_basis meant soapgap's first radial basis; the spec
+// says so explicitly from here on (after the checksum, which covers the text as written), so that
+// the file predicts what it always did, and a rewrite (soapgap convert) keeps it.
+void upgrade_radial_basis(PotentialData& d) {
+  if (d.format_version >= 3) return;
+  for (TermData& t : d.terms)
+    if (t.spec.compare(0, 5, "soap ") == 0 && t.spec.find("radial_basis=") == std::string::npos)
+      t.spec += " radial_basis=soapgap";
+}
+
 std::string checksum_with_version(const PotentialData& d, int format_version) {
   CanonicalHasher h;
   h.str(kChecksumTag);
@@ -1107,6 +1117,7 @@ PotentialData read_document(Reader& r, const xmlNode* root) {
   }
   if (r.nonfinite_) throw InputError(*r.nonfinite_);
   if (bad_factor) throw InputError(*bad_factor);
+  upgrade_radial_basis(d);
   return d;
 }
 
