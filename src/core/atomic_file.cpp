@@ -138,11 +138,12 @@ class AtomicFile::Buffer : public std::streambuf {
   std::vector<char> data_;
 };
 
-AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
+AtomicFile::AtomicFile(std::string path, std::string kind)
+    : path_(std::move(path)), what_(kind.empty() ? path_ : kind + " " + path_) {
   if (path_.empty()) throw InputError("cannot write a file with an empty name");
   struct stat st;
   if (::stat(path_.c_str(), &st) == 0 && !S_ISREG(st.st_mode))  // never rename over /dev/null
-    throw InputError("cannot write " + path_ + ": " +
+    throw InputError("cannot write " + what_ + ": " +
                      (S_ISDIR(st.st_mode) ? std::string(std::strerror(EISDIR)) : std::string("not a regular file")));
   // From before the temporary is created until it is renamed or removed: see DeferSignals.
   defer_ = std::make_unique<DeferSignals>();
@@ -155,7 +156,7 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
       const int err = errno;
       tmp_.clear();
       defer_.reset();
-      throw InputError("cannot write " + path_ + ": " + std::strerror(err));
+      throw InputError("cannot write " + what_ + ": " + std::strerror(err));
     }
   }
   try {
@@ -202,7 +203,7 @@ bool AtomicFile::write(const char* data, std::size_t n) {
 
 void AtomicFile::fail(const std::string& what) {
   remove_temporary();
-  throw InputError("cannot write " + path_ + ": " + what);
+  throw InputError("cannot write " + what_ + ": " + what);
 }
 
 void AtomicFile::commit() {

@@ -19,7 +19,8 @@ class AtomicFile {
  public:
   // Creates the temporary. Throws InputError naming `path` when it cannot (missing directory,
   // no permission, path is a directory or another non-regular file such as /dev/null).
-  explicit AtomicFile(std::string path);
+  // `kind` names the file in messages: "cannot write KIND PATH: <reason>" (e.g. "potential file").
+  explicit AtomicFile(std::string path, std::string kind = "");
   ~AtomicFile();  // removes the temporary unless committed
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
@@ -30,7 +31,8 @@ class AtomicFile {
   // false on an error, which commit() then reports.
   bool write(const char* data, std::size_t n);
   // Flush, fsync, close, rename over the target, fsync the directory. Throws InputError
-  // ("cannot write PATH: <reason>", e.g. No space left on device) and leaves the target untouched.
+  // ("cannot write [KIND ]PATH: <reason>", e.g. No space left on device) and leaves the target
+  // untouched.
   void commit();
 
   int error() const { return error_; }  // errno of the first failed write, 0 if none
@@ -44,6 +46,7 @@ class AtomicFile {
   void remove_temporary();
 
   std::string path_, tmp_;
+  std::string what_;  // "KIND PATH" or "PATH", for messages
   int fd_ = -1;
   int error_ = 0;  // first errno of a failed write
   bool committed_ = false;

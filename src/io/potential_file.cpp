@@ -1133,38 +1133,31 @@ void write_potential(const std::string& path, const PotentialData& data) {
   const auto fail = [&](const std::string& what) {
     throw InputError("cannot write potential file " + path + ": " + what);
   };
+  AtomicFile file(path, "potential file");  // the old file stays intact until commit() renames the new one
+  FdSink sink;
+  sink.file = &file;
   try {
-    AtomicFile file(path);  // the old file stays intact until commit() renames the new one
-    FdSink sink;
-    sink.file = &file;
-    try {
-      xmlInitParser();
-      ErrorLog log;
-      ScopedErrorCapture capture(&log);
-      xmlOutputBufferPtr buf = xmlOutputBufferCreateIO(fd_write, fd_close, &sink, nullptr);
-      if (buf == nullptr) fail("cannot create the XML output buffer (out of memory?)");
-      // The writer owns buf from here on; it is freed (and flushed) before the commit.
-      std::unique_ptr<xmlTextWriter, void (*)(xmlTextWriterPtr)> writer(xmlNewTextWriter(buf),
-                                                                        xmlFreeTextWriter);
-      if (!writer) {
-        xmlOutputBufferClose(buf);
-        fail("cannot create the XML writer (out of memory?)");
-      }
-      XmlOut out(writer.get(), &sink);
-      write_document(out, data, checksum);
-      writer.reset();
-      if (sink.error) throw std::system_error(sink.error, std::generic_category());
-    } catch (const std::system_error& e) {
-      fail(file.temporary_path() + ": " + std::strerror(e.code().value()));
-    } catch (const std::bad_alloc&) {
-      fail("out of memory");
+    xmlInitParser();
+    ErrorLog log;
+    ScopedErrorCapture capture(&log);
+    xmlOutputBufferPtr buf = xmlOutputBufferCreateIO(fd_write, fd_close, &sink, nullptr);
+    if (buf == nullptr) fail("cannot create the XML output buffer (out of memory?)");
+    // The writer owns buf from here on; it is freed (and flushed) before the commit.
+    std::unique_ptr<xmlTextWriter, void (*)(xmlTextWriterPtr)> writer(xmlNewTextWriter(buf), xmlFreeTextWriter);
+    if (!writer) {
+      xmlOutputBufferClose(buf);
+      fail("cannot create the XML writer (out of memory?)");
     }
-    file.commit();
-  } catch (const InputError& e) {
-    const std::string msg = e.what();
-    if (msg.rfind("cannot write potential file ", 0) == 0) throw;
-    fail(msg.rfind("cannot write " + path + ": ", 0) == 0 ? msg.substr(("cannot write " + path + ": ").size()) : msg);
+    XmlOut out(writer.get(), &sink);
+    write_document(out, data, checksum);
+    writer.reset();
+    if (sink.error) throw std::system_error(sink.error, std::generic_category());
+  } catch (const std::system_error& e) {
+    fail(file.temporary_path() + ": " + std::strerror(e.code().value()));
+  } catch (const std::bad_alloc&) {
+    fail("out of memory");
   }
+  file.commit();
 }
 
 PotentialData read_potential(const std::string& path) {
