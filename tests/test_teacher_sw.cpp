@@ -42,6 +42,17 @@ std::vector<Structure> teacher_set(int n, uint64_t seed, const StillingerWeber& 
   return out;
 }
 
+// Held out: four 64-atom cells, rattled and strained.
+std::vector<Structure> held_out_cells(const StillingerWeber& sw) {
+  std::vector<Structure> test;
+  for (int c = 0; c < 4; ++c) {
+    Structure s = diamond(5.431 * (1 + 0.01 * (c - 1.5)), 2);
+    rattle(s, 0.1 + 0.03 * c, 500 + c);
+    test.push_back(labelled(s, sw, "held-out"));
+  }
+  return test;
+}
+
 }  // namespace
 
 TEST(StillingerWeber, DiamondCohesiveEnergyAndDerivatives) {
@@ -64,13 +75,7 @@ TEST(StillingerWeber, DiamondCohesiveEnergyAndDerivatives) {
 
 TEST(TeacherStillingerWeber, HeldOutForceErrorFallsWithTrainingSize) {
   StillingerWeber sw;
-  // Held out: 64-atom cells, rattled and strained.
-  std::vector<Structure> test;
-  for (int c = 0; c < 4; ++c) {
-    Structure s = diamond(5.431 * (1 + 0.01 * (c - 1.5)), 2);
-    rattle(s, 0.1 + 0.03 * c, 500 + c);
-    test.push_back(labelled(s, sw, "held-out"));
-  }
+  const std::vector<Structure> test = held_out_cells(sw);
   FitSettings st;
   st.terms = {"soap n_max=6 l_max=5 cutoff=4.5 cutoff_transition_width=1.0 atom_sigma=0.5 zeta=4 delta=0.5 n_sparse=150",
               "distance_2b cutoff=4.5 cutoff_transition_width=1.0 theta=0.4 delta=1.0 n_sparse=15"};
@@ -98,12 +103,7 @@ TEST(TeacherStillingerWeber, HeldOutForceErrorFallsWithTrainingSize) {
 // why). The curve itself need not fall monotonically with 32 small training cells.
 TEST(TeacherStillingerWeber, DefaultRadialBasisAgainstTheFirstOne) {
   StillingerWeber sw;
-  std::vector<Structure> test;
-  for (int c = 0; c < 4; ++c) {
-    Structure s = diamond(5.431 * (1 + 0.01 * (c - 1.5)), 2);
-    rattle(s, 0.1 + 0.03 * c, 500 + c);
-    test.push_back(labelled(s, sw, "held-out"));
-  }
+  const std::vector<Structure> test = held_out_cells(sw);
   const std::vector<Structure> train = teacher_set(32, 7, sw);
   auto held_out_rmse = [&](int n_max, const std::string& basis) {
     FitSettings st;
