@@ -1,6 +1,8 @@
 // soapgap eval: predictions of a potential for every configuration of an extended XYZ file.
 #include <iostream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "common.h"
 #include "core/atomic_file.h"
@@ -21,9 +23,32 @@ const char* kEvalHelp =
     "Writes out.xyz (extended XYZ, readable by ase.io.read) with the model's predictions as\n"
     "energy (eV), forces (eV/A), virial (eV) and stress (eV/A^3, ASE sign; periodic cells only),\n"
     "per-atom local_energy (eV) and, with --variance, local_variance (eV^2) and energy_variance\n"
-    "(eV^2, of the total energy). Reference labels of the input are kept as ref_energy,\n"
+    "(eV^2, of the total energy); --variance-terms 2,3 restricts both to the part of the energy\n"
+    "of those terms (numbered from 1 as `soapgap info` lists them), e.g. the SOAP terms alone.\n"
+    "Reference labels of the input are kept as ref_energy,\n"
     "ref_forces and ref_virial, and their RMSE/MAE are printed, overall and per config_type.\n"
     "\n";
+
+// "2,3" -> {1, 2}: term numbers as `soapgap info` prints them (from 1), to 0-based indices.
+std::vector<int> term_list(const std::string& option, const std::string& text) {
+  std::vector<int> terms;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    size_t used = 0;
+    int t = 0;
+    try {
+      t = std::stoi(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != item.size() || t < 1)
+      throw InputError(option + ": expected term numbers 1, 2, ... separated by commas, got \"" + text + "\"");
+    terms.push_back(t - 1);
+  }
+  if (terms.empty()) throw InputError(option + ": expected term numbers 1, 2, ... separated by commas, got \"\"");
+  return terms;
+}
 
 }  // namespace
 
@@ -33,6 +58,7 @@ int run_eval(int argc, char** argv) {
   args.option("input", "FILE", "configurations, extended XYZ (required)");
   args.option("output", "FILE", "predictions, extended XYZ (required)");
   args.flag("variance", "also predict the variance of local and total energies");
+  args.option("variance-terms", "LIST", "with --variance: only these terms, e.g. 2,3 (numbered from 1)");
   args.option("report", "DIR", "write errors.json and errors.md to DIR");
   declare_common_options(args);
   if (!parse_command_line(args, argc, argv, kEvalHelp)) return 0;
@@ -48,6 +74,11 @@ int run_eval(int argc, char** argv) {
   options.variance = args.has("variance");
   if (options.variance && !pot.has_variance())
     throw InputError(args.get("potential") + ": the potential has no variance data (it was fitted with --no-variance)");
+  if (args.has("variance-terms")) {
+    if (!options.variance) throw InputError("--variance-terms needs --variance");
+    options.variance_terms = term_list("--variance-terms", args.get("variance-terms"));
+    pot.check_variance_terms(options.variance_terms);
+  }
 
   ErrorReport errors;
   std::vector<Structure> out;

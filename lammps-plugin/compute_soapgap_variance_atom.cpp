@@ -1,22 +1,37 @@
 #include "compute_soapgap_variance_atom.h"
 
+#include <cstdlib>
 #include <string>
 
 #include "atom.h"
 #include "error.h"
 #include "force.h"
 #include "memory.h"
+#include "model/potential.h"
 #include "pair_soapgap.h"
 #include "update.h"
 
 using namespace LAMMPS_NS;
 
 ComputeSoapGapVarianceAtom::ComputeSoapGapVarianceAtom(LAMMPS *lmp, int narg, char **arg) : Compute(lmp, narg, arg) {
-  if (narg != 3) {
+  // compute ID group soapgap/variance/atom [terms i j ...]: terms numbered from 1 as in the file
+  int iarg = 3;
+  if (iarg < narg && std::string(arg[iarg]) == "terms") {
+    for (iarg++; iarg < narg; iarg++) {
+      char *end = nullptr;
+      const long t = std::strtol(arg[iarg], &end, 10);
+      if (end == arg[iarg] || *end != '\0' || t < 1 || t > 1000000)
+        error->all(FLERR, "compute soapgap/variance/atom: terms: expected term numbers 1, 2, ... (as in the "
+                          "potential file), got \"{}\"", arg[iarg]);
+      terms_.push_back(static_cast<int>(t - 1));
+    }
+    if (terms_.empty()) error->all(FLERR, "compute soapgap/variance/atom: terms: expected at least one term number");
+  }
+  if (iarg < narg) {
     std::string extra;
-    for (int i = 3; i < narg; i++) extra += std::string(i > 3 ? " " : "") + "\"" + arg[i] + "\"";
-    error->all(FLERR, "Illegal compute soapgap/variance/atom command: it takes no arguments after the style (usage: "
-                      "compute ID group soapgap/variance/atom), got {}", extra);
+    for (int i = iarg; i < narg; i++) extra += std::string(i > iarg ? " " : "") + "\"" + arg[i] + "\"";
+    error->all(FLERR, "Illegal compute soapgap/variance/atom command: unexpected {} (usage: "
+                      "compute ID group soapgap/variance/atom [terms i j ...])", extra);
   }
   peratom_flag = 1;
   size_peratom_cols = 0;
@@ -30,6 +45,11 @@ void ComputeSoapGapVarianceAtom::init() {
   pair_ = dynamic_cast<PairSoapGap *>(force->pair_match("^soapgap", 0));
   if (!pair_) error->all(FLERR, "compute soapgap/variance/atom requires pair_style soapgap (alone or in a hybrid)");
   if (!pair_->potential()) error->all(FLERR, "compute soapgap/variance/atom: pair_coeff for soapgap is missing");
+  try {
+    pair_->potential()->check_variance_terms(terms_);
+  } catch (const std::exception &e) {
+    error->all(FLERR, "compute soapgap/variance/atom: {}", e.what());
+  }
 }
 
 void ComputeSoapGapVarianceAtom::compute_peratom() {
@@ -40,7 +60,7 @@ void ComputeSoapGapVarianceAtom::compute_peratom() {
     memory->create(variance_, nmax_, "soapgap/variance/atom:variance");
     vector_atom = variance_;
   }
-  pair_->local_variance(variance_);
+  pair_->local_variance(variance_, terms_);
   const int *mask = atom->mask;
   for (int i = 0; i < atom->nlocal; i++)
     if (!(mask[i] & groupbit)) variance_[i] = 0.0;
@@ -48,7 +68,7 @@ void ComputeSoapGapVarianceAtom::compute_peratom() {
 
 double ComputeSoapGapVarianceAtom::compute_scalar() {
   invoked_scalar = update->ntimestep;
-  scalar = pair_->energy_variance();
+  scalar = pair_->energy_variance(terms_);
   return scalar;
 }
 

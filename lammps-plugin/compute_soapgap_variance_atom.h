@@ -1,11 +1,15 @@
-// compute ID group soapgap/variance/atom: the predicted variance (eV^2) of each atom's local
+// compute ID group soapgap/variance/atom [terms i j ...]: the predicted variance (eV^2) of each atom's local
 // energy under pair_style soapgap (the GP posterior variance stored in the potential file);
 // large values flag environments the model has not seen (active learning). Atoms outside
 // the group and atoms of NULL types get 0. Its global scalar is the predicted variance (eV^2)
 // of the total soapgap energy of the whole system (all atoms of soapgap types, whatever the
 // group), summed correctly over MPI ranks; it costs O(N^2 D), so use it on small systems.
+// With `terms`, both are the variance of the part of the energy of those terms only (numbered
+// from 1 in the file's order, as `soapgap info` lists them).
 #ifndef LMP_COMPUTE_SOAPGAP_VARIANCE_ATOM_H
 #define LMP_COMPUTE_SOAPGAP_VARIANCE_ATOM_H
+
+#include <vector>
 
 #include "compute.h"
 
@@ -24,6 +28,7 @@ class ComputeSoapGapVarianceAtom : public Compute {
   int nmax_ = 0;
   double *variance_ = nullptr;
   class PairSoapGap *pair_ = nullptr;
+  std::vector<int> terms_;  // 0-based; empty = all terms
 };
 
 }  // namespace LAMMPS_NS

@@ -276,9 +276,10 @@ soapgap::Prediction PairSoapGap::evaluate(const soapgap::PredictOptions &options
   return p;
 }
 
-void PairSoapGap::local_variance(double *variance) {
+void PairSoapGap::local_variance(double *variance, const std::vector<int> &terms) {
   check_variance_data("compute soapgap/variance/atom");
   soapgap::PredictOptions options;
+  options.variance_terms = terms;
   options.forces = false;
   options.variance = true;
   options.total_variance = false;
@@ -289,9 +290,10 @@ void PairSoapGap::local_variance(double *variance) {
   for (size_t c = 0; c < lammps_of.size(); c++) variance[lammps_of[c]] = p.local_variance[c];
 }
 
-double PairSoapGap::energy_variance() {
+double PairSoapGap::energy_variance(const std::vector<int> &terms) {
   check_variance_data("compute soapgap/variance/atom (total-energy variance)");
   soapgap::PredictOptions options;
+  options.variance_terms = terms;
   options.forces = false;
   options.variance = true;
   options.total_variance = false;

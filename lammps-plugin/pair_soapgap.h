@@ -47,12 +47,12 @@ class PairSoapGap : public Pair {
   // Predicted variance (eV^2) of the local energy of every local atom, written to
   // variance[0..nlocal-1] (0 for atoms of NULL types), from the current positions and the
   // pair style's neighbour list. Used by compute soapgap/variance/atom.
-  void local_variance(double *variance);
+  void local_variance(double *variance, const std::vector<int> &terms = {});
 
   // Predicted variance (eV^2) of the total soapgap energy of the whole system (all ranks; the
   // same value on every rank). Its prior part sums the kernel over all pairs of environments,
   // so it gathers every rank's descriptors: O(N^2 D) time and O(N D) memory for N atoms.
-  double energy_variance();
+  double energy_variance(const std::vector<int> &terms = {});
 
  protected:
   // LAMMPS' full neighbour list as read on the host: firstneigh[i][jj] (host lists) or a

@@ -124,11 +124,13 @@ class PyPotential {
     return s;
   }
 
-  py::dict predict(const py::handle& atoms, bool variance, bool total_variance) const {
+  py::dict predict(const py::handle& atoms, bool variance, bool total_variance,
+                   const std::vector<int>& variance_terms) const {
     Structure s = covered_structure(atoms);
     PredictOptions options;
     options.variance = variance;
     options.total_variance = total_variance;
+    for (int t : variance_terms) options.variance_terms.push_back(t - 1);  // numbered from 1 as in the file
     if (variance && !pot_->has_variance())
       throw InputError("variance requested but the potential" + (path_.empty() ? "" : " " + path_) +
                        " has no variance data (fitted without variance)");
@@ -315,9 +317,11 @@ PYBIND11_MODULE(_soapgap, m) {
       })
       .def_property_readonly("provenance", [](const PyPotential& p) { return p.get().data().provenance; })
       .def("predict", &PyPotential::predict, py::arg("atoms"), py::arg("variance") = false,
-           py::arg("total_variance") = true,
+           py::arg("total_variance") = true, py::arg("variance_terms") = std::vector<int>{},
            "Energy (eV), forces (N x 3, eV/A), virial (3 x 3, eV), local_energy (N, eV); with\n"
-           "variance=True also local_variance (N, eV^2) and energy_variance (eV^2).")
+           "variance=True also local_variance (N, eV^2) and energy_variance (eV^2).\n"
+           "variance_terms=[2, 3]: the variance of those terms' part of the energy only (terms\n"
+           "numbered from 1 in the file's order, as `soapgap info` lists them; default: all).")
       .def("environments", &PyPotential::environments, py::arg("atoms"),
            "The descriptor vectors of the environments of atoms, one dict per term: type, spec, q (n_env x dim),\n"
            "weight (n_env), atom (the atom each environment belongs to), group (kernel group index).")

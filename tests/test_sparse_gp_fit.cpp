@@ -437,3 +437,60 @@ TEST(SparseGpFit, VarianceStaysNonNegativeWithNearlyDuplicateSparsePoints) {
     EXPECT_TRUE(std::isfinite(p.energy_variance));
   }
 }
+
+TEST(SparseGpFit, VarianceOfASubsetOfTermsUsesOnlyTheirKernelVectors) {
+  // A 2-body + SOAP potential. The variance of the SOAP part of an atom's local energy is
+  // posterior_variance(delta^2, k) with k the atom's SOAP kernel vector and zeros on the
+  // 2-body block, assembled here independently of Potential::compute.
+  std::vector<Structure> train = training_set(6, 11, false);
+  FitSettings st = base_settings();
+  st.terms = {"distance_2b cutoff=4.0 cutoff_transition_width=1 theta=0.4 delta=1 n_sparse=12",
+              "soap n_max=3 l_max=3 cutoff=4.0 cutoff_transition_width=1 atom_sigma=0.5 zeta=4 delta=0.5 n_sparse=20"};
+  st.jitter = 1e-8;
+  Potential pot(fit_sparse_gp(train, st).potential);
+  ASSERT_EQ(pot.terms().size(), 2u);
+  Structure far = diamond(4.9, 1);
+  rattle(far, 0.25, 5);
+  PredictOptions all, both, soap, two_body;
+  all.variance = both.variance = soap.variance = two_body.variance = true;
+  both.variance_terms = {1, 0};
+  soap.variance_terms = {1};
+  two_body.variance_terms = {0};
+  const Prediction p_all = pot.predict(far, all), p_both = pot.predict(far, both);
+  const Prediction p_soap = pot.predict(far, soap), p_2b = pot.predict(far, two_body);
+  EXPECT_EQ(p_all.local_variance, p_both.local_variance);
+  EXPECT_EQ(p_all.energy_variance, p_both.energy_variance);
+  const Term& t2b = pot.terms()[0];
+  const Term& tsoap = pot.terms()[1];
+  ASSERT_EQ(t2b.n_groups(), 1);
+  ASSERT_EQ(tsoap.n_groups(), 1);
+  const int off = static_cast<int>(t2b.groups[0].sparse_points.rows());
+  const NeighbourList nl(far, pot.cutoff());
+  const Environments env = tsoap.descriptor().compute(far, nl);
+  ASSERT_EQ(env.size(), far.size());
+  Eigen::MatrixXd K;
+  tsoap.kernel().matrix(env.q, tsoap.groups[0].sparse_points, K);
+  Eigen::VectorXd k_sum = Eigen::VectorXd::Zero(pot.n_sparse_total());
+  for (int e = 0; e < env.size(); ++e) {
+    Eigen::VectorXd k = Eigen::VectorXd::Zero(pot.n_sparse_total());
+    k.segment(off, K.cols()) = env.w[e] * K.row(e).transpose();
+    k_sum += k;
+    const double expected = pot.posterior_variance(0.25 * env.w[e] * env.w[e], k);
+    EXPECT_NEAR(p_soap.local_variance[env.atom[e]], expected, 1e-10 * 0.25) << "atom " << env.atom[e];
+  }
+  Eigen::MatrixXd Kqq;
+  tsoap.kernel().matrix(env.q, env.q, Kqq);
+  const Eigen::VectorXd w = env.w;
+  EXPECT_NEAR(p_soap.energy_variance, pot.posterior_variance(w.dot(Kqq * w), k_sum), 1e-9 * p_soap.energy_variance);
+  // The parts differ from each other and from the whole.
+  EXPECT_GT((p_soap.local_variance - p_2b.local_variance).cwiseAbs().maxCoeff(), 1e-6);
+  EXPECT_GT((p_all.local_variance - p_soap.local_variance).cwiseAbs().maxCoeff(), 1e-6);
+  PredictOptions bad = all;
+  bad.variance_terms = {2};
+  try {
+    pot.predict(far, bad);
+    ADD_FAILURE() << "term 3 of a 2-term potential accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("term 3 does not exist (the potential has 2 terms"), std::string::npos) << e.what();
+  }
+}

@@ -8,11 +8,13 @@ eV, = -stress * volume; periodic cells only).
         any LAMMPS pair style (an analytic potential: cheap, for tests and demos)
     AseLabeller(calculator)
         any ASE calculator, e.g. ase.calculators.espresso.Espresso (DFT)
+    (kind = "python": a labeller object from your own code, see make_labeller)
     make_labeller(settings, base_dir, lammps) builds one from the [labeller] table of a
         soapgap learn configuration (see soapgap.learn).
 """
 
 import importlib
+import importlib.util
 import os
 import tempfile
 
@@ -150,6 +152,10 @@ def make_labeller(settings, base_dir, lammps, elements, where="[labeller]"):
           input_data = {...}, command = "mpirun -np 2 pw.x -in PREFIX.pwi > PREFIX.pwo").
       kind = "ase": calculator = "module:factory" (a callable returning an ASE calculator),
           arguments = {...} passed to it.
+      kind = "python": labeller = "module:factory" or "path/to/file.py:factory" (relative to the
+          configuration file): a callable returning a labeller (an object with label(atoms) that
+          returns a labelled copy, as Labeller), arguments = {...} passed to it. For labellers
+          with their own conventions, e.g. a DFT database's settings, provenance and lock.
     """
     settings = dict(settings)
     kind = settings.pop("kind", "espresso")
@@ -194,4 +200,39 @@ def make_labeller(settings, base_dir, lammps, elements, where="[labeller]"):
         except (ImportError, AttributeError) as e:
             raise ValueError("%s calculator = %r: %s" % (where, spec, e)) from None
         return AseLabeller(factory(**arguments), spec)
-    raise ValueError("%s kind = %r: expected \"lammps\", \"espresso\" or \"ase\"" % (where, kind))
+    if kind == "python":
+        spec = settings.pop("labeller", None)
+        arguments = settings.pop("arguments", {})
+        if settings:
+            raise ValueError("%s unknown key(s) for kind = \"python\": %s" % (where, ", ".join(sorted(settings))))
+        if not spec or ":" not in spec:
+            raise ValueError("%s kind = \"python\" needs labeller = \"module:factory\" or \"file.py:factory\"" % where)
+        factory = _load_callable(spec, base_dir, where)
+        labeller = factory(**arguments)
+        if not callable(getattr(labeller, "label", None)):
+            raise ValueError("%s labeller = %r returned %r, which has no label(atoms) method"
+                             % (where, spec, type(labeller).__name__))
+        return labeller
+    raise ValueError("%s kind = %r: expected \"lammps\", \"espresso\", \"ase\" or \"python\"" % (where, kind))
+
+
+def _load_callable(spec, base_dir, where):
+    """The callable named by "module:name" or "path/file.py:name" (path relative to base_dir)."""
+    source, name = spec.rsplit(":", 1)
+    try:
+        if source.endswith(".py"):
+            path = _resolve(source, base_dir)
+            if not os.path.isfile(path):
+                raise ValueError("%s: %s does not exist" % (where, path))
+            mod_name = "soapgap_labeller_" + os.path.splitext(os.path.basename(path))[0]
+            module_spec = importlib.util.spec_from_file_location(mod_name, path)
+            module = importlib.util.module_from_spec(module_spec)
+            module_spec.loader.exec_module(module)
+        else:
+            module = importlib.import_module(source)
+        factory = getattr(module, name)
+    except (ImportError, AttributeError) as e:
+        raise ValueError("%s %r: %s" % (where, spec, e)) from None
+    if not callable(factory):
+        raise ValueError("%s %r is not callable" % (where, spec))
+    return factory

@@ -167,7 +167,7 @@ class ActiveLearner:
             energy, forces, _ = _labels(a, i, "energy", "forces", "virial", "stress")
             if energy is None or forces is None:
                 raise ValueError("%s: configuration %d has no energy/forces" % (self.cfg.heldout, i))
-            p = pot.predict(a, variance=pot.has_variance)
+            p = pot.predict(a, variance=pot.has_variance, variance_terms=self.cfg.variance_terms)
             n = len(a)
             rows["group"].append(str(a.info.get(key, "all")))
             rows["n"].append(n)
@@ -210,7 +210,8 @@ class ActiveLearner:
             self.lammps.plugin_line().strip(),
             "pair_style soapgap",
             "pair_coeff * * %s %s" % (pot_path, " ".join(self.cfg.elements)),
-            "compute sg_var all soapgap/variance/atom",
+            "compute sg_var all soapgap/variance/atom" + "".join(
+                [" terms"] + [" %d" % t for t in self.cfg.variance_terms] if self.cfg.variance_terms else []),
             "variable sg_sigma atom sqrt(C_sg_var)",  # C_: the per-atom vector (c_ is the global scalar)
             "compute sg_sigmax all reduce max v_sg_sigma",
             "variable sg_sigmax equal c_sg_sigmax",
@@ -225,12 +226,22 @@ class ActiveLearner:
             lines += [
                 "timestep %.10g" % task.timestep,
                 "velocity all create %.10g %d dist gaussian mom yes rot no" % (task.temperature, task.seed + k),
-                "fix sg_nvt all nvt temp %.10g %.10g %.10g" % (task.temperature, task.temperature, 100 * task.timestep),
+                self._thermostat(task),
                 "run %d" % task.steps,
             ]
         else:
             lines += ["min_style cg", "minimize 0 1e-4 %d %d" % (task.steps, 10 * task.steps)]
         return "\n".join(lines) + "\n"
+
+    @staticmethod
+    def _thermostat(task):
+        """NVT (or NPT at task.pressure, bar) from temperature to temperature_end (K) over the run."""
+        t_end = task.temperature if task.temperature_end is None else task.temperature_end
+        damp = 100 * task.timestep
+        if task.pressure is None:
+            return "fix sg_nvt all nvt temp %.10g %.10g %.10g" % (task.temperature, t_end, damp)
+        return "fix sg_npt all npt temp %.10g %.10g %.10g iso %.10g %.10g %.10g" % (
+            task.temperature, t_end, damp, task.pressure, task.pressure, 1000 * task.timestep)
 
     def _task_structure(self, task):
         return self._frames(task.structure)[0].copy()
@@ -295,11 +306,11 @@ class ActiveLearner:
             flagged = set(md["tasks"][task.name]["flagged_steps"])
             if not flagged:
                 continue
-            pbc = self._task_structure(task).pbc
-            for step, atoms, cols in read_dump(os.path.join(md_dir, task.name + ".dump"), self.cfg.elements, pbc,
-                                               ("v_sg_sigma",)):
+            structure = self._task_structure(task)
+            for step, atoms, cols in read_dump(os.path.join(md_dir, task.name + ".dump"), self.cfg.elements,
+                                               structure.pbc, ("v_sg_sigma",)):
                 if step in flagged:
-                    candidates.append((task, step, atoms, cols["v_sg_sigma"]))
+                    candidates.append((task, step, with_vacuum_of(atoms, structure), cols["v_sg_sigma"]))
         if not candidates:
             self._write_json(path, [])
             return [], []
@@ -380,6 +391,32 @@ class ActiveLearner:
         self._write_json(os.path.join(cfg.workdir, "status.json"), {"status": status, "iterations": k})
         write_report(cfg, self.history, self.labeller.describe(), status)
         return status
+
+
+def with_vacuum_of(frame, structure):
+    """A dumped frame with the task structure's cell along its non-periodic directions.
+
+    LAMMPS shrink-wraps those directions, so the dump's box ends at the outermost atoms; a
+    labeller that is periodic everywhere (plane-wave DFT) needs the vacuum back. Each such
+    direction gets the atoms' extent plus the structure's vacuum (its cell length minus its
+    atoms' extent), with the atoms centred in it. The cell must be orthorhombic
+    there, as write_data requires."""
+    out = frame.copy()
+    cell = np.array(out.cell[:], dtype=float)
+    pos = out.positions
+    ref_pos = structure.positions
+    for d in range(3):
+        if structure.pbc[d]:
+            continue
+        vacuum = float(np.linalg.norm(structure.cell[d])) - (float(np.ptp(ref_pos[:, d])) if len(ref_pos) else 0.0)
+        extent = float(np.ptp(pos[:, d])) if len(pos) else 0.0
+        length = extent + vacuum
+        cell[d] = 0.0
+        cell[d, d] = length
+        pos[:, d] += 0.5 * (length - extent) - pos[:, d].min()
+    out.cell = cell
+    out.positions = pos
+    return out
 
 
 def main(argv=None):

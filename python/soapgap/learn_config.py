@@ -18,6 +18,8 @@ class TaskConfig:
     structure: str          # path of a structure file (first frame; any format ASE reads)
     kind: str = "md"        # "md" (NVT, Nose-Hoover) or "minimize" (conjugate gradients)
     temperature: float = 300.0  # K (md)
+    temperature_end: float = None  # K (md): thermostat target ramps linearly to it (melt-quench)
+    pressure: float = None      # bar (md): isotropic NPT (Nose-Hoover) instead of NVT; fully periodic cells
     steps: int = 1000
     timestep: float = 0.001     # ps (md)
     sample_every: int = 10      # steps between samples (dump + predicted sigma)
@@ -35,6 +37,7 @@ class LearnConfig:
     seed_configurations: str = None
     fit: dict = field(default_factory=dict)
     threshold: float = 0.02      # eV: predicted sigma of an atom's local energy that flags a sample
+    variance_terms: list = field(default_factory=list)  # terms (from 1) whose sigma flags; [] = all
     stop_threshold: float = None  # eV: the MD halts above it (default 10 x threshold)
     per_iteration: int = 4
     max_iterations: int = 5
@@ -155,6 +158,10 @@ def read_config(path):
     if cfg.stop_threshold < cfg.threshold:
         raise ValueError("%s: [select] stop_threshold (%g) is below threshold (%g)" % (path, cfg.stop_threshold,
                                                                                       cfg.threshold))
+    cfg.variance_terms = sel.get("variance_terms", list, [])
+    if not all(isinstance(t, int) and not isinstance(t, bool) and t >= 1 for t in cfg.variance_terms):
+        raise ValueError("%s: [select] variance_terms = %r: expected term numbers 1, 2, ... (as `soapgap info` "
+                         "lists the terms)" % (path, cfg.variance_terms))
     cfg.per_iteration = sel.positive("per_iteration", int, cfg.per_iteration)
     cfg.max_iterations = sel.positive("max_iterations", int, cfg.max_iterations, allow_zero=True)
     cfg.max_labels = sel.positive("max_labels", int, cfg.max_labels, allow_zero=True)
@@ -192,6 +199,10 @@ def read_config(path):
         if task.kind not in ("md", "minimize"):
             raise ValueError("%s: kind = %r: expected \"md\" or \"minimize\"" % (where, task.kind))
         task.temperature = tt.positive("temperature", float, task.temperature)
+        task.temperature_end = tt.positive("temperature_end", float)
+        task.pressure = tt.get("pressure", float)
+        if task.kind != "md" and (task.temperature_end is not None or task.pressure is not None):
+            raise ValueError("%s: temperature_end and pressure apply to kind = \"md\" only" % where)
         task.steps = tt.positive("steps", int, task.steps)
         task.timestep = tt.positive("timestep", float, task.timestep)
         task.sample_every = tt.positive("sample_every", int, task.sample_every)

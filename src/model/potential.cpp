@@ -90,6 +90,7 @@ Prediction Potential::compute(const Structure& s, const NeighbourList& nl, const
   if (nl.n_atoms() > s.size()) throw InputError("the neighbour list has more centres than the structure has atoms");
   if (nl.n_entries() > 0 && nl.cutoff() < cutoff_)
     throw InputError("the neighbour list cutoff is smaller than the potential's cutoff " + std::to_string(cutoff_));
+  if (options.variance) check_variance_terms(options.variance_terms);
   const int n = nl.n_atoms();  // centres
   Prediction out;
   out.local_energy = Eigen::VectorXd::Zero(n);
@@ -121,6 +122,10 @@ Prediction Potential::compute(const Structure& s, const NeighbourList& nl, const
   if (options.forces) dE_dr = MatrixX3::Zero(nl.n_entries(), 3);
   for (size_t t = 0; t < terms_.size(); ++t) {
     const Term& term = terms_[t];
+    const bool term_variance =
+        options.variance && (options.variance_terms.empty() ||
+                             std::find(options.variance_terms.begin(), options.variance_terms.end(),
+                                       static_cast<int>(t)) != options.variance_terms.end());
     const Environments env = term.descriptor().compute(s, nl);
     RowMatrix dE_dq = RowMatrix::Zero(env.size(), term.descriptor().dimension());
     Eigen::VectorXd dE_dw = Eigen::VectorXd::Zero(env.size());
@@ -141,7 +146,7 @@ Prediction Potential::compute(const Structure& s, const NeighbourList& nl, const
         dE_dq.row(e) = env.w[e] * G.row(r);
         dE_dw[e] = eps[r];
       }
-      if (options.variance) {
+      if (term_variance) {
         Eigen::MatrixXd K;
         term.kernel().matrix(Q, grp.sparse_points, K);
         const int off = offsets_[t][g];
@@ -205,6 +210,13 @@ Prediction Potential::compute(const Structure& s, const NeighbourList& nl, const
     if (options.variance_parts) out.variance_parts = std::move(parts);
   }
   return out;
+}
+
+void Potential::check_variance_terms(const std::vector<int>& terms) const {
+  for (int t : terms)
+    if (t < 0 || t >= static_cast<int>(terms_.size()))
+      throw InputError("variance terms: term " + std::to_string(t + 1) + " does not exist (the potential has " +
+                       std::to_string(terms_.size()) + " term" + (terms_.size() == 1 ? "" : "s") + ", numbered from 1)");
 }
 
 double Potential::prior_energy_covariance(const EnergyVarianceParts& a, const EnergyVarianceParts& b) const {

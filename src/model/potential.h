@@ -26,6 +26,11 @@ struct PredictOptions {
   // With variance: also keep what the total-energy variance is made of (EnergyVarianceParts),
   // so that it can be summed over structures split between processes (LAMMPS MPI ranks).
   bool variance_parts = false;
+  // With variance: the terms (0-based, in the file's order) whose variance is wanted; empty =
+  // all. The variance of a subset of terms is that of their part of the local energy (e.g. the
+  // SOAP terms alone: a 2-body term's variance grows with the neighbour count and hides
+  // unfamiliar environments).
+  std::vector<int> variance_terms;
 };
 
 // The total-energy variance of a structure split into parts (e.g. the atoms of each MPI rank):
@@ -82,6 +87,8 @@ class Potential {
   // kernel vector k against all sparse points: [k_self - |U^-T k|^2]_+ + |R^-T k|^2
   // (io/potential_data.h). The bracket is >= 0 exactly; rounding below 0 is clamped to 0.
   double posterior_variance(double k_self, const Eigen::VectorXd& k) const;
+  // Throws InputError naming the term when an index of options.variance_terms is out of range.
+  void check_variance_terms(const std::vector<int>& terms) const;
 
  private:
   PotentialData data_;

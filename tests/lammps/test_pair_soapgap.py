@@ -83,7 +83,7 @@ def fit_two_element_potential(args, work):
     return fit_potential(args, train, os.path.join(work, "sige.xml"), ["--no-virials"])
 
 
-def run_lammps(args, workdir, name, atoms, potential, nprocs, species=("Si",)):
+def run_lammps(args, workdir, name, atoms, potential, nprocs, species=("Si",), variance_terms=""):
     data = os.path.join(workdir, name + ".data")
     write(data, atoms, format="lammps-data", atom_style="atomic", specorder=list(species))
     masses = "\n".join(f"mass {t} 28.0" for t in range(1, len(species) + 1))
@@ -99,7 +99,7 @@ pair_style soapgap
 pair_coeff * * {potential} {" ".join(species)}
 compute pe all pe/atom
 compute st all stress/atom NULL
-compute var all soapgap/variance/atom
+compute var all soapgap/variance/atom{" terms " + variance_terms if variance_terms else ""}
 dump d all custom 1 {workdir}/{name}.np{nprocs}.dump id fx fy fz c_pe c_st[1] c_st[2] c_st[3] c_st[4] c_st[5] c_st[6] c_var
 dump_modify d format float %.17g sort id
 thermo_style custom step pe pxx pyy pzz pxy pxz pyz vol c_var
@@ -257,10 +257,18 @@ def error_cases(args, work, pot):
                                    "compute v all soapgap/variance/atom\n" + thermo, "no variance data"),
         # compute soapgap/variance/atom arguments
         "compute extra arg": (head + f"pair_style soapgap\npair_coeff * * {pot} Si\n"
-                              "compute v all soapgap/variance/atom 1.0\n" + thermo, "takes no arguments after the style"),
+                              "compute v all soapgap/variance/atom 1.0\n" + thermo, "unexpected \"1.0\""),
         "compute two extra": (head + f"pair_style soapgap\npair_coeff * * {pot} Si\n"
                               "compute v all soapgap/variance/atom pair soapgap\n" + thermo,
-                              "got \"pair\" \"soapgap\""),
+                              "unexpected \"pair\" \"soapgap\""),
+        "compute terms zero": (head + f"pair_style soapgap\npair_coeff * * {pot} Si\n"
+                               "compute v all soapgap/variance/atom terms 0\n" + thermo, "expected term numbers 1, 2"),
+        "compute terms word": (head + f"pair_style soapgap\npair_coeff * * {pot} Si\n"
+                               "compute v all soapgap/variance/atom terms soap\n" + thermo, "got \"soap\""),
+        "compute terms none": (head + f"pair_style soapgap\npair_coeff * * {pot} Si\n"
+                               "compute v all soapgap/variance/atom terms\n" + thermo, "at least one term"),
+        "compute terms too many": (head + f"pair_style soapgap\npair_coeff * * {pot} Si\n"
+                                   "compute v all soapgap/variance/atom terms 9\n" + thermo, "term 9 does not exist"),
         "compute before pair": (head + f"compute v all soapgap/variance/atom\n" + thermo, None),
     }
     valid = {
@@ -462,6 +470,25 @@ def compare_case(args, work, name, atoms, pot, species, failures):
     return n_checks
 
 
+def variance_terms_case(args, work, pot):
+    """compute soapgap/variance/atom terms 2 (2 ranks) against soapgap eval --variance-terms 2."""
+    atoms = list(structures().values())[0]
+    xyz_in, xyz_out = os.path.join(work, "terms.xyz"), os.path.join(work, "terms.pred.xyz")
+    write(xyz_in, atoms, format="extxyz")
+    subprocess.run([args.soapgap, "eval", "--potential", pot, "--input", xyz_in, "--output", xyz_out,
+                    "--variance", "--variance-terms", "2", "--quiet"], check=True, capture_output=True)
+    ref = read(xyz_out)
+    lmp = run_lammps(args, work, "terms", atoms, pot, 2, variance_terms="2")
+    full = run_lammps(args, work, "terms_all", atoms, pot, 1)
+    err = np.abs(lmp["variance"] - ref.arrays["local_variance"]).max() / np.abs(ref.arrays["local_variance"]).max()
+    err_e = abs(lmp["energy_variance"] - float(ref.info["energy_variance"])) / abs(float(ref.info["energy_variance"]))
+    differs = np.abs(full["variance"] - lmp["variance"]).max() > 1e-6 * np.abs(full["variance"]).max()
+    ok = err <= 1e-9 and err_e <= 1e-9 and differs
+    print(f"variance terms 2 (np=2): per-atom {err:.2e}, total {err_e:.2e}, differs from all terms: {differs} "
+          f"{'ok' if ok else 'FAILED'}")
+    return 1, ([] if ok else [f"variance terms: {err:.2e} {err_e:.2e} differs={differs}"])
+
+
 def main():
     args = parse_args(__doc__)
     work = tempfile.mkdtemp(prefix="soapgap-lammps-")
@@ -476,7 +503,7 @@ def main():
         cases.append(("two_elements", mixed, sige, ("Si", "Ge")))
         for name, atoms, potential, species in cases:
             n_checks += compare_case(args, work, name, atoms, potential, species, failures)
-        for case in (error_cases, null_type_case, overlap_case):
+        for case in (error_cases, null_type_case, overlap_case, variance_terms_case):
             n, f = case(args, work, pot)
             n_checks += n
             failures += f

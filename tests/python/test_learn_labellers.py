@@ -37,12 +37,34 @@ def test_ase_labeller_matches_the_calculator():
     ({"kind": "ase", "calculator": "no_such_module:f"}, "no_such_module"),
     ({"kind": "lammps", "pair_style": "sw"}, "needs the \\[lammps\\] table"),
     ({"kind": "espresso"}, "needs pseudopotentials"),
-    ({"kind": "vasp"}, "expected \"lammps\", \"espresso\" or \"ase\""),
+    ({"kind": "vasp"}, "expected \"lammps\", \"espresso\", \"ase\" or \"python\""),
+    ({"kind": "python"}, "needs labeller = "),
+    ({"kind": "python", "labeller": "missing.py:f"}, "missing.py does not exist"),
+    ({"kind": "python", "labeller": "ase.build:bulk", "arguments": {"name": "Si"}}, "has no label\\(atoms\\) method"),
+    ({"kind": "python", "labeller": "ase.build:bulk", "extra": 1}, "unknown key"),
     ({"kind": "ase", "calculator": "ase.calculators.lj:LennardJones", "extra": 1}, "unknown key"),
 ])
 def test_labeller_settings_errors(settings, message):
     with pytest.raises(ValueError, match=message):
         make_labeller(settings, ".", None, ["Si"], where="x.toml: [labeller]")
+
+
+def test_python_labeller_from_a_file_with_arguments(tmp_path):
+    (tmp_path / "my_labeller.py").write_text(
+        "import numpy as np\n"
+        "class Constant:\n"
+        "    def __init__(self, energy):\n"
+        "        self.energy = energy\n"
+        "    def label(self, atoms):\n"
+        "        out = atoms.copy()\n"
+        "        out.info['energy'] = self.energy * len(atoms)\n"
+        "        out.arrays['forces'] = np.zeros((len(atoms), 3))\n"
+        "        out.info['provenance'] = 'mine'\n"
+        "        return out\n")
+    lab = make_labeller({"kind": "python", "labeller": "my_labeller.py:Constant", "arguments": {"energy": -2.5}},
+                        str(tmp_path), None, ["Si"])
+    out = lab.label(rattled_si())
+    assert out.info["energy"] == -5.0 and out.info["provenance"] == "mine"
 
 
 @pytest.mark.skipif(shutil.which("pw.x") is None, reason="needs pw.x (Debian quantum-espresso; scripts/install-dependencies.sh)")

@@ -123,6 +123,48 @@ def test_config_reads_and_resolves(tmp_path):
     assert (task.name, task.kind, task.temperature, task.config_type) == ("md1", "md", 500.0, "md1")
 
 
+def test_md_ramp_pressure_and_variance_terms_reach_the_deck(tmp_path):
+    from soapgap.learn import ActiveLearner
+
+    body = GOOD.replace("threshold = 0.02", "threshold = 0.02\nvariance_terms = [2, 3]").replace(
+        "temperature = 500", "temperature = 2000\ntemperature_end = 500\npressure = 0\ntimestep = 0.002")
+    cfg = read_config(_config(tmp_path, body))
+    (task,) = cfg.tasks
+    assert (task.temperature, task.temperature_end, task.pressure) == (2000.0, 500.0, 0.0)
+    assert cfg.variance_terms == [2, 3]
+    assert ActiveLearner._thermostat(task) == "fix sg_npt all npt temp 2000 500 0.2 iso 0 0 2"
+    task.pressure = None
+    assert ActiveLearner._thermostat(task) == "fix sg_nvt all nvt temp 2000 500 0.2"
+    task.temperature_end = None
+    assert ActiveLearner._thermostat(task) == "fix sg_nvt all nvt temp 2000 2000 0.2"
+    learner = ActiveLearner.__new__(ActiveLearner)
+    learner.cfg = cfg
+    learner._files = {}
+    learner.lammps = type("L", (), {"plugin_line": lambda self: "plugin load x.so"})()
+    deck = learner._task_deck(task, 0, "in.data", "pot.xml", "out.dump")
+    assert "compute sg_var all soapgap/variance/atom terms 2 3\n" in deck
+    cfg.variance_terms = []
+    assert "compute sg_var all soapgap/variance/atom\n" in learner._task_deck(task, 0, "in.data", "pot.xml", "d")
+
+
+def test_frames_of_slabs_get_the_vacuum_of_the_task_structure():
+    from ase import Atoms
+
+    from soapgap.learn import with_vacuum_of
+
+    structure = Atoms("Si2", positions=[[0, 0, 10.0], [1.0, 1.0, 12.0]], cell=[4, 4, 22.0], pbc=[True, True, False])
+    dumped = Atoms("Si2", positions=[[0.1, 0, 0.0], [1.1, 1.0, 2.5]], cell=[4, 4, 2.5], pbc=[True, True, False])
+    out = with_vacuum_of(dumped, structure)
+    assert np.allclose(out.cell.lengths(), [4, 4, 22.5])  # the structure's 20 A of vacuum
+    assert np.allclose(out.positions[:, 2], [10.0, 12.5])  # centred, spacing kept
+    assert np.allclose(out.positions[:, :2], dumped.positions[:, :2])
+    spread = dumped.copy()
+    spread.positions[1, 2] = 30.0
+    assert np.isclose(with_vacuum_of(spread, structure).cell.lengths()[2], 50.0)
+    bulk_like = Atoms("Si", positions=[[0, 0, 0]], cell=[3, 3, 3], pbc=True)
+    assert np.allclose(with_vacuum_of(bulk_like, bulk_like).cell[:], bulk_like.cell[:])
+
+
 @pytest.mark.parametrize("change, message", [
     (("threshold = 0.02", "threshold = -1"), r"\[select\]: threshold = -1(\.0)?: expected a positive number"),
     (("threshold = 0.02", "treshold = 0.02"), r"\[select\]: unknown key\(s\): treshold"),
@@ -133,6 +175,10 @@ def test_config_reads_and_resolves(tmp_path):
     (("elements = [\"Si\"]", "elements = [\"Xx\"]"), r"'Xx' is not an element symbol"),
     (("[fit]", "[fitting]"), r"missing required key 'fit'"),
     (("sigma_force = 0.05", "sigma_force = 0.05\n["), r"learn.toml: "),
+    (("threshold = 0.02", "threshold = 0.02\nvariance_terms = [0]"), r"variance_terms = \[0\]: expected term numbers"),
+    (("threshold = 0.02", "threshold = 0.02\nvariance_terms = 2"), r"variance_terms = 2: expected list"),
+    (("temperature = 500", "temperature = 500\nkind = \"minimize\"\npressure = 0"), r"apply to kind = \"md\" only"),
+    (("temperature = 500", "temperature_end = -3"), r"temperature_end = -3(\.0)?: expected a positive number"),
 ])
 def test_config_errors_name_file_table_and_key(tmp_path, change, message):
     path = _config(tmp_path, GOOD.replace(*change))
