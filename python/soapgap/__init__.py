@@ -51,6 +51,8 @@ def _labels(atoms, index, energy_key, forces_key, virial_key, stress_key):
     get_potential_energy()/get_forces()/get_stress() with allow_calculation=False: nothing
     is computed), else from atoms.info[energy_key], atoms.arrays[forces_key],
     atoms.info[virial_key] (3x3, eV) or atoms.info[stress_key] (eV/A^3, virial = -stress V).
+    A virial in atoms.info wins over any stress (calculator or info), as in `soapgap fit`: ASE's
+    extended XYZ reader moves a stored stress into the calculator and leaves the virial in info.
     """
     results = {}
     if getattr(atoms, "calc", None) is not None:
@@ -62,14 +64,16 @@ def _labels(atoms, index, energy_key, forces_key, virial_key, stress_key):
     if forces is None:
         forces = atoms.arrays.get(forces_key)
     virial = None
-    stress = results.get("stress")
-    if stress is None and virial_key in atoms.info:
+    stress = None
+    if virial_key in atoms.info:  # as `soapgap fit` reads extended XYZ: a virial wins over a stress
         virial = _np.asarray(atoms.info[virial_key], dtype=float)
         if virial.size != 9:
             raise ValueError("configuration %d: info[%r] must hold 9 numbers" % (index, virial_key))
         virial = virial.reshape(3, 3)
-    elif stress is None:
-        stress = atoms.info.get(stress_key)
+    else:
+        stress = results.get("stress")
+        if stress is None:
+            stress = atoms.info.get(stress_key)
     if stress is not None:
         if not atoms.pbc.all():
             raise ValueError("configuration %d: a stress needs a cell periodic in all three directions" % index)

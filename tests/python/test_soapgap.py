@@ -251,3 +251,26 @@ def test_malformed_file(tmp_path):
     bad.write_text("<soapgap_potential format_version='1'>\n")
     with pytest.raises(ValueError, match="bad.xml"):
         soapgap.Potential(str(bad))
+
+
+def test_a_virial_in_info_wins_over_a_stored_stress_as_in_soapgap_fit(tmp_path):
+    """A slab written by a DFT labeller carries a virial (info) and a stress, which ASE's extxyz
+    reader moves into the calculator. The virial is used (as `soapgap fit` does); the stress of
+    a cell that is not periodic in every direction is not an error then."""
+    from soapgap import _labels
+
+    slab = bulk("Si", "diamond", a=5.43, cubic=True)
+    slab.pbc = (True, True, False)
+    slab.center(vacuum=5.0, axis=2)
+    virial = np.arange(9.0).reshape(3, 3)
+    slab.info.update(energy=-10.0, virial=virial, stress=np.ones((3, 3)))
+    slab.arrays["forces"] = np.zeros((len(slab), 3))
+    path = tmp_path / "slab.xyz"
+    ase.io.write(path, slab, format="extxyz")
+    back = ase.io.read(path)
+    assert back.calc is not None and "stress" in back.calc.results  # where ASE put it
+    energy, forces, got = _labels(back, 0, "energy", "forces", "virial", "stress")
+    assert energy == -10.0 and np.allclose(got, virial)
+    back.info.pop("virial")
+    with pytest.raises(ValueError, match="periodic in all three directions"):
+        _labels(back, 0, "energy", "forces", "virial", "stress")

@@ -6,7 +6,9 @@ failed.json, run one pw.x SCF through ASE's Espresso calculator with the setting
 settings.json in a scratch directory outside the repository, then immediately add the frame
 to labelled.xyz atomically: the whole new file is written to a temporary file in the same
 directory, fsync'ed and renamed over labelled.xyz, so a crash leaves either the old or the
-new file, never a half-written frame. A lock file prevents two labellers at once.
+new file, never a half-written frame. A lock file prevents two labellers at once, and every
+pw.x calculation holds .pwx.lock, which the active-learning labeller (al_labeller.py) shares:
+one pw.x at a time, the two taking turns.
 
 Frame contents (extended XYZ): positions, cell, pbc; info: energy (eV; QE '!' total energy,
 i.e. the Mermin free energy with MV smearing, consistent with the forces), virial (eV,
@@ -27,6 +29,7 @@ Environment: OMP_NUM_THREADS=1 and ASE_ESPRESSO_COMMAND are set by the script
 ('nice -n 19 pw.x -in PREFIX.pwi > PREFIX.pwo'; one serial pw.x process, no mpirun).
 """
 import argparse
+import contextlib
 import datetime
 import fcntl
 import io
@@ -48,7 +51,25 @@ CANDIDATES = os.path.join(HERE, "candidates.xyz")
 LABELLED = os.path.join(HERE, "labelled.xyz")
 FAILED = os.path.join(HERE, "failed.json")
 LOCK = os.path.join(HERE, ".label.lock")
+PWX_LOCK = os.path.join(HERE, ".pwx.lock")
 SCRATCH = os.path.expanduser(os.environ.get("SOAPGAP_DFT_SCRATCH", "~/.cache/soapgap/dft-scratch"))
+
+
+@contextlib.contextmanager
+def pwx_turn(log_to=None):
+    """Holds .pwx.lock (blocking): one pw.x calculation at a time across processes (this
+    labeller and the active-learning one, al_labeller.py)."""
+    with open(PWX_LOCK, "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            if log_to:
+                log_to("waiting for %s (another pw.x calculation is running)" % PWX_LOCK)
+            fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def log(msg):
@@ -257,7 +278,9 @@ def main():
         attempted.add(cid)
         n, _ = S.kgrid(c, s["kspacing_inv_A"])
         log("start %s (%d atoms, k %s, est %.0f s)" % (cid, len(c), "x".join(map(str, n)), c.info.get("est_cost_s", -1)))
-        frame, reason = run_one(c, s, shash)
+        with pwx_turn(log):
+            frame, reason = run_one(c, s, shash)
+        time.sleep(2)  # a waiting active-learning label gets its turn
         if frame is not None:
             append_frame(frame)
             fmax = np.abs(frame.arrays["forces"]).max()
