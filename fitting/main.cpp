@@ -23,6 +23,8 @@ const char* kUsage =
     "  kernel structure-kernel matrix of molecules (xyz, QM9, SDF, MOL2) as a NumPy .npy file\n"
     "  learning-curve  test error vs training size of a structure-kernel GP for molecular energies\n"
     "                  (python3 -m soapgap.learning_curve)\n"
+    "  cross-validate  model selection: k-fold cross-validation of fit settings, folds stratified\n"
+    "                  by config_type (python3 -m soapgap.cross_validation)\n"
     "\n"
     "Units: eV, Angstrom, eV/Angstrom; virials in eV (= -stress x volume).\n";
 
@@ -47,8 +49,9 @@ int main(int argc, char** argv) {
     if (command == "learn") return run_learn(argc, argv);
     if (command == "kernel") return run_kernel(argc, argv);
     if (command == "learning-curve") return run_learning_curve(argc, argv);
+    if (command == "cross-validate") return run_cross_validate(argc, argv);
     std::cerr << "soapgap: unknown command \"" << command
-              << "\" (expected fit, eval, info, convert, learn, kernel or learning-curve; see soapgap --help)\n";
+              << "\" (expected fit, eval, info, convert, learn, kernel, learning-curve or cross-validate; see soapgap --help)\n";
     return 2;
   } catch (const UsageError& e) {
     std::cerr << "soapgap " << command << ": " << e.what() << " (see soapgap " << command << " --help)\n";

@@ -1,5 +1,6 @@
 // The commands written in Python: soapgap learn (soapgap.learn, the active-learning loop, see
-// docs/active-learning.md) and soapgap learning-curve (soapgap.learning_curve). They run with
+// docs/active-learning.md), soapgap learning-curve (soapgap.learning_curve) and soapgap cross-validate
+// (soapgap.cross_validation). They run with
 // Debian's interpreter and the soapgap package that belongs to this executable:
 // <bindir>/../python in the build tree, <prefix>/lib/python3/dist-packages once installed
 // (SOAPGAP_PYTHONPATH overrides; SOAPGAP_PYTHON names another interpreter).
@@ -71,5 +72,7 @@ int run_python_module(int argc, char** argv, const std::string& module) {
 int run_learn(int argc, char** argv) { return run_python_module(argc, argv, "learn"); }
 
 int run_learning_curve(int argc, char** argv) { return run_python_module(argc, argv, "learning_curve"); }
+
+int run_cross_validate(int argc, char** argv) { return run_python_module(argc, argv, "cross_validation"); }
 
 }  // namespace soapgap::cli
