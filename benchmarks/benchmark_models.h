@@ -13,7 +13,7 @@
 #include <string>
 
 #include "core/random.h"
-#include "io/potential_data.h"
+#include "model/potential_data.h"
 
 namespace soapgap::bench {
 

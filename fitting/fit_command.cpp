@@ -13,7 +13,7 @@
 #include "core/progress.h"
 #include "core/version.h"
 #include "io/potential_file.h"
-#include "io/sha256.h"
+#include "core/sha256.h"
 #include "model/error_metrics.h"
 #include "model/potential.h"
 #include "model/sparse_gp_fit.h"

@@ -227,7 +227,7 @@ void PairSoapGapKokkos<DeviceType>::setup_terms() {
 
 template <class DeviceType>
 void soapgap_kk::SoapTermKokkos<DeviceType>::kernel_cpu() {
-  using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  using soapgap::RowMatrix;
   const int n_groups = static_cast<int>(group_start.extent(0)) - 1;
   std::vector<std::vector<int>> rows(n_groups);  // the centres (ilist positions) of each group
   for (int ii = 0; ii < atoms.inum; ++ii) {

@@ -39,7 +39,6 @@ using namespace soapgap;
 
 namespace {
 
-using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
 using IntArray = py::array_t<long long, py::array::c_style | py::array::forcecast>;
 

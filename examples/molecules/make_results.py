@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The molecules results of the README, from the project's own data set, in one command:
+"""The molecules results (docs/molecules.md, docs/molecules/results.md), from the project's own data set, in one command:
 
     bash examples/molecules/run_results.sh        (builds soapgap's Python module if needed)
 

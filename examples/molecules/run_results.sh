@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's molecules results (docs/molecules/): builds soapgap's Python module if needed and
+# The molecules results (docs/molecules.md, docs/molecules/results.md): builds soapgap's Python module if needed and
 # runs make_results.py on fitting/datasets/molecules/labelled.xyz. Extra arguments go to it.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"

@@ -9,9 +9,9 @@
 #include <utility>
 #include <vector>
 
-namespace soapgap {
+#include "core/matrix_types.h"
 
-using MatrixX3 = Eigen::Matrix<double, Eigen::Dynamic, 3, Eigen::RowMajor>;
+namespace soapgap {
 
 // A per-atom column of an extended XYZ file that soapgap does not interpret; kept verbatim
 // so that files written back keep it. type is the extxyz type letter: S, R, I or L.

@@ -11,12 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "core/matrix_types.h"
 #include "core/structure.h"
 #include "neighbours/neighbour_list.h"
 
 namespace soapgap {
-
-using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 // The environments of one structure for one descriptor.
 struct Environments {
@@ -63,7 +62,7 @@ class Descriptor {
                         int e, EnvironmentJacobian& out) const = 0;
 };
 
-// Creates a descriptor from its specification string (see README "Descriptors").
+// Creates a descriptor from its specification string (see docs/cli.md, "Descriptors and kernels").
 // species: the elements of the model (atomic numbers, sorted); used where the spec does not
 // name them. Throws InputError naming the bad key or value.
 std::unique_ptr<Descriptor> parse_descriptor(const std::string& spec, const std::vector<int>& species);

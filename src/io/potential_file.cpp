@@ -26,8 +26,8 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/key_value.h"
-#include "io/base64.h"
-#include "io/sha256.h"
+#include "core/base64.h"
+#include "core/sha256.h"
 
 namespace soapgap {
 namespace {

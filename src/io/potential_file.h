@@ -16,7 +16,7 @@
 //         <alpha size="1000" encoding="base64-float64-le">...</alpha>
 //       </group>
 //     </term>
-//     <core type="glue">                       (optional: QUIP's Glue, io/glue_data.h)
+//     <core type="glue">                       (optional: QUIP's Glue, model/glue_data.h)
 //       <glue_element Z="14" density_spline="F">
 //         <density points="14" yp1="-0.41" ypn="0" encoding="base64-float64-le">...</density>
 //         <embedding points="12" yp1="..." ypn="..." encoding="...">...</embedding>
@@ -69,7 +69,7 @@
 //       u64  alpha size, then that many f64
 //   u8   has_variance (0 or 1)
 //   [if 1: u64 size M, then the upper triangles of U and of R, each row by row from the
-//    diagonal: M(M+1)/2 f64 each (io/potential_data.h, VarianceFactors)]
+//    diagonal: M(M+1)/2 f64 each (model/potential_data.h, VarianceFactors)]
 //   only if there is a core: str "glue core", u64 number of elements, per element i64 Z,
 //    u8 density_spline, spline density, spline embedding; u64 number of pairs, per pair
 //    i64 Z1, i64 Z2, spline potential; spline = u64 n, n f64 x, n f64 y, f64 yp1, f64 ypn
@@ -80,7 +80,7 @@
 #pragma once
 #include <string>
 
-#include "io/potential_data.h"
+#include "model/potential_data.h"
 
 namespace soapgap {
 

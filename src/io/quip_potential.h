@@ -11,7 +11,7 @@
 //       "distance_2b" descriptor; signal_variance = delta; sparse points inline or in the file
 //       named by sparseX_filename (looked up beside the XML file, then in the working
 //       directory); alpha and sparseCutoff per sparse point (alpha * sparseCutoff is stored).
-//   <Glue_params>: the Glue core (io/glue_data.h), used when init_args names "IP Glue" or
+//   <Glue_params>: the Glue core (model/glue_data.h), used when init_args names "IP Glue" or
 //       <GAP_data do_core="T">.
 // The SOAP vector is mapped onto soapgap's SOAP with radial_basis=quip, QUIP's central-atom
 // convention and channel layout; the power-spectrum elements of the sparse points are permuted
@@ -24,7 +24,7 @@
 #pragma once
 #include <string>
 
-#include "io/potential_data.h"
+#include "model/potential_data.h"
 
 namespace soapgap {
 

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "descriptors/descriptor.h"
+#include "core/matrix_types.h"
 
 namespace soapgap {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "io/glue_data.h"  // CubicSplineData
+#include "model/glue_data.h"  // CubicSplineData
 
 namespace soapgap {
 

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "core/structure.h"
-#include "io/glue_data.h"
+#include "model/glue_data.h"
 #include "model/cubic_spline.h"
 #include "neighbours/neighbour_list.h"
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/structure.h"
-#include "io/potential_data.h"
+#include "model/potential_data.h"
 #include "model/glue_core.h"
 #include "model/term.h"
 #include "neighbours/neighbour_list.h"
@@ -85,7 +85,7 @@ class Potential {
   double prior_energy_covariance(const EnergyVarianceParts& a, const EnergyVarianceParts& b) const;
   // The posterior variance of a sum of local energies from its prior variance k_self and its
   // kernel vector k against all sparse points: [k_self - |U^-T k|^2]_+ + |R^-T k|^2
-  // (io/potential_data.h). The bracket is >= 0 exactly; rounding below 0 is clamped to 0.
+  // (model/potential_data.h). The bracket is >= 0 exactly; rounding below 0 is clamped to 0.
   double posterior_variance(double k_self, const Eigen::VectorXd& k) const;
   // Throws InputError naming the term when an index of options.variance_terms is out of range.
   void check_variance_terms(const std::vector<int>& terms) const;

@@ -367,7 +367,7 @@ FitResult fit_sparse_gp(const std::vector<Structure>& train, const FitSettings& 
     result.timings.emplace_back("kernel rows + QR", progress.finish());
   }
 
-  // 5. alpha = R^-1 z; the variance factors U and R (io/potential_data.h).
+  // 5. alpha = R^-1 z; the variance factors U and R (model/potential_data.h).
   {
     Timer timer;
     Eigen::VectorXd alpha = R.triangularView<Eigen::Upper>().solve(z);

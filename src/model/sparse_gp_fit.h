@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/structure.h"
-#include "io/potential_data.h"
+#include "model/potential_data.h"
 
 namespace soapgap {
 

@@ -9,7 +9,7 @@
 
 #include "core/key_value.h"
 #include "descriptors/descriptor.h"
-#include "io/potential_data.h"
+#include "model/potential_data.h"
 #include "kernels/kernel.h"
 
 namespace soapgap {

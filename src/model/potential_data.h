@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "io/glue_data.h"
+#include "model/glue_data.h"
 
 namespace soapgap {
 
