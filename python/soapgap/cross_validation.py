@@ -36,9 +36,10 @@ import json
 import os
 import sys
 import time
-import tomllib
 
 import numpy as np
+
+from .config_file import Table, read_toml
 
 __all__ = ["stratified_folds", "cross_validate", "main"]
 
@@ -107,30 +108,19 @@ def cross_validate(frames, fit_kwargs, fold, group_key="config_type", focus=(), 
 
 
 def _read(path):
-    try:
-        with open(path, "rb") as f:
-            raw = tomllib.load(f)
-    except FileNotFoundError:
-        raise ValueError("%s: no such file" % path) from None
-    except tomllib.TOMLDecodeError as e:
-        raise ValueError("%s: %s" % (path, e)) from None
+    top = Table(read_toml(path), path)
     base_dir = os.path.dirname(os.path.abspath(path))
-    known = {"data", "output", "folds", "seed", "group_key", "always_train", "focus", "base", "trial"}
-    unknown = set(raw) - known
-    if unknown:
-        raise ValueError("%s: unknown key(s): %s" % (path, ", ".join(sorted(unknown))))
-    for key in ("data", "trial"):
-        if key not in raw:
-            raise ValueError("%s: missing required key %r" % (path, key))
-    cfg = {"data": os.path.join(base_dir, raw["data"]),
-           "output": os.path.join(base_dir, raw.get("output", "cross_validation")),
-           "folds": raw.get("folds", 5), "seed": raw.get("seed", 1),
-           "group_key": raw.get("group_key", "config_type"),
-           "always_train": list(raw.get("always_train", ["isolated_atom"])),
-           "focus": list(raw.get("focus", [])), "trials": []}
-    base = dict(raw.get("base", {}))
+    cfg = {"data": os.path.join(base_dir, top.get("data", str, required=True)),
+           "output": os.path.join(base_dir, top.get("output", str, "cross_validation")),
+           "folds": top.positive("folds", int, 5), "seed": top.positive("seed", int, 1, allow_zero=True),
+           "group_key": top.get("group_key", str, "config_type"),
+           "always_train": top.get("always_train", list, ["isolated_atom"]),
+           "focus": top.get("focus", list, []), "trials": []}
+    base = top.get("base", dict, {})
+    trials = top.get("trial", list, required=True)
+    top.finish()
     names = set()
-    for n, t in enumerate(raw["trial"]):
+    for n, t in enumerate(trials):
         t = dict(t)
         name = t.pop("name", None)
         if not isinstance(name, str) or not name:
