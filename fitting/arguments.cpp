@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "core/text.h"
+
 namespace soapgap::cli {
 
 void Arguments::option(const std::string& name, const std::string& metavar, const std::string& help, bool repeatable) {
@@ -75,10 +77,8 @@ std::vector<std::string> Arguments::all(const std::string& name) const {
 double Arguments::get_double(const std::string& name, double fallback) const {
   if (!has(name)) return fallback;
   std::string s = get(name);
-  char* end = nullptr;
-  errno = 0;
-  double x = std::strtod(s.c_str(), &end);
-  if (s.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(x))
+  double x = 0;
+  if (!text::parse_double(s, x) || !std::isfinite(x))
     throw UsageError("--" + name + "=" + s + ": expected a finite number");
   return x;
 }
@@ -86,10 +86,8 @@ double Arguments::get_double(const std::string& name, double fallback) const {
 long long Arguments::get_int(const std::string& name, long long fallback) const {
   if (!has(name)) return fallback;
   std::string s = get(name);
-  char* end = nullptr;
-  errno = 0;
-  long long x = std::strtoll(s.c_str(), &end, 10);
-  if (s.empty() || *end != '\0' || errno == ERANGE) throw UsageError("--" + name + "=" + s + ": expected an integer");
+  long long x = 0;
+  if (!text::parse_integer(s, x)) throw UsageError("--" + name + "=" + s + ": expected an integer");
   return x;
 }
 

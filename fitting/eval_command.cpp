@@ -8,6 +8,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/progress.h"
+#include "core/text.h"
 #include "io/potential_file.h"
 #include "io/quip_potential.h"
 #include "model/error_metrics.h"
@@ -30,23 +31,16 @@ const char* kEvalHelp =
     "\n";
 
 // "2,3" -> {1, 2}: term numbers as `soapgap info` prints them (from 1), to 0-based indices.
-std::vector<int> term_list(const std::string& option, const std::string& text) {
+std::vector<int> term_list(const std::string& option, const std::string& list) {
   std::vector<int> terms;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    size_t used = 0;
-    int t = 0;
-    try {
-      t = std::stoi(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != item.size() || t < 1)
-      throw InputError(option + ": expected term numbers 1, 2, ... separated by commas, got \"" + text + "\"");
-    terms.push_back(t - 1);
+  const std::string message = option + ": expected term numbers 1, 2, ... separated by commas, got \"" + list + "\"";
+  if (list.empty() || list.front() == ',' || list.back() == ',' || list.find(",,") != std::string::npos)
+    throw InputError(message);
+  for (const std::string& item : text::split(list, ",")) {
+    long long t = 0;
+    if (!text::parse_integer(item, t) || t < 1 || t > 1000000) throw InputError(message);
+    terms.push_back(static_cast<int>(t - 1));
   }
-  if (terms.empty()) throw InputError(option + ": expected term numbers 1, 2, ... separated by commas, got \"\"");
   return terms;
 }
 

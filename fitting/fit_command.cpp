@@ -12,6 +12,7 @@
 #include "core/key_value.h"
 #include "core/progress.h"
 #include "core/version.h"
+#include "core/text.h"
 #include "io/potential_file.h"
 #include "core/sha256.h"
 #include "model/error_metrics.h"
@@ -58,9 +59,8 @@ std::map<int, double> parse_e0(const std::vector<std::string>& items) {
         throw UsageError(std::string("--e0: ") + e.what());
       }
       const std::string v = part.substr(eq + 1);
-      char* end = nullptr;
-      double x = std::strtod(v.c_str(), &end);
-      if (v.empty() || *end != '\0' || !std::isfinite(x)) throw UsageError("--e0 " + part + ": expected a finite energy in eV");
+      double x = 0;
+      if (!text::parse_double(v, x) || !std::isfinite(x)) throw UsageError("--e0 " + part + ": expected a finite energy in eV");
       e0[z] = x;
     }
   }
@@ -80,9 +80,8 @@ std::map<std::string, Sigmas> parse_config_type_sigmas(const std::vector<std::st
     double* dst[3] = {&s.energy, &s.force, &s.virial};
     for (int k = 0; k < 3; ++k) {
       if (f[k + 1] == "-") continue;
-      char* end = nullptr;
-      double x = std::strtod(f[k + 1].c_str(), &end);
-      if (f[k + 1].empty() || *end != '\0' || !(x > 0) || !std::isfinite(x))
+      double x = 0;
+      if (!text::parse_double(f[k + 1], x) || !(x > 0) || !std::isfinite(x))
         throw UsageError("--config-type-sigma " + item + ": sigmas must be positive numbers");
       *dst[k] = x;
     }

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/text.h"
 
 namespace soapgap {
 
@@ -75,12 +76,8 @@ std::string KeyValueSpec::get_string(const std::string& key, const std::string& 
 }
 
 static double to_double(const std::string& s, const std::string& what) {
-  const char* b = s.c_str();
-  char* e = nullptr;
-  errno = 0;
-  double x = std::strtod(b, &e);
-  if (e == b || *e != '\0' || errno == ERANGE || !std::isfinite(x))
-    throw InputError(what + "=" + s + ": expected a finite number");
+  double x = 0;
+  if (!text::parse_double(s, x) || !std::isfinite(x)) throw InputError(what + "=" + s + ": expected a finite number");
   return x;
 }
 
@@ -93,12 +90,9 @@ double KeyValueSpec::get_double(const std::string& key, double fallback) const {
 }
 
 int KeyValueSpec::get_int(const std::string& key) const {
-  std::string s = get_string(key);
-  const char* b = s.c_str();
-  char* e = nullptr;
-  errno = 0;
-  long v = std::strtol(b, &e, 10);
-  if (e == b || *e != '\0' || errno == ERANGE || v < -1000000000L || v > 1000000000L)
+  const std::string s = get_string(key);
+  long long v = 0;
+  if (!text::parse_integer(s, v) || v < -1000000000LL || v > 1000000000LL)
     throw InputError(context_ + ": " + key + "=" + s + ": expected an integer");
   return static_cast<int>(v);
 }

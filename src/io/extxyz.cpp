@@ -19,75 +19,18 @@
 #include "core/atomic_file.h"
 #include "core/elements.h"
 #include "core/error.h"
+#include "core/text.h"
 #include "core/text_line.h"
 
 namespace soapgap {
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
-
-std::string lower(std::string s) {
-  for (char& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
-
-bool blank(const std::string& s) {
-  for (char c : s)
-    if (!is_space(c)) return false;
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && is_space(s[b])) ++b;
-  while (e > b && is_space(s[e - 1])) --e;
-  return s.substr(b, e - b);
-}
-
-// Whitespace-separated tokens of an atom line.
-void split_ws(std::string_view s, std::vector<std::string_view>& out) {
-  out.clear();
-  size_t i = 0, n = s.size();
-  while (i < n) {
-    while (i < n && is_space(s[i])) ++i;
-    if (i >= n) break;
-    size_t b = i;
-    while (i < n && !is_space(s[i])) ++i;
-    out.push_back(s.substr(b, i - b));
-  }
-}
-
-// Parses a whole token as a double (Python float() syntax: optional sign, nan, inf).
-// Returns false when it is not a number; non-finite values are returned as such.
-bool parse_double(std::string_view t, double& x) {
-  if (t.empty()) return false;
-  std::string_view body = t;
-  if (body.front() == '+') {
-    body.remove_prefix(1);
-    if (body.empty() || body.front() == '-' || body.front() == '+') return false;
-  }
-  const char* b = body.data();
-  const char* e = b + body.size();
-  auto r = std::from_chars(b, e, x);
-  if (r.ptr != e) return false;
-  if (r.ec == std::errc::result_out_of_range) {
-    // Overflow gives inf (rejected by callers that need finite values); underflow gives
-    // the nearest denormal or zero, as Python does.
-    std::string copy(body);
-    x = std::strtod(copy.c_str(), nullptr);
-    return true;
-  }
-  return r.ec == std::errc();
-}
-
-bool parse_long(std::string_view t, long long& x) {
-  if (!t.empty() && t.front() == '+') t.remove_prefix(1);
-  if (t.empty() || (t.front() == '-' && t.size() == 1)) return false;
-  auto r = std::from_chars(t.data(), t.data() + t.size(), x);
-  return r.ptr == t.data() + t.size() && r.ec == std::errc();
-}
+using text::blank;
+using text::is_space;
+using text::lower;
+using text::parse_double;
+using text::trim;
 
 bool parse_bool(std::string_view t, bool& b) {
   if (t == "T" || t == "True" || t == "true" || t == "1") return b = true, true;
@@ -303,7 +246,7 @@ class FrameReader {
       if (f[i + 1].size() != 1 || std::string("SRIL").find(f[i + 1][0]) == std::string::npos)
         fail(line, "Properties column " + nm + " has the type \"" + f[i + 1] + "\"", expected);
       long long nc = 0;
-      if (!parse_long(f[i + 2], nc) || nc < 1 || nc > 1000000)
+      if (!text::parse_integer(f[i + 2], nc) || nc < 1 || nc > 1000000)
         fail(line, "Properties column " + nm + " has \"" + f[i + 2] + "\" columns",
              "a positive number of columns");
       if (!seen.insert(nm).second) fail(line, "Properties lists the column " + nm + " twice", expected);
@@ -372,7 +315,7 @@ class FrameReader {
         std::string v = p.value;
         for (char& c : v)
           if (c == ',' || c == '[' || c == ']') c = ' ';
-        split_ws(v, t);
+        text::split(v, t);
         bool b[3];
         bool ok = t.size() == 1 || t.size() == 3;
         for (size_t i = 0; ok && i < t.size(); ++i) ok = parse_bool(t[i], b[i]);
@@ -507,7 +450,7 @@ class FrameReader {
                                " atom lines of frame " + std::to_string(frame),
              std::to_string(natoms) + " atom lines after line " + std::to_string(cl));
       const long ln = line_no_;
-      split_ws(line, tok);
+      text::split(line, tok);
       if (static_cast<int>(tok.size()) != total)
         fail(ln, "atom line has " + std::to_string(tok.size()) + " columns",
              std::to_string(total) + " (Properties=" + shorten(properties, 200) + ")");
@@ -515,7 +458,7 @@ class FrameReader {
       std::string_view et = tok[element_col->first];
       if (element_col->type == 'I') {
         long long z = 0;
-        if (!parse_long(et, z) || !valid_atomic_number(static_cast<int>(std::max(-1LL, std::min(z, 1000LL)))))
+        if (!text::parse_integer(et, z) || !valid_atomic_number(static_cast<int>(std::max(-1LL, std::min(z, 1000LL)))))
           fail(ln, element_col->name + " \"" + shorten(et) + "\" is not an atomic number",
                "an integer 1.." + std::to_string(kMaxAtomicNumber));
         s.numbers.push_back(static_cast<int>(z));
@@ -549,7 +492,7 @@ class FrameReader {
           bool bv;
           if (c.type == 'R' && !parse_double(t, x))
             fail(ln, c.name + " has the non-numeric value \"" + shorten(t) + "\"", "a number (type R)");
-          if (c.type == 'I' && !parse_long(t, iv))
+          if (c.type == 'I' && !text::parse_integer(t, iv))
             fail(ln, c.name + " has the non-integer value \"" + shorten(t) + "\"", "an integer (type I)");
           if (c.type == 'L' && !parse_bool(t, bv))
             fail(ln, c.name + " has the non-logical value \"" + shorten(t) + "\"", "T or F (type L)");

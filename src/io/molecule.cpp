@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "core/text_line.h"
 
 namespace soapgap {
@@ -49,30 +50,12 @@ void LineReader::fail(long line, const std::string& what, const std::string& exp
   throw InputError(name_ + ":" + std::to_string(line) + ": " + what + "; expected " + expected);
 }
 
-std::vector<std::string> split(const std::string& line, const char* seps) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  const size_t n = line.size();
-  while (i < n) {
-    while (i < n && std::strchr(seps, line[i])) ++i;
-    if (i >= n) break;
-    size_t j = i;
-    while (j < n && !std::strchr(seps, line[j])) ++j;
-    out.push_back(line.substr(i, j - i));
-    i = j;
-  }
-  return out;
-}
+std::vector<std::string> split(const std::string& line, const char* seps) { return text::split(line, seps); }
 
-std::string trim(const std::string& s) {
-  const size_t a = s.find_first_not_of(" \t");
-  if (a == std::string::npos) return "";
-  const size_t b = s.find_last_not_of(" \t");
-  return s.substr(a, b - a + 1);
-}
+std::string trim(const std::string& s) { return std::string(text::trim(s, " \t")); }
 
-bool parse_number(const std::string& text, double& x) {
-  std::string s = trim(text);
+bool parse_number(const std::string& field, double& x) {
+  std::string s = trim(field);
   const size_t star = s.find("*^");
   if (star != std::string::npos) s.replace(star, 2, "e");
   if (s.empty()) return false;
@@ -89,16 +72,7 @@ bool parse_number(const std::string& text, double& x) {
   return true;
 }
 
-bool parse_integer(const std::string& text, long long& x) {
-  const std::string s = trim(text);
-  if (s.empty()) return false;
-  char* end = nullptr;
-  errno = 0;
-  const long long v = std::strtoll(s.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return false;
-  x = v;
-  return true;
-}
+bool parse_integer(const std::string& field, long long& x) { return text::parse_integer(trim(field), x); }
 
 std::string quoted(const std::string& s) {
   if (s.size() <= 40) return "\"" + s + "\"";

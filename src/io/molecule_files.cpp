@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "io/extxyz.h"
 #include "io/molecule_mol2.h"
 #include "io/molecule_qm9.h"
@@ -17,10 +18,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
+using text::lower;
 
 const char* kKnownExtensions = ".xyz, .extxyz, .sdf, .sd, .mol or .mol2";
 

@@ -11,6 +11,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/text.h"
 
 namespace soapgap {
 
@@ -105,9 +106,8 @@ Eigen::MatrixXd read_npy_stream(std::istream& in, const std::string& name) {
   std::string tok;
   while (std::getline(dims, tok, ',')) {
     if (tok.find_first_not_of(' ') == std::string::npos) continue;
-    char* end = nullptr;
-    const long long n = std::strtoll(tok.c_str(), &end, 10);
-    if (end == tok.c_str() || tok.find_first_not_of(' ', end - tok.c_str()) != std::string::npos) fail("malformed shape");
+    long long n = 0;
+    if (!text::parse_integer(text::trim(tok, " "), n)) fail("malformed shape");
     shape.push_back(n);
   }
   if (shape.empty() || shape.size() > 2) fail("a " + std::to_string(shape.size()) + "-d array; expected 1-d or 2-d");

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "core/key_value.h"
 #include "descriptors/soap_math.h"
 #include "io/potential_file.h"
@@ -48,17 +49,13 @@ struct Reader {
   std::string attr(const xmlNode* n, const char* a, const std::string& fallback) const {
     return has(n, a) ? attr(n, a) : fallback;
   }
-  double number(const xmlNode* n, const std::string& what, const std::string& text) const {
-    const char* b = text.c_str();
-    while (*b == ' ' || *b == '\t') ++b;
-    char* e = nullptr;
-    std::string t(b);
+  double number(const xmlNode* n, const std::string& what, const std::string& value) const {
+    std::string t(text::trim(value));
     for (char& ch : t)
       if (ch == 'd' || ch == 'D') ch = 'e';  // Fortran exponents
-    const double v = std::strtod(t.c_str(), &e);
-    while (e && (*e == ' ' || *e == '\t' || *e == '\n' || *e == '\r')) ++e;
-    if (t.empty() || e == t.c_str() || *e != '\0' || !std::isfinite(v))
-      fail(n, what + "=\"" + text + "\": expected a finite number");
+    double v = 0;
+    if (!text::parse_double(t, v) || !std::isfinite(v))
+      fail(n, what + "=\"" + value + "\": expected a finite number");
     return v;
   }
   double dattr(const xmlNode* n, const char* a) const { return number(n, a, attr(n, a)); }
@@ -174,9 +171,8 @@ struct QuipArgs {
       if (required) throw InputError(context + ": " + type + " option " + k + " is missing");
       return fallback;
     }
-    char* e = nullptr;
-    const double x = std::strtod(v.at(k).c_str(), &e);
-    if (e == v.at(k).c_str() || *e != '\0' || !std::isfinite(x))
+    double x = 0;
+    if (!text::parse_double(v.at(k), x) || !std::isfinite(x))
       throw InputError(context + ": " + k + "=" + v.at(k) + ": expected a number");
     return x;
   }
@@ -313,9 +309,8 @@ QuipCoordinate read_coordinate(const Reader& R, const xmlNode* n) {
         throw InputError(file + ": more than n_sparseX x dimensions = " + std::to_string(total) + " numbers (from " +
                          R.where(n) + ")");
       ++line;
-      char* e = nullptr;
-      const double v = std::strtod(tok.c_str(), &e);
-      if (*e != '\0' || !std::isfinite(v))
+      double v = 0;
+      if (!text::parse_double(tok, v) || !std::isfinite(v))
         throw InputError(file + ":" + std::to_string(line) + ": \"" + tok + "\": expected a finite number");
       values.push_back(v);
     }
@@ -577,7 +572,6 @@ GlueData read_glue(const Reader& R, const xmlNode* g) {
 
 // init_args is scanned by hand: std::regex (libstdc++) recurses once per character and
 // overflows the stack on long attribute values.
-bool is_blank_char(char ch) { return std::isspace(static_cast<unsigned char>(ch)) != 0; }
 
 // The names X of "IP X" (IP, whitespace, then [A-Za-z_0-9]+), in order; with each, the
 // position just after the name.
@@ -587,7 +581,7 @@ std::vector<std::pair<std::string, size_t>> ip_names(const std::string& init) {
   size_t i = 0;
   while ((i = init.find("IP", i)) != std::string::npos) {
     size_t j = i + 2;
-    while (j < n && is_blank_char(init[j])) ++j;
+    while (j < n && text::is_space(init[j])) ++j;
     const size_t b = j;
     while (j < n && (std::isalnum(static_cast<unsigned char>(init[j])) || init[j] == '_')) ++j;
     if (b > i + 2 && j > b) {
@@ -606,18 +600,18 @@ std::string label_in_init_args(const std::string& init) {
   const size_t n = init.size();
   for (size_t i = 0; (i = init.find("IP", i)) != std::string::npos; ++i) {
     size_t start = i + 2;
-    while (start < n && is_blank_char(init[start])) ++start;
+    while (start < n && text::is_space(init[start])) ++start;
     if (start == i + 2 || init.compare(start, 3, "GAP") != 0) continue;
     start += 3;
     const size_t end = std::min(n, init.find('}', start));
     for (size_t k = start; (k = init.find("label", k)) != std::string::npos && k < end; ++k) {
       size_t j = k + 5;
-      while (j < n && is_blank_char(init[j])) ++j;
+      while (j < n && text::is_space(init[j])) ++j;
       if (j >= n || init[j] != '=') continue;
       ++j;
-      while (j < n && is_blank_char(init[j])) ++j;
+      while (j < n && text::is_space(init[j])) ++j;
       const size_t b = j;
-      while (j < n && !is_blank_char(init[j]) && init[j] != '}') ++j;
+      while (j < n && !text::is_space(init[j]) && init[j] != '}') ++j;
       if (j > b) return init.substr(b, j - b);
     }
     // A later "IP GAP" before `end` would search a part of the same range: skip them (linear time).
