@@ -11,10 +11,10 @@
 #include "core/error.h"
 #include "core/key_value.h"
 #include "core/progress.h"
-#include "core/version.h"
-#include "core/text.h"
-#include "io/potential_file.h"
 #include "core/sha256.h"
+#include "core/text.h"
+#include "core/version.h"
+#include "io/potential_file.h"
 #include "model/error_metrics.h"
 #include "model/potential.h"
 #include "model/sparse_gp_fit.h"
@@ -88,19 +88,6 @@ std::map<std::string, Sigmas> parse_config_type_sigmas(const std::vector<std::st
     out[f[0]] = s;
   }
   return out;
-}
-
-// An --e0 for an element that no training configuration holds is a typo or the wrong file.
-void check_e0_elements(const std::map<int, double>& e0, const std::vector<Structure>& train, const std::string& path) {
-  std::set<int> present;
-  for (const Structure& s : train) present.insert(s.numbers.begin(), s.numbers.end());
-  for (const auto& kv : e0) {
-    if (present.count(kv.first)) continue;
-    std::string list;
-    for (int z : present) list += (list.empty() ? "" : " ") + element_symbol(z);
-    throw InputError("--e0 " + element_symbol(kv.first) + "=...: " + element_symbol(kv.first) + " does not occur in " +
-                     path + " (its elements: " + list + ")");
-  }
 }
 
 ErrorReport evaluate_set(const Potential& pot, const std::vector<Structure>& set, const std::string& label,
@@ -188,7 +175,7 @@ int run_fit(int argc, char** argv) {
   }
   // Name the file and the keys/options when there is nothing to fit (the library's message cannot).
   if (train.empty()) throw InputError(train_path + ": no configurations");
-  check_e0_elements(settings.e0, train, train_path);
+  check_fit_settings(train, settings, "--e0", train_path);
   bool any_label = false;
   for (const Structure& s : train)
     any_label = any_label || (settings.use_energy && s.energy) || (settings.use_forces && s.forces) ||
@@ -206,14 +193,10 @@ int run_fit(int argc, char** argv) {
                                           : std::string("virials ignored (--no-virials)")));
   FitResult result = fit_sparse_gp(train, settings);
   PotentialData& data = result.potential;
-  data.soapgap_version = SOAPGAP_VERSION;
-  data.provenance["date"] = utc_now();
+  record_fit_provenance(data, train.size(), settings);
   data.provenance["command_line"] = command_line(argc, argv);
   data.provenance["training_file"] = train_path;
   data.provenance["training_sha256"] = sha256_file(train_path);
-  data.provenance["n_configurations"] = std::to_string(train.size());
-  data.provenance["seed"] = std::to_string(settings.seed);
-  data.provenance["threads"] = std::to_string(omp_get_max_threads());
   if (log)
     for (const auto& kv : data.e0)
       *log << "e0(" << element_symbol(kv.first) << ") = " << format_exact(kv.second) << " eV ("

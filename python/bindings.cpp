@@ -193,10 +193,6 @@ PyPotential fit(const py::list& configs, const std::vector<std::string>& terms, 
                 double jitter, bool variance, bool use_energy, bool use_forces, bool use_virial,
                 const std::map<std::string, std::tuple<double, double, double>>& config_type_sigma,
                 const std::map<std::string, std::string>& provenance) {
-  if (terms.empty()) throw InputError("fit: at least one descriptor is needed");
-  if (!(sigma_energy > 0 && sigma_force > 0 && sigma_virial > 0))
-    throw InputError("fit: sigma_energy, sigma_force and sigma_virial must be positive");
-  if (!(jitter >= 0)) throw InputError("fit: jitter must be non-negative");
   std::vector<Structure> train;
   train.reserve(configs.size());
   for (size_t k = 0; k < configs.size(); ++k) {
@@ -228,17 +224,14 @@ PyPotential fit(const py::list& configs, const std::vector<std::string>& terms, 
   settings.use_energy = use_energy;
   settings.use_forces = use_forces;
   settings.use_virial = use_virial;
+  check_fit_settings(train, settings, "e0", "the training set");
   FitResult result;
   {
     py::gil_scoped_release release;
     result = fit_sparse_gp(train, settings);
   }
   PotentialData& data = result.potential;
-  data.soapgap_version = SOAPGAP_VERSION;
-  data.provenance["date"] = utc_now();
-  data.provenance["n_configurations"] = std::to_string(train.size());
-  data.provenance["seed"] = std::to_string(settings.seed);
-  data.provenance["threads"] = std::to_string(omp_get_max_threads());
+  record_fit_provenance(data, train.size(), settings);
   for (const auto& kv : provenance) data.provenance[kv.first] = kv.second;
   return PyPotential(std::move(data));
 }

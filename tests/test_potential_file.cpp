@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "core/base64.h"
 #include "core/error.h"
-#include "io/base64.h"
 #include "io/potential_file.h"
 #include "model/potential.h"
 #include "test_paths.h"

@@ -24,9 +24,9 @@
 #include <vector>
 
 #include "core/atomic_file.h"
+#include "core/base64.h"
 #include "core/error.h"
 #include "core/key_value.h"
-#include "core/base64.h"
 #include "core/sha256.h"
 
 namespace soapgap {

@@ -9,8 +9,10 @@
 #include <sstream>
 
 #include "core/blas_threads.h"
+#include "core/elements.h"
 #include "core/error.h"
 #include "core/progress.h"
+#include "core/version.h"
 #include "model/sparse_selection.h"
 #include "model/term.h"
 #include "neighbours/neighbour_list.h"
@@ -172,6 +174,7 @@ ConfigRows build_rows(const Structure& s, const std::vector<TermState>& terms,
 }
 
 void validate_training(const std::vector<Structure>& train, const FitSettings& settings) {
+  check_fit_settings(train, settings, "e0", "the training set");
   if (train.empty()) throw InputError("training set is empty");
   bool any = false;
   for (const Structure& s : train) {
@@ -399,6 +402,33 @@ FitResult fit_sparse_gp(const std::vector<Structure>& train, const FitSettings& 
   }
   result.timings.emplace_back("total", total.seconds());
   return result;
+}
+
+void check_fit_settings(const std::vector<Structure>& train, const FitSettings& settings, const std::string& option,
+                        const std::string& where) {
+  auto positive = [](const Sigmas& s) { return s.energy > 0 && s.force > 0 && s.virial > 0; };
+  if (!positive(settings.sigma)) throw InputError("fit: the sigmas of energy, force and virial must be positive");
+  for (const auto& kv : settings.config_type_sigma)
+    if (!positive(kv.second)) throw InputError("fit: the sigmas of config_type " + kv.first + " must be positive");
+  if (!(settings.jitter >= 0)) throw InputError("fit: jitter must be non-negative");
+  if (settings.terms.empty()) throw InputError("fit: at least one descriptor is needed");
+  std::set<int> present;
+  for (const Structure& s : train) present.insert(s.numbers.begin(), s.numbers.end());
+  for (const auto& kv : settings.e0) {
+    if (present.count(kv.first)) continue;
+    std::string list;
+    for (int z : present) list += (list.empty() ? "" : " ") + element_symbol(z);
+    throw InputError(option + " " + element_symbol(kv.first) + "=...: " + element_symbol(kv.first) +
+                     " does not occur in " + where + " (its elements: " + list + ")");
+  }
+}
+
+void record_fit_provenance(PotentialData& data, size_t n_configurations, const FitSettings& settings) {
+  data.soapgap_version = SOAPGAP_VERSION;
+  data.provenance["date"] = utc_now();
+  data.provenance["n_configurations"] = std::to_string(n_configurations);
+  data.provenance["seed"] = std::to_string(settings.seed);
+  data.provenance["threads"] = std::to_string(omp_get_max_threads());
 }
 
 }  // namespace soapgap

@@ -45,4 +45,15 @@ struct FitResult {
 // Throws InputError on unusable input (no labels, no configurations, NaN...).
 FitResult fit_sparse_gp(const std::vector<Structure>& train, const FitSettings& settings);
 
+// The checks of settings against the training set that every front end makes before any work:
+// positive sigmas, non-negative jitter, at least one term, and no e0 for an element absent from
+// the training set (a typo or the wrong file). `option` and `where` name the e0 setting and
+// the training set in messages (e.g. "--e0" and the file; "e0" and "the training set").
+void check_fit_settings(const std::vector<Structure>& train, const FitSettings& settings, const std::string& option,
+                        const std::string& where);
+
+// The provenance every fit records: soapgap version, date, number of configurations, seed and
+// threads. Front ends add their own keys (command line, training file and its SHA-256).
+void record_fit_provenance(PotentialData& data, size_t n_configurations, const FitSettings& settings);
+
 }  // namespace soapgap
