@@ -274,3 +274,10 @@ def test_a_virial_in_info_wins_over_a_stored_stress_as_in_soapgap_fit(tmp_path):
     back.info.pop("virial")
     with pytest.raises(ValueError, match="periodic in all three directions"):
         _labels(back, 0, "energy", "forces", "virial", "stress")
+
+
+def test_fit_refuses_an_e0_for_an_element_absent_from_the_training_set(train):
+    with pytest.raises(ValueError, match=r"e0 Ge=\.\.\.: Ge does not occur in the training set \(its elements: Si\)"):
+        soapgap.fit(train, descriptors=DESCRIPTORS, e0={"Ge": -100.0})
+    with pytest.raises(ValueError, match="sigmas of energy, force and virial must be positive"):
+        soapgap.fit(train, descriptors=DESCRIPTORS, sigma_force=0.0)
