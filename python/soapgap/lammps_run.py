@@ -51,8 +51,10 @@ def write_data(path, atoms, elements):
     """Writes a LAMMPS data file (atom_style atomic) of atoms, element i of `elements` as type i+1.
 
     Periodic cells may be triclinic (rotated into LAMMPS' lower-triangular form, fractional
-    coordinates kept); directions without periodicity need an orthorhombic cell or none (the box
-    then encloses the atoms with 10 A of margin). Returns the positions as LAMMPS sees them.
+    coordinates kept). With directions without periodicity the box encloses the atoms with 10 A
+    of margin along them, and the cell must be orthorhombic, or triclinic with tilt factors that
+    LAMMPS allows there: xy only with y periodic, xz and yz only with z periodic (a slab with a
+    hexagonal in-plane cell and vacuum along z). Returns the positions as LAMMPS sees them.
     """
     symbols = atoms.get_chemical_symbols()
     unknown = sorted(set(symbols) - set(elements))
@@ -68,15 +70,22 @@ def write_data(path, atoms, elements):
         hi = np.diag(L).copy()
         tilt = (L[1, 0], L[2, 0], L[2, 1])
     else:
-        if np.abs(cell - np.diag(np.diag(cell))).max() > 1e-12:
-            raise ValueError("a structure that is not periodic in every direction needs an orthorhombic cell")
+        tilt = None
         pos = atoms.positions.copy()
         lo, hi = np.zeros(3), np.diag(cell).copy()
+        if np.abs(cell - np.diag(np.diag(cell))).max() > 1e-12:
+            L = lammps_cell(cell)
+            tilt = (L[1, 0], L[2, 0], L[2, 1])
+            if (abs(tilt[0]) > 1e-12 and not pbc[1]) or (max(abs(tilt[1]), abs(tilt[2])) > 1e-12 and not pbc[2]):
+                raise ValueError("a structure that is not periodic in every direction needs an orthorhombic cell, "
+                                 "or a triclinic one whose tilt involves periodic directions only (xy: y periodic; "
+                                 "xz, yz: z periodic)")
+            pos = np.linalg.solve(cell.T, atoms.positions.T).T @ L
+            hi = np.diag(L).copy()
         for d in range(3):
             if not pbc[d]:
                 lo[d] = min(pos[:, d].min(), 0.0) - 10.0
-                hi[d] = max(pos[:, d].max(), cell[d, d]) + 10.0
-        tilt = None
+                hi[d] = max(pos[:, d].max(), hi[d]) + 10.0
     lines = ["soapgap: LAMMPS data file (atom_style atomic, units metal)", "",
              "%d atoms" % len(atoms), "%d atom types" % len(elements), ""]
     for d, name in enumerate("xyz"):

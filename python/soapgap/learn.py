@@ -254,6 +254,13 @@ class ActiveLearner:
         os.makedirs(md_dir, exist_ok=True)
         result = {"tasks": {}, "samples": 0, "flagged": 0, "sigma_max_eV": 0.0}
         for task in self.cfg.tasks:
+            done = os.path.join(md_dir, task.name + ".json")  # a finished task is not rerun on resume
+            if os.path.exists(done) and os.path.exists(os.path.join(md_dir, task.name + ".dump")):
+                info = self._read_json(done)
+                self.log("iteration %d: task %s: done before (%d samples, %d flagged)"
+                         % (k, task.name, info["samples"], info["flagged"]))
+                self._add_task(result, task.name, info)
+                continue
             atoms = self._task_structure(task)
             data = os.path.join(md_dir, task.name + ".data")
             write_data(data, atoms, self.cfg.elements)
@@ -279,10 +286,8 @@ class ActiveLearner:
             if rc != 0:
                 errors = [l for l in text.splitlines() if "ERROR" in l]
                 info["lammps_error"] = errors[0] if errors else "exit %d" % rc
-            result["tasks"][task.name] = info
-            result["samples"] += len(frames)
-            result["flagged"] += len(flagged)
-            result["sigma_max_eV"] = max(result["sigma_max_eV"], info["sigma_max_eV"])
+            self._write_json(done, info)
+            self._add_task(result, task.name, info)
             self.log("iteration %d: task %s (%s): %d samples up to step %d, %d flagged (sigma > %.1f meV), "
                      "max sigma %.1f meV%s%s, %.1f s"
                      % (k, task.name, task.kind, len(frames), info["last_step"], len(flagged),
@@ -292,6 +297,13 @@ class ActiveLearner:
         result["flagged_fraction"] = result["flagged"] / max(result["samples"], 1)
         self._write_json(path, result)
         return result
+
+    @staticmethod
+    def _add_task(result, name, info):
+        result["tasks"][name] = info
+        result["samples"] += info["samples"]
+        result["flagged"] += info["flagged"]
+        result["sigma_max_eV"] = max(result["sigma_max_eV"], info["sigma_max_eV"])
 
     def select(self, k, pot_path, md, n_pick):
         path = os.path.join(self.iter_dir(k), "selected.json")

@@ -79,6 +79,24 @@ def test_data_file_and_dump_round_trip(tmp_path):
         write_data(str(tmp_path / "b.data"), bulk("Ge"), ["Si"])
 
 
+def test_slab_with_a_hexagonal_cell_keeps_its_tilt_and_a_margin_along_the_vacuum(tmp_path):
+    from ase.build import diamond111
+
+    slab = diamond111("Si", (2, 2, 4), vacuum=6.0)  # 60-degree in-plane cell, vacuum along z
+    slab.pbc = (True, True, False)
+    pos = write_data(str(tmp_path / "s.data"), slab, ["Si"])
+    L = lammps_cell(slab.cell[:])
+    words = {line.split()[-1]: line.split() for line in (tmp_path / "s.data").read_text().splitlines()
+             if line.endswith(("xhi", "yhi", "zhi", "yz"))}
+    assert float(words["yz"][0]) == pytest.approx(L[1, 0]) and abs(float(words["yz"][1])) < 1e-12
+    assert float(words["zhi"][0]) == pytest.approx(min(pos[:, 2].min(), 0.0) - 10.0)  # 10 A of margin
+    assert np.allclose(pos @ np.linalg.inv(L), slab.get_scaled_positions(wrap=False))
+    tilted = slab.copy()
+    tilted.cell[2] = [1.0, 0.0, tilted.cell[2, 2]]  # xz tilt with z not periodic: LAMMPS refuses it
+    with pytest.raises(ValueError, match="tilt involves periodic directions only"):
+        write_data(str(tmp_path / "t.data"), tilted, ["Si"])
+
+
 def _config(tmp_path, body):
     (tmp_path / "slab.xyz").write_text("1\nLattice=\"5 0 0 0 5 0 0 0 5\" Properties=species:S:1:pos:R:3 pbc=\"T T T\"\n"
                                        "Si 0 0 0\n")
