@@ -68,13 +68,12 @@ def parse_args():
 
 
 def model_list(a):
-    pots = a.lammps_potentials
-    snap = "pair_style snap\npair_coeff * * {0}/Si_Zuo_JPCA2020{1}.snapcoeff {0}/Si_Zuo_JPCA2020{1}.snapparam Si\n"
-    models = []
-    for spec in a.models:
-        name, path = spec.split("=", 1)
-        models.append(dict(name=name, kind="soapgap", file=os.path.abspath(path),
-                           pair="pair_style soapgap\npair_coeff * * %s Si\n" % os.path.abspath(path)))
+    """The models: name, kind, potential file and the pair_style + pair_coeff lines of each."""
+    def model(name, kind, *files, **extra):
+        files = [os.path.abspath(f) for f in files]
+        pair = "pair_style %s\npair_coeff * * %s Si\n" % (kind, " ".join(files))
+        return dict(name=name, kind=kind, file=files[0], pair=pair, **extra)
+    models = [model(spec.split("=", 1)[0], "soapgap", spec.split("=", 1)[1]) for spec in a.models]
     if a.cheap_fit:
         xml = os.path.join(a.workdir, "Si-cheap.xml")
         cmd = [SOAPGAP, "fit", "--train", os.path.join(ROOT, "fitting/datasets/silicon/train.xyz"),
@@ -84,18 +83,15 @@ def model_list(a):
             cmd += ["--descriptor", d]
         print("fitting the cheap model: %s" % " ".join(cmd), flush=True)
         t0 = time.time()
-        subprocess.run(cmd, check=True, stdout=open(os.path.join(a.workdir, "cheap_fit.log"), "w"),
-                       stderr=subprocess.STDOUT)
+        with open(os.path.join(a.workdir, "cheap_fit.log"), "w") as log:
+            subprocess.run(cmd, check=True, stdout=log, stderr=subprocess.STDOUT)
         print("  done in %.0f s" % (time.time() - t0), flush=True)
-        models.append(dict(name="soapgap (cheap)", kind="soapgap", file=xml, fit_command=cmd,
-                           pair="pair_style soapgap\npair_coeff * * %s Si\n" % xml))
-    models += [dict(name="SNAP (Zuo 2020)", kind="snap", file=pots + "/Si_Zuo_JPCA2020.snapcoeff", pair=snap.format(pots, "")),
-               dict(name="qSNAP (Zuo 2020)", kind="snap", file=pots + "/Si_Zuo_JPCA2020.quadratic.snapcoeff",
-                    pair=snap.format(pots, ".quadratic")),
-               dict(name="SW", kind="sw", file=pots + "/Si.sw", pair="pair_style sw\npair_coeff * * %s/Si.sw Si\n" % pots),
-               dict(name="Tersoff", kind="tersoff", file=pots + "/Si.tersoff",
-                    pair="pair_style tersoff\npair_coeff * * %s/Si.tersoff Si\n" % pots)]
-    return models
+        models.append(model("soapgap (cheap)", "soapgap", xml, fit_command=cmd))
+    zuo = os.path.join(a.lammps_potentials, "Si_Zuo_JPCA2020")
+    return models + [model("SNAP (Zuo 2020)", "snap", zuo + ".snapcoeff", zuo + ".snapparam"),
+                     model("qSNAP (Zuo 2020)", "snap", zuo + ".quadratic.snapcoeff", zuo + ".quadratic.snapparam"),
+                     model("SW", "sw", os.path.join(a.lammps_potentials, "Si.sw")),
+                     model("Tersoff", "tersoff", os.path.join(a.lammps_potentials, "Si.tersoff"))]
 
 
 def lammps_frame(atoms):
@@ -136,7 +132,8 @@ def evaluate(model, frames, lmp, workdir):
     _, log = lmp.run("".join(deck), wd, "eval")
     energies = [r["PotEng"] for r in thermo_rows(log)]
     if len(energies) != len(frames):
-        raise RuntimeError("%s: %d energies for %d frames (log %s/eval.log)" % (model["name"], len(energies), len(frames), wd))
+        raise RuntimeError("%s: %d energies for %d frames (log %s/eval.log)"
+                           % (model["name"], len(energies), len(frames), wd))
     forces = []
     for i, Q in enumerate(rotations):
         (_, _, cols), = read_dump(os.path.join(wd, "f%03d.dump" % i), ["Si"], extra_columns=["fx", "fy", "fz"])
@@ -169,11 +166,12 @@ def accuracy(frames, energies, forces):
     offset = e_err.mean()
     f_err = [f - a.arrays["forces"] for f, a in zip(forces, frames)]
     disordered = [i for i, a in enumerate(frames) if re.search("liquid|amorphous", a.info.get("config_type", ""))]
-    rmse = lambda errs: float(np.sqrt(np.mean(np.concatenate([e.ravel() for e in errs]) ** 2))) if errs else None
-    return dict(energy_offset_meV_atom=1e3 * offset, energy_rmse_offset_removed_meV_atom=1e3 * float(np.sqrt(np.mean((e_err - offset) ** 2))),
-                energy_rmse_raw_meV_atom=1e3 * float(np.sqrt(np.mean(e_err ** 2))), force_rmse_all=rmse(f_err),
-                force_rmse_liquid_amorphous=rmse([f_err[i] for i in disordered]), n_liquid_amorphous_frames=len(disordered),
-                energy_error_per_frame_meV_atom=(1e3 * e_err).tolist())
+    def rmse(errs):
+        return float(np.sqrt(np.mean(np.concatenate([e.ravel() for e in errs]) ** 2))) if len(errs) else None
+    return dict(energy_offset_meV_atom=1e3 * offset, energy_rmse_offset_removed_meV_atom=1e3 * rmse([e_err - offset]),
+                energy_rmse_raw_meV_atom=1e3 * rmse([e_err]), force_rmse_all=rmse(f_err),
+                force_rmse_liquid_amorphous=rmse([f_err[i] for i in disordered]),
+                n_liquid_amorphous_frames=len(disordered), energy_error_per_frame_meV_atom=(1e3 * e_err).tolist())
 
 
 def background_pids():
@@ -209,9 +207,10 @@ def background_pids():
 
 
 def md_run(model, lmp, wd, steps):
+    plugin = lmp.plugin_line() if model["kind"] == "soapgap" else ""
     deck = ("%sunits metal\natom_style atomic\nboundary p p p\nread_data md.data\n%s"
             "velocity all create 300 4928 mom yes rot yes dist gaussian\ntimestep 0.001\nfix 1 all nve\n"
-            "thermo %d\nrun %d\n") % (lmp.plugin_line() if model["kind"] == "soapgap" else "", model["pair"], steps, steps)
+            "thermo %d\nrun %d\n") % (plugin, model["pair"], steps, steps)
     _, log = lmp.run(deck, wd, "md_" + re.sub(r"\W+", "_", model["name"]).strip("_"))
     m = re.search(r"Loop time of ([\d.eE+-]+) on 1 procs for (\d+) steps with (\d+) atoms", log)
     cpu = float(re.search(r"([\d.]+)% CPU use", log).group(1))  # < 100 %: the run shared its core
@@ -247,7 +246,8 @@ def timings(models, lmp, workdir, repeats, target_s):
             order = models if r % 2 == 0 else models[::-1]
             cost = {m["name"]: md_run(m, lmp, wd, m["md_steps"]) for m in order}
             rounds.append(cost)
-            print("round %d: %s" % (r + 1, ", ".join("%s %.3g us (%.1f s, %.0f%% CPU)" % (k, v[1], v[0], v[2]) for k, v in cost.items())), flush=True)
+            print("round %d: %s" % (r + 1, ", ".join("%s %.3g us (%.1f s, %.0f%% CPU)" % (k, v[1], v[0], v[2])
+                                                      for k, v in cost.items())), flush=True)
     finally:
         for pid in stopped:
             try:
@@ -266,13 +266,15 @@ def timings(models, lmp, workdir, repeats, target_s):
 
 
 def table(models):
-    rows = ["| model | cutoff (Å) | force RMSE all / liquid+amorphous (eV/Å) | energy RMSE (meV/atom, offset removed) "
-            "| energy offset (meV/atom) | µs/atom-step | cost / SW |", "|---|---|---|---|---|---|---|"]
+    rows = ["| model | cutoff (Å) | force RMSE all / liquid+amorphous (eV/Å) "
+            "| energy RMSE (meV/atom, offset removed) | energy offset (meV/atom) | µs/atom-step | cost / SW |",
+            "|---|---|---|---|---|---|---|"]
     for m in models:
         a = m["accuracy"]
         rows.append("| %s | %.2f | %.3f / %.3f | %.1f | %+.1f | %.3g | %.3g |" % (
             m["name"], m["cutoff"], a["force_rmse_all"], a["force_rmse_liquid_amorphous"],
-            a["energy_rmse_offset_removed_meV_atom"], a["energy_offset_meV_atom"], m["us_atom_step"], m["cost_over_sw"]))
+            a["energy_rmse_offset_removed_meV_atom"], a["energy_offset_meV_atom"],
+            m["us_atom_step"], m["cost_over_sw"]))
     return "\n".join(rows)
 
 
@@ -288,13 +290,15 @@ def main():
         if m["kind"] == "soapgap":
             m["lammps_vs_soapgap_eval_max_rel"] = cross_check(m, frames, energies, forces, a.workdir)
         m["accuracy"] = accuracy(frames, energies, forces)
+        check = m.get("lammps_vs_soapgap_eval_max_rel")
         print("%-20s cutoff %.2f A, force RMSE %.3f eV/A%s" % (m["name"], m["cutoff"], m["accuracy"]["force_rmse_all"],
-              ", LAMMPS = soapgap eval to %.1e" % m["lammps_vs_soapgap_eval_max_rel"] if m["kind"] == "soapgap" else ""), flush=True)
+              "" if check is None else ", LAMMPS = soapgap eval to %.1e" % check), flush=True)
     stopped = timings(models, lmp, a.workdir, a.repeats, a.target_s)
     text = table(models)
     print("\n" + text)
     result = dict(date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), command=" ".join(sys.argv),
-                  lmp=a.lmp, plugin=a.plugin, heldout=a.heldout, n_frames=len(frames), n_atoms=sum(len(f) for f in frames),
+                  lmp=a.lmp, plugin=a.plugin, heldout=a.heldout, n_frames=len(frames),
+                  n_atoms=sum(len(f) for f in frames),
                   config_types=[f.info.get("config_type") for f in frames], uname=" ".join(os.uname()),
                   cpus=os.cpu_count(), background_pids_stopped=stopped, table=text,
                   md=dict(atoms=216, a=5.476, rattle=0.05, T=300, timestep_fs=1, ranks=1, threads=1, repeats=a.repeats),
