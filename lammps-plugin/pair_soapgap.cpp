@@ -73,33 +73,15 @@ void PairSoapGap::coeff(int narg, char **arg) {
                ntypes);
   // pair_style quip's form is accepted too: pair_coeff * * gap.xml "Potential xml_label=LABEL" 14 ...
   // (a QUIP init string after the file; atom types given as element symbols or atomic numbers).
-  // An argument with a blank or '=' cannot be an element: it is taken for an init string.
   std::string quip_label;
   int first_type_arg = 3;
-  if (narg > 3) {
-    const std::string init = arg[3];
-    if (init.rfind("Potential", 0) == 0 || init.find_first_of(" \t=") != std::string::npos) {
-      std::vector<std::string> words;
-      for (size_t k = 0; (k = init.find_first_not_of(" \t", k)) != std::string::npos;) {
-        const size_t end = init.find_first_of(" \t", k);
-        words.push_back(init.substr(k, end == std::string::npos ? std::string::npos : end - k));
-        k = end;
-      }
-      const auto refuse = [&](const std::string &why) {
-        error->all(FLERR, "pair_coeff soapgap: QUIP init string \"{}\": {}; expected \"Potential\" or \"Potential "
-                          "xml_label=LABEL\" (LABEL: a GAP_params label of the file) or no init string",
-                   init, why);
-      };
-      if (words.empty() || words[0] != "Potential")
-        refuse("it does not start with the word Potential (soapgap reads GAP potentials only)");
-      for (size_t w = 1; w < words.size(); w++) {
-        if (words[w].rfind("xml_label=", 0) != 0) refuse("\"" + words[w] + "\" is not understood");
-        if (words[w].size() == 10) refuse("xml_label= needs a label");
-        if (!quip_label.empty()) refuse("xml_label given twice");
-        quip_label = words[w].substr(10);
-      }
-      first_type_arg = 4;
+  if (narg > 3 && soapgap::is_quip_init_string(arg[3])) {
+    try {
+      quip_label = soapgap::quip_init_label(arg[3]);
+    } catch (const std::exception &e) {
+      error->all(FLERR, "pair_coeff soapgap: {}", e.what());
     }
+    first_type_arg = 4;
   }
   if (narg != first_type_arg + ntypes)
     error->all(FLERR, "Incorrect args for pair_coeff soapgap: expected pair_coeff * * <potential.xml> followed by one "
@@ -121,9 +103,7 @@ void PairSoapGap::coeff(int narg, char **arg) {
     if (name == "NULL") continue;
     int z = 0;
     try {
-      const bool numeric = !name.empty() && name.find_first_not_of("0123456789") == std::string::npos;
-      z = numeric ? std::stoi(name) : soapgap::atomic_number(name);
-      if (numeric) soapgap::element_symbol(z);  // throws for numbers that are no atomic number
+      z = soapgap::atomic_number(name);  // a symbol or an atomic number
     } catch (const std::exception &) {
       error->all(FLERR, "pair_coeff soapgap: atom type {}: \"{}\" is not an element symbol, atomic number or NULL", t, name);
     }

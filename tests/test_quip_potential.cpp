@@ -325,3 +325,26 @@ TEST_F(QuipImport, FuzzCentreListedTwiceIsOneGroup) {
   rattle(s, 0.1, 3);
   EXPECT_EQ(twice.predict(s).energy, once.predict(s).energy);
 }
+
+TEST(QuipInitString, LabelAndRefusals) {
+  EXPECT_TRUE(is_quip_init_string("Potential"));
+  EXPECT_TRUE(is_quip_init_string("IP SW"));
+  EXPECT_TRUE(is_quip_init_string("a=b"));
+  EXPECT_FALSE(is_quip_init_string("Si"));
+  EXPECT_FALSE(is_quip_init_string("14"));
+  EXPECT_EQ(quip_init_label("Potential"), "");
+  EXPECT_EQ(quip_init_label("  Potential   xml_label=GAP_2017 "), "GAP_2017");
+  for (const auto& [init, why] : std::vector<std::pair<std::string, std::string>>{
+           {"IP SW", "does not start with the word Potential"},
+           {"Potential calc=1", "\"calc=1\" is not understood"},
+           {"Potential xml_label=", "xml_label= needs a label"},
+           {"Potential xml_label=A xml_label=B", "xml_label given twice"}}) {
+    try {
+      quip_init_label(init);
+      ADD_FAILURE() << init << " accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("QUIP init string \"" + init + "\""), std::string::npos) << e.what();
+    }
+  }
+}

@@ -757,4 +757,27 @@ PotentialData load_potential(const std::string& path, const std::string& quip_la
   return read_potential(path);
 }
 
+bool is_quip_init_string(const std::string& arg) {
+  return arg.rfind("Potential", 0) == 0 || arg.find_first_of(" \t=") != std::string::npos;
+}
+
+std::string quip_init_label(const std::string& init) {
+  const std::vector<std::string> words = text::split(init, " \t");
+  const auto refuse = [&](const std::string& why) {
+    throw InputError("QUIP init string \"" + init + "\": " + why +
+                     "; expected \"Potential\" or \"Potential xml_label=LABEL\" (LABEL: a GAP_params label of the file) "
+                     "or no init string");
+  };
+  if (words.empty() || words[0] != "Potential")
+    refuse("it does not start with the word Potential (soapgap reads GAP potentials only)");
+  std::string label;
+  for (size_t w = 1; w < words.size(); w++) {
+    if (words[w].rfind("xml_label=", 0) != 0) refuse("\"" + words[w] + "\" is not understood");
+    if (words[w].size() == 10) refuse("xml_label= needs a label");
+    if (!label.empty()) refuse("xml_label given twice");
+    label = words[w].substr(10);
+  }
+  return label;
+}
+
 }  // namespace soapgap

@@ -39,4 +39,11 @@ PotentialData read_quip_potential(const std::string& path, const std::string& la
 // Reads a soapgap potential file or a QUIP GAP XML file, detected from the content.
 PotentialData load_potential(const std::string& path, const std::string& quip_label = "");
 
+// QUIP init strings as pair_style quip takes them after the file name ("Potential" or
+// "Potential xml_label=LABEL"). is_quip_init_string: whether an argument is one rather than an
+// element name (it starts with "Potential" or holds a blank or '='). quip_init_label: the LABEL
+// ("" without xml_label); InputError "QUIP init string "...": <why>; expected ..." otherwise.
+bool is_quip_init_string(const std::string& arg);
+std::string quip_init_label(const std::string& init);
+
 }  // namespace soapgap
