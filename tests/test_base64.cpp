@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "io/base64.h"
+#include "core/base64.h"
 
 using soapgap::base64_decode;
 using soapgap::base64_decoded_size;

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
-#include "io/sha256.h"
+#include "core/sha256.h"
 
 using soapgap::Sha256;
 using soapgap::sha256_hex;

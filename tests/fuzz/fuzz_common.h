@@ -16,7 +16,7 @@
 
 #include "core/error.h"
 #include "core/structure.h"
-#include "io/potential_data.h"
+#include "model/potential_data.h"
 #include "model/potential.h"
 
 namespace soapgap_fuzz {

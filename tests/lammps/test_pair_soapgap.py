@@ -455,7 +455,7 @@ def compare_case(args, work, name, atoms, pot, species, failures):
         }
         for what, err in checks.items():
             # The variances are computed with triangular solves against the stored factors
-            # (io/potential_data.h), accurate to rounding like the energies.
+            # (model/potential_data.h), accurate to rounding like the energies.
             tol = 1e-9
             n_checks += 1
             status = "ok" if err <= tol else "FAILED"
