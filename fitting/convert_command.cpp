@@ -5,8 +5,8 @@
 #include "common.h"
 #include "core/atomic_file.h"
 #include "core/progress.h"
+#include "io/load_potential.h"
 #include "io/potential_file.h"
-#include "io/quip_potential.h"
 #include "model/potential.h"
 
 namespace soapgap::cli {

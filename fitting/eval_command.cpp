@@ -9,8 +9,8 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "core/text.h"
+#include "io/load_potential.h"
 #include "io/potential_file.h"
-#include "io/quip_potential.h"
 #include "model/error_metrics.h"
 #include "model/potential.h"
 

@@ -7,6 +7,7 @@
 #include "core/elements.h"
 #include "core/key_value.h"
 #include "core/progress.h"
+#include "io/load_potential.h"
 #include "io/potential_file.h"
 #include "io/quip_potential.h"
 #include "model/potential.h"

@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "error.h"
 #include "force.h"
+#include "io/load_potential.h"
 #include "io/potential_file.h"
 #include "io/quip_potential.h"
 #include "memory.h"

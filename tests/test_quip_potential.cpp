@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "finite_differences.h"
+#include "io/load_potential.h"
 #include "io/potential_file.h"
 #include "io/quip_potential.h"
 #include "model/potential.h"

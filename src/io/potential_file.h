@@ -104,7 +104,8 @@ PotentialData read_potential(const std::string& path);
 // the file; false for unreadable files or other formats). Does not throw.
 bool is_soapgap_potential(const std::string& path);
 
-// Hex SHA-256 of the canonical byte stream described above.
+// Hex SHA-256 of the canonical byte stream described above (io/potential_checksum.h computes
+// it).
 std::string potential_checksum(const PotentialData& data);
 
 }  // namespace soapgap

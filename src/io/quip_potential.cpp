@@ -1,15 +1,12 @@
 #include "io/quip_potential.h"
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -17,7 +14,7 @@
 #include "core/text.h"
 #include "core/key_value.h"
 #include "descriptors/soap_math.h"
-#include "io/potential_file.h"
+#include "io/xml_document.h"
 
 namespace soapgap {
 
@@ -28,79 +25,54 @@ constexpr long kTwoLPlusOneVersion = 1423143769;
 // Before this version central_reference_all_species defaulted to true.
 constexpr long kCentralReferenceVersion = 1426512068;
 
-std::string C(const xmlChar* s) { return s ? reinterpret_cast<const char*>(s) : ""; }
-
-// Error context: "file:line: <element>".
-struct Reader {
-  std::string path;
-  std::string where(const xmlNode* n) const {
-    return path + ":" + std::to_string(xmlGetLineNo(n)) + ": <" + C(n->name) + ">";
-  }
-  [[noreturn]] void fail(const xmlNode* n, const std::string& what) const { throw InputError(where(n) + ": " + what); }
-
-  bool has(const xmlNode* n, const char* a) const { return xmlHasProp(n, BAD_CAST a) != nullptr; }
-  std::string attr(const xmlNode* n, const char* a) const {
-    xmlChar* v = xmlGetProp(n, BAD_CAST a);
+// QUIP's attribute values on the shared reader: Fortran numbers (1.5d0), logicals (T, true,
+// .true.), integers written as numbers, and QUIP's wording of a missing attribute.
+class QuipReader : public xml::Reader {
+ public:
+  using xml::Reader::Reader;
+  std::string value(const xmlNode* n, const char* a) const {
+    const std::optional<std::string> v = attr(n, a);
     if (!v) fail(n, std::string("attribute ") + a + " is missing");
-    std::string s = C(v);
-    xmlFree(v);
-    return s;
+    return *v;
   }
-  std::string attr(const xmlNode* n, const char* a, const std::string& fallback) const {
-    return has(n, a) ? attr(n, a) : fallback;
+  std::string value(const xmlNode* n, const char* a, const std::string& fallback) const {
+    return attr(n, a).value_or(fallback);
   }
-  double number(const xmlNode* n, const std::string& what, const std::string& value) const {
-    std::string t(text::trim(value));
+  double number(const xmlNode* n, const std::string& what, const std::string& written) const {
+    std::string t(text::trim(written));
     for (char& ch : t)
       if (ch == 'd' || ch == 'D') ch = 'e';  // Fortran exponents
     double v = 0;
     if (!text::parse_double(t, v) || !std::isfinite(v))
-      fail(n, what + "=\"" + value + "\": expected a finite number");
+      fail(n, what + "=\"" + written + "\": expected a finite number");
     return v;
   }
-  double dattr(const xmlNode* n, const char* a) const { return number(n, a, attr(n, a)); }
+  double dattr(const xmlNode* n, const char* a) const { return number(n, a, value(n, a)); }
   double dattr(const xmlNode* n, const char* a, double fallback) const {
     return has(n, a) ? dattr(n, a) : fallback;
   }
   long iattr(const xmlNode* n, const char* a, long lo, long hi) const {
     const double v = dattr(n, a);
     if (v != std::floor(v) || v < lo || v > hi)
-      fail(n, std::string(a) + "=\"" + attr(n, a) + "\": expected an integer between " + std::to_string(lo) + " and " +
+      fail(n, std::string(a) + "=\"" + value(n, a) + "\": expected an integer between " + std::to_string(lo) + " and " +
                   std::to_string(hi));
     return static_cast<long>(v);
   }
   bool battr(const xmlNode* n, const char* a, bool fallback) const {
     if (!has(n, a)) return fallback;
-    const std::string v = attr(n, a);
+    const std::string v = value(n, a);
     if (v == "T" || v == "t" || v == "true" || v == ".true.") return true;
     if (v == "F" || v == "f" || v == "false" || v == ".false.") return false;
     fail(n, std::string(a) + "=\"" + v + "\": expected T or F");
   }
-  static std::string text(const xmlNode* n) {
-    xmlChar* v = xmlNodeGetContent(n);
-    std::string s = C(v);
-    xmlFree(v);
-    return s;
-  }
 };
 
-std::vector<const xmlNode*> children(const xmlNode* n, const char* name = nullptr) {
-  std::vector<const xmlNode*> out;
-  for (const xmlNode* c = n->children; c; c = c->next)
-    if (c->type == XML_ELEMENT_NODE && (!name || C(c->name) == name)) out.push_back(c);
-  return out;
-}
-
+// The first element named `name` below n, depth first (with label="label" where one is given).
 const xmlNode* find_descendant(const xmlNode* n, const std::string& name, const std::string& label = "") {
   for (const xmlNode* c = n->children; c; c = c->next) {
     if (c->type != XML_ELEMENT_NODE) continue;
-    if (C(c->name) == name) {
-      if (label.empty()) return c;
-      xmlChar* v = xmlGetProp(c, BAD_CAST "label");
-      const std::string l = C(v);
-      xmlFree(v);
-      if (l == label) return c;
-    }
+    if (xml::Reader::name(c) == name && (label.empty() || xml::Reader::attr(c, "label").value_or("") == label))
+      return c;
     if (const xmlNode* d = find_descendant(c, name, label)) return d;
   }
   return nullptr;
@@ -241,23 +213,23 @@ std::string directory_of(const std::string& path) {
   return s == std::string::npos ? std::string() : path.substr(0, s + 1);
 }
 
-QuipCoordinate read_coordinate(const Reader& R, const xmlNode* n) {
+QuipCoordinate read_coordinate(const QuipReader& R, const xmlNode* n) {
   QuipCoordinate c;
   c.node = n;
   c.covariance_type = static_cast<int>(R.iattr(n, "covariance_type", 0, 100));
   c.dimension = static_cast<int>(R.iattr(n, "dimensions", 1, 100000000));
   c.delta = R.dattr(n, "signal_variance");
   if (R.dattr(n, "signal_mean", 0.0) != 0.0)
-    R.fail(n, "signal_mean=" + R.attr(n, "signal_mean") + ": only 0 is supported");
+    R.fail(n, "signal_mean=" + R.value(n, "signal_mean") + ": only 0 is supported");
   if (!R.battr(n, "sparsified", true)) R.fail(n, "sparsified=F (a full GP) is not supported");
   if (R.has(n, "n_permutations") && R.iattr(n, "n_permutations", 1, 1000000) != 1)
-    R.fail(n, "n_permutations=" + R.attr(n, "n_permutations") + ": only 1 is supported");
+    R.fail(n, "n_permutations=" + R.value(n, "n_permutations") + ": only 1 is supported");
   const long m = R.iattr(n, "n_sparseX", 1, 100000000);
-  const auto desc = children(n, "descriptor");
+  const auto desc = xml::child_elements(n, "descriptor");
   if (desc.size() != 1) R.fail(n, "expected one <descriptor>, found " + std::to_string(desc.size()));
-  c.descriptor = Reader::text(desc[0]);
-  for (const xmlNode* t : children(n, "theta")) {
-    std::istringstream in(Reader::text(t));
+  c.descriptor = xml::text_content(desc[0]);
+  for (const xmlNode* t : xml::child_elements(n, "theta")) {
+    std::istringstream in(xml::text_content(t));
     std::string tok;
     while (in >> tok) c.theta.push_back(R.number(t, "theta", tok));
   }
@@ -269,7 +241,7 @@ QuipCoordinate read_coordinate(const Reader& R, const xmlNode* n) {
     else
       R.fail(n, "dot_product covariance without zeta (no zeta attribute and no <theta>)");
   }
-  const auto sparse = children(n, "sparseX");
+  const auto sparse = xml::child_elements(n, "sparseX");
   if (static_cast<long>(sparse.size()) != m)
     R.fail(n, "n_sparseX=" + std::to_string(m) + " but " + std::to_string(sparse.size()) + " <sparseX> elements");
   c.alpha.resize(m);
@@ -285,14 +257,14 @@ QuipCoordinate read_coordinate(const Reader& R, const xmlNode* n) {
     order[k] = i;
     c.alpha[i] = R.dattr(s, "alpha") * R.dattr(s, "sparseCutoff");
     if (!std::isfinite(c.alpha[i]))
-      R.fail(s, "alpha=" + R.attr(s, "alpha") + " times sparseCutoff=" + R.attr(s, "sparseCutoff") +
+      R.fail(s, "alpha=" + R.value(s, "alpha") + " times sparseCutoff=" + R.value(s, "sparseCutoff") +
                     " overflows: expected a finite product");
   }
   if (R.has(n, "sparseX_filename")) {
-    const std::string name = R.attr(n, "sparseX_filename");
+    const std::string name = R.value(n, "sparseX_filename");
     std::string file = name;
     if (!name.empty() && name[0] != '/') {
-      file = directory_of(R.path) + name;
+      file = directory_of(R.file()) + name;
       if (!std::ifstream(file)) file = name;
     }
     std::error_code ec;
@@ -322,7 +294,7 @@ QuipCoordinate read_coordinate(const Reader& R, const xmlNode* n) {
   } else {
     std::vector<std::vector<double>> rows(m);
     for (long k = 0; k < m; ++k) {
-      std::istringstream in(Reader::text(sparse[k]));
+      std::istringstream in(xml::text_content(sparse[k]));
       std::string tok;
       std::vector<double>& row = rows[order[k]];
       while (in >> tok) {
@@ -344,7 +316,7 @@ QuipCoordinate read_coordinate(const Reader& R, const xmlNode* n) {
 // ---------------------------------------------------------------------------------------------
 // SOAP: QUIP's options onto soapgap's SOAP, and the permutation of the power spectrum.
 
-TermData soap_term(const Reader& R, const QuipCoordinate& c, long gap_version, const std::vector<int>& elements) {
+TermData soap_term(const QuipReader& R, const QuipCoordinate& c, long gap_version, const std::vector<int>& elements) {
   QuipArgs a;
   a.context = R.where(c.node) + " <descriptor>";
   a.v = parse_quip_args(c.descriptor, &a.type, a.context);
@@ -473,7 +445,7 @@ TermData soap_term(const Reader& R, const QuipCoordinate& c, long gap_version, c
   return t;
 }
 
-TermData distance_2b_term(const Reader& R, const QuipCoordinate& c, const std::vector<int>& elements) {
+TermData distance_2b_term(const QuipReader& R, const QuipCoordinate& c, const std::vector<int>& elements) {
   QuipArgs a;
   a.context = R.where(c.node) + " <descriptor>";
   a.v = parse_quip_args(c.descriptor, &a.type, a.context);
@@ -494,7 +466,7 @@ TermData distance_2b_term(const Reader& R, const QuipCoordinate& c, const std::v
   if (c.dimension != 1 || c.theta.size() != 1)
     throw InputError(R.where(c.node) + ": distance_2b needs dimensions=1 and one <theta> value");
   if (R.dattr(c.node, "f0", 0.0) != 0.0)
-    throw InputError(R.where(c.node) + ": f0=" + R.attr(c.node, "f0") + ": only f0=0 is supported");
+    throw InputError(R.where(c.node) + ": f0=" + R.value(c.node, "f0") + ": only f0=0 is supported");
   std::vector<int> species = elements;
   for (int z : {z1, z2})
     if (z != 0 && !std::binary_search(species.begin(), species.end(), z))
@@ -519,10 +491,10 @@ TermData distance_2b_term(const Reader& R, const QuipCoordinate& c, const std::v
 // ---------------------------------------------------------------------------------------------
 // Glue core.
 
-CubicSplineData read_points(const Reader& R, const xmlNode* n, const char* xa, const char* ya) {
+CubicSplineData read_points(const QuipReader& R, const xmlNode* n, const char* xa, const char* ya) {
   CubicSplineData s;
   const long count = R.iattr(n, "num_points", 2, 1000000);
-  for (const xmlNode* p : children(n, "point")) {
+  for (const xmlNode* p : xml::child_elements(n, "point")) {
     s.x.push_back(R.dattr(p, xa));
     s.y.push_back(R.dattr(p, ya));
   }
@@ -531,16 +503,16 @@ CubicSplineData read_points(const Reader& R, const xmlNode* n, const char* xa, c
   return s;
 }
 
-GlueData read_glue(const Reader& R, const xmlNode* g) {
+GlueData read_glue(const QuipReader& R, const xmlNode* g) {
   GlueData out;
   std::map<int, int> z_of_type;
-  for (const xmlNode* t : children(g, "per_type_data")) {
+  for (const xmlNode* t : xml::child_elements(g, "per_type_data")) {
     GlueElementData e;
     e.Z = static_cast<int>(R.iattr(t, "atomic_num", 1, 118));
     z_of_type[static_cast<int>(R.iattr(t, "type", 1, 1000))] = e.Z;
-    const auto dens = children(t, "density");
-    const auto emb = children(t, "potential_density");
-    if (!children(t, "potential_neighbours").empty())
+    const auto dens = xml::child_elements(t, "density");
+    const auto emb = xml::child_elements(t, "potential_density");
+    if (!xml::child_elements(t, "potential_neighbours").empty())
       R.fail(t, "<potential_neighbours> (coordination-based Glue) is not supported");
     if (dens.size() != 1 || emb.size() != 1) R.fail(t, "expected one <density> and one <potential_density>");
     e.density = read_points(R, dens[0], "a", "rho");
@@ -553,13 +525,13 @@ GlueData read_glue(const Reader& R, const xmlNode* g) {
     out.elements.push_back(std::move(e));
   }
   if (out.elements.empty()) R.fail(g, "no <per_type_data>");
-  for (const xmlNode* p : children(g, "per_pair_data")) {
+  for (const xmlNode* p : xml::child_elements(g, "per_pair_data")) {
     GluePairData pd;
     const int t1 = static_cast<int>(R.iattr(p, "type1", 1, 1000)), t2 = static_cast<int>(R.iattr(p, "type2", 1, 1000));
     if (!z_of_type.count(t1) || !z_of_type.count(t2)) R.fail(p, "type1/type2 not defined by a <per_type_data>");
     pd.Z1 = z_of_type[t1];
     pd.Z2 = z_of_type[t2];
-    const auto pot = children(p, "potential_pair");
+    const auto pot = xml::child_elements(p, "potential_pair");
     if (pot.size() != 1) R.fail(p, "expected one <potential_pair>");
     pd.potential = read_points(R, pot[0], "r", "E");
     // QUIP reads y1/yn here (default 0); density_y1/density_yn on this element are ignored.
@@ -620,6 +592,24 @@ std::string label_in_init_args(const std::string& init) {
   return std::string();
 }
 
+// The parsed file; InputError naming the file (and libxml2's line) otherwise.
+xml::Doc parse_quip_file(const std::string& path) {
+  // By name (libxml2 also reads compressed files); libxml2's messages are not printed.
+  xml::Parsed p = xml::parse_file(path, XML_PARSE_NONET | XML_PARSE_HUGE | XML_PARSE_NOERROR | XML_PARSE_NOWARNING,
+                                  xml::OpenBy::libxml2);
+  if (p.doctype) throw InputError(path + ": DOCTYPE declarations are not allowed in QUIP GAP files");
+  if (!p.doc) {
+    // libxml2's messages end with a newline; ours are one line.
+    std::string msg = p.last_error_message;
+    for (char& ch : msg)
+      if (ch == '\n' || ch == '\r') ch = ' ';
+    while (!msg.empty() && msg.back() == ' ') msg.pop_back();
+    if (!p.has_last_error) throw InputError(path + ": cannot read or parse");
+    throw InputError(path + ":" + std::to_string(p.last_error_line) + ": not well-formed XML: " + msg);
+  }
+  return std::move(p.doc);
+}
+
 }  // namespace
 
 bool is_quip_potential(const std::string& path) {
@@ -633,37 +623,11 @@ bool is_quip_potential(const std::string& path) {
 
 // read_quip_potential without its message clean-up.
 static PotentialData read_quip(const std::string& path, const std::string& label) {
-  xmlResetLastError();
-  std::unique_ptr<xmlParserCtxt, void (*)(xmlParserCtxtPtr)> ctxt(xmlNewParserCtxt(), xmlFreeParserCtxt);
-  if (!ctxt) throw InputError(path + ": cannot create an XML parser (out of memory?)");
-  // QUIP files have no DOCTYPE; one could declare entities that expand exponentially when the
-  // attributes are read ("billion laughs"), so parsing stops there.
-  bool saw_doctype = false;
-  ctxt->_private = &saw_doctype;
-  ctxt->sax->internalSubset = [](void* ctx, const xmlChar*, const xmlChar*, const xmlChar*) {
-    auto* c = static_cast<xmlParserCtxtPtr>(ctx);
-    *static_cast<bool*>(c->_private) = true;
-    xmlStopParser(c);
-  };
-  std::unique_ptr<xmlDoc, void (*)(xmlDocPtr)> doc(
-      xmlCtxtReadFile(ctxt.get(), path.c_str(), nullptr,
-                      XML_PARSE_NONET | XML_PARSE_HUGE | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
-      xmlFreeDoc);
-  if (saw_doctype) throw InputError(path + ": DOCTYPE declarations are not allowed in QUIP GAP files");
-  if (!doc) {
-    const xmlError* e = xmlGetLastError();
-    // libxml2's messages end with a newline; ours are one line.
-    std::string msg = e && e->message ? e->message : "";
-    for (char& ch : msg)
-      if (ch == '\n' || ch == '\r') ch = ' ';
-    while (!msg.empty() && msg.back() == ' ') msg.pop_back();
-    throw InputError(path + (e ? ":" + std::to_string(e->line) + ": not well-formed XML: " + msg
-                               : std::string(": cannot read or parse")));
-  }
-  Reader R{path};
+  const xml::Doc doc = parse_quip_file(path);
+  const QuipReader R(path);
   const xmlNode* root = xmlDocGetRootElement(doc.get());
   std::string init;
-  if (const xmlNode* p = find_descendant(root, "Potential")) init = R.attr(p, "init_args", "");
+  if (const xmlNode* p = find_descendant(root, "Potential")) init = R.value(p, "init_args", "");
   std::string use_label = label.empty() ? label_in_init_args(init) : label;
   const xmlNode* gap = find_descendant(root, "GAP_params", use_label);
   if (!gap) {
@@ -688,14 +652,14 @@ static PotentialData read_quip(const std::string& path, const std::string& label
   if (version < kTwoLPlusOneVersion)
     R.fail(gap, "gap_version=" + std::to_string(version) + ": files older than " + std::to_string(kTwoLPlusOneVersion) +
                     " (SOAP without the 1/sqrt(2l+1) scaling) are not supported");
-  const auto gap_data = children(gap, "GAP_data");
+  const auto gap_data = xml::child_elements(gap, "GAP_data");
   if (gap_data.size() != 1) R.fail(gap, "expected one <GAP_data>");
   if (R.battr(gap_data[0], "do_core", false)) glue = true;
   if (R.battr(gap_data[0], "do_pca", false)) R.fail(gap_data[0], "do_pca=T is not supported");
 
   PotentialData d;
   d.provenance["imported_from"] = path;
-  d.provenance["quip_label"] = R.attr(gap, "label", "");
+  d.provenance["quip_label"] = R.value(gap, "label", "");
   d.provenance["quip_gap_version"] = std::to_string(version);
   std::set<int> elements;
   if (glue) {
@@ -705,8 +669,8 @@ static PotentialData read_quip(const std::string& path, const std::string& label
     for (const GlueElementData& e : d.core->elements) elements.insert(e.Z);
   }
   std::vector<QuipCoordinate> coords;
-  for (const xmlNode* sp : children(gap, "gpSparse"))
-    for (const xmlNode* c : children(sp, "gpCoordinates")) coords.push_back(read_coordinate(R, c));
+  for (const xmlNode* sp : xml::child_elements(gap, "gpSparse"))
+    for (const xmlNode* c : xml::child_elements(sp, "gpCoordinates")) coords.push_back(read_coordinate(R, c));
   if (coords.empty()) R.fail(gap, "no <gpSparse>/<gpCoordinates>");
   // Elements named by the descriptors.
   for (const QuipCoordinate& c : coords) {
@@ -724,7 +688,7 @@ static PotentialData read_quip(const std::string& path, const std::string& label
     throw InputError(path + ": every descriptor is a wildcard (species_Z=0, Z=0) and there is no Glue core: the "
                             "elements of the potential cannot be told; add species_Z/Z to the descriptor string");
   d.elements.assign(elements.begin(), elements.end());
-  const auto e0s = children(gap_data[0], "e0");
+  const auto e0s = xml::child_elements(gap_data[0], "e0");
   const double e0_all = R.dattr(gap_data[0], "e0", 0.0);
   for (int z : d.elements) d.e0[z] = e0_all;
   for (const xmlNode* e : e0s) {
@@ -748,13 +712,6 @@ static PotentialData read_quip(const std::string& path, const std::string& label
 PotentialData read_quip_potential(const std::string& path, const std::string& label) {
   // Messages quote attribute values and descriptor strings, which may hold line breaks.
   return with_one_line_errors([&] { return read_quip(path, label); });
-}
-
-PotentialData load_potential(const std::string& path, const std::string& quip_label) {
-  if (is_quip_potential(path)) return read_quip_potential(path, quip_label);
-  if (!quip_label.empty())
-    throw InputError(path + ": a QUIP label (xml_label=" + quip_label + ") was given but this is not a QUIP GAP file");
-  return read_potential(path);
 }
 
 bool is_quip_init_string(const std::string& arg) {

@@ -36,9 +36,6 @@ bool is_quip_potential(const std::string& path);
 // the one named by <Potential init_args>, else the only one in the file.
 PotentialData read_quip_potential(const std::string& path, const std::string& label = "");
 
-// Reads a soapgap potential file or a QUIP GAP XML file, detected from the content.
-PotentialData load_potential(const std::string& path, const std::string& quip_label = "");
-
 // QUIP init strings as pair_style quip takes them after the file name ("Potential" or
 // "Potential xml_label=LABEL"). is_quip_init_string: whether an argument is one rather than an
 // element name (it starts with "Potential" or holds a blank or '='). quip_init_label: the LABEL
