@@ -26,7 +26,7 @@ from ase.io import read
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(ROOT, "build", "python"), os.path.join(ROOT, "python")]
-from soapgap.lammps_run import Lammps, boundary, lammps_cell, read_dump, thermo_rows, write_data  # noqa: E402
+from soapgap.learn.lammps_run import Lammps, boundary, lammps_cell, read_dump, thermo_rows, write_data  # noqa: E402
 
 SOAPGAP = os.path.join(ROOT, "build", "fitting", "soapgap")
 PATHS_ENV = os.path.expanduser("~/.cache/soapgap/lammps-20220106-kokkos-3.4.01/lammps-paths.env")

@@ -22,7 +22,7 @@ const char* kUsage =
     "  learn  active learning: MD with the predicted variance, label, refit (python3 -m soapgap.learn)\n"
     "  kernel structure-kernel matrix of molecules (xyz, QM9, SDF, MOL2) as a NumPy .npy file\n"
     "  learning-curve  test error vs training size of a structure-kernel GP for molecular energies\n"
-    "                  (python3 -m soapgap.learning_curve)\n"
+    "                  (python3 -m soapgap.molecules.learning_curve)\n"
     "  cross-validate  model selection: k-fold cross-validation of fit settings, folds stratified\n"
     "                  by config_type (python3 -m soapgap.cross_validation)\n"
     "\n"

@@ -1,9 +1,10 @@
 // The commands written in Python: soapgap learn (soapgap.learn, the active-learning loop, see
-// docs/active-learning.md), soapgap learning-curve (soapgap.learning_curve) and soapgap cross-validate
+// docs/active-learning.md), soapgap learning-curve (soapgap.molecules.learning_curve) and soapgap cross-validate
 // (soapgap.cross_validation). They run with
 // Debian's interpreter and the soapgap package that belongs to this executable:
 // <bindir>/../python in the build tree, <prefix>/lib/python3/dist-packages once installed
 // (SOAPGAP_PYTHONPATH overrides; SOAPGAP_PYTHON names another interpreter).
+#include <algorithm>
 #include <unistd.h>
 
 #include <cerrno>
@@ -34,7 +35,11 @@ bool is_file(const std::string& path) { return ::access(path.c_str(), R_OK) == 0
 
 // Replaces this process by python3 -m soapgap.<module> argv[2..].
 int run_python_module(int argc, char** argv, const std::string& module) {
-  const std::string file = "soapgap/" + module + ".py";
+  // soapgap.learn is a package (soapgap/learn/__main__.py), soapgap.molecules.learning_curve a module.
+  std::string rel = module;
+  std::replace(rel.begin(), rel.end(), '.', '/');
+  const std::string file = "soapgap/" + rel + ".py", main_file = "soapgap/" + rel + "/__main__.py";
+  const auto present = [&](const std::string& dir) { return is_file(dir + "/" + file) || is_file(dir + "/" + main_file); };
   std::string package_dir;
   std::vector<std::string> tried;
   if (const char* env = std::getenv("SOAPGAP_PYTHONPATH")) {
@@ -44,13 +49,13 @@ int run_python_module(int argc, char** argv, const std::string& module) {
     const std::string bin = executable_dir();
     for (const std::string& dir : {bin + "/../python", bin + "/../lib/python3/dist-packages"}) {
       tried.push_back(dir);
-      if (is_file(dir + "/" + file)) {
+      if (present(dir)) {
         package_dir = dir;
         break;
       }
     }
   }
-  if (package_dir.empty() || !is_file(package_dir + "/" + file)) {
+  if (package_dir.empty() || !present(package_dir)) {
     std::string list;
     for (const std::string& t : tried) list += (list.empty() ? "" : ", ") + t;
     throw InputError("the Python package soapgap (" + file + ") was not found in " + list +
@@ -71,7 +76,7 @@ int run_python_module(int argc, char** argv, const std::string& module) {
 
 int run_learn(int argc, char** argv) { return run_python_module(argc, argv, "learn"); }
 
-int run_learning_curve(int argc, char** argv) { return run_python_module(argc, argv, "learning_curve"); }
+int run_learning_curve(int argc, char** argv) { return run_python_module(argc, argv, "molecules.learning_curve"); }
 
 int run_cross_validate(int argc, char** argv) { return run_python_module(argc, argv, "cross_validation"); }
 

@@ -23,8 +23,8 @@ from ase import Atoms
 from ase.build import bulk
 from ase.io import write
 
-from soapgap.labellers import LammpsLabeller
-from soapgap.lammps_run import Lammps, read_dump, write_data
+from soapgap.learn.labellers import LammpsLabeller
+from soapgap.learn.lammps_run import Lammps, read_dump, write_data
 
 
 def diamond(n):

@@ -87,8 +87,8 @@ def main():
     import matplotlib.ticker
     from ase.io import read
 
-    from soapgap.learning_curve import EV_TO_KCAL_PER_MOL, KernelCache, curve_table, fit_predict, learning_curve
-    from soapgap.learning_curve import composition_matrix, selection_order
+    from soapgap.molecules.learning_curve import EV_TO_KCAL_PER_MOL, KernelCache, curve_table, fit_predict, learning_curve
+    from soapgap.molecules.learning_curve import composition_matrix, selection_order
     from soapgap.molecules import SVMClassifier, atom_contributions, smallest_eigenvalue
 
     frames = [f for f in read(a.data, ":") if "energy_dft" in f.info and "energy_xtb" in f.info]

@@ -16,10 +16,16 @@ Errors in input (malformed files, unknown elements, invalid settings) raise Valu
 soapgap's message; a missing potential file raises FileNotFoundError.
 """
 
+from collections.abc import Mapping, Sequence  # noqa: F401 (type hints)
+from typing import TYPE_CHECKING
+
 import numpy as _np
 
 from ._soapgap import Potential, __version__
 from ._soapgap import _fit
+
+if TYPE_CHECKING:
+    from ase import Atoms
 
 __all__ = ["Potential", "fit", "__version__"]
 
@@ -84,25 +90,25 @@ def _labels(atoms, index, energy_key, forces_key, virial_key, stress_key):
 
 
 def fit(
-    atoms_list,
-    descriptors,
-    sigma_energy=0.002,
-    sigma_force=0.1,
-    sigma_virial=0.05,
-    e0=None,
-    seed=1,
-    jitter=1e-8,
-    variance=True,
-    energy_key="energy",
-    forces_key="forces",
-    virial_key="virial",
-    stress_key="stress",
-    config_type_key="config_type",
-    config_type_sigma=None,
-    use_energies=True,
-    use_forces=True,
-    use_virials=True,
-):
+    atoms_list: "Sequence[Atoms]",
+    descriptors: "str | Sequence[str]",
+    sigma_energy: float = 0.002,
+    sigma_force: float = 0.1,
+    sigma_virial: float = 0.05,
+    e0: "Mapping[str | int, float] | None" = None,
+    seed: int = 1,
+    jitter: float = 1e-8,
+    variance: bool = True,
+    energy_key: str = "energy",
+    forces_key: str = "forces",
+    virial_key: str = "virial",
+    stress_key: str = "stress",
+    config_type_key: str = "config_type",
+    config_type_sigma: "Mapping[str, tuple[float | None, float | None, float | None]] | None" = None,
+    use_energies: bool = True,
+    use_forces: bool = True,
+    use_virials: bool = True,
+) -> Potential:
     """Fits a sparse GP (SOAP-GAP) potential; the same fit as ``soapgap fit``.
 
     atoms_list: sequence of ase.Atoms with reference labels (see _labels for where they are

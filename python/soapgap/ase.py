@@ -17,7 +17,6 @@ concurrently without the GIL).
 
 import threading
 
-import numpy as np
 from ase.calculators.calculator import Calculator, all_changes
 from ase.constraints import full_3x3_to_voigt_6_stress
 

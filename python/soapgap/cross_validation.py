@@ -47,7 +47,7 @@ FIT_KEYS = {"descriptors", "sigma_energy", "sigma_force", "sigma_virial", "e0", 
             "config_type_sigma"}
 
 
-def stratified_folds(groups, k, seed=1, always_train=()):
+def stratified_folds(groups, k: int, seed: int = 1, always_train=()) -> np.ndarray:
     """Fold index (0..k-1) of every configuration, or -1 for groups that are always trained on."""
     if k < 2:
         raise ValueError("folds: need at least 2, got %d" % k)
@@ -75,9 +75,10 @@ def _errors(rows, mask):
             "force_rmse_eV_per_A": float(np.sqrt(df2.sum() / (3 * n.sum())))}
 
 
-def cross_validate(frames, fit_kwargs, fold, group_key="config_type", focus=(), log=None):
+def cross_validate(frames, fit_kwargs: dict, fold: np.ndarray, group_key: str = "config_type", focus=(),
+                   log=None) -> dict:
     """Fits on every fold's complement and predicts the fold; returns the pooled errors."""
-    from . import Potential, _labels, fit  # noqa: F401 (Potential: the type fit returns)
+    from . import _labels, fit
 
     k = int(fold.max()) + 1
     rows = {"de": np.zeros(len(frames)), "df2": np.zeros(len(frames)), "n": np.zeros(len(frames), dtype=int)}
@@ -110,7 +111,8 @@ def cross_validate(frames, fit_kwargs, fold, group_key="config_type", focus=(), 
 def _read(path):
     top = Table(read_toml(path), path)
     base_dir = os.path.dirname(os.path.abspath(path))
-    cfg = {"data": os.path.join(base_dir, top.get("data", str, required=True)),
+    data = top.get("data", str, required=True)
+    cfg = {"data": os.path.join(base_dir, data), "data_as_given": data,
            "output": os.path.join(base_dir, top.get("output", str, "cross_validation")),
            "folds": top.positive("folds", int, 5), "seed": top.positive("seed", int, 1, allow_zero=True),
            "group_key": top.get("group_key", str, "config_type"),
@@ -191,7 +193,7 @@ def main(argv=None):
             print("[%s] %s" % (time.strftime("%H:%M:%S"), msg), flush=True)
 
         log("%s: %d configurations, %d folds stratified by %s, %d trials"
-            % (cfg["data"], len(frames), cfg["folds"], cfg["group_key"], len(cfg["trials"])))
+            % (cfg["data_as_given"], len(frames), cfg["folds"], cfg["group_key"], len(cfg["trials"])))
         for n, (name, settings) in enumerate(cfg["trials"]):
             key = _key(settings, cfg)
             if key in done:
@@ -207,7 +209,7 @@ def main(argv=None):
             results.append((name, done[key]))
         table = _table(cfg, results)
         _atomic_write(cfg["output"] + ".md", "Command: `soapgap cross-validate %s`; data %s (%d configurations, "
-                      "sha256 %s), %d folds stratified by %s.\n\n" % (args.config, cfg["data"], len(frames),
+                      "sha256 %s), %d folds stratified by %s.\n\n" % (args.config, cfg["data_as_given"], len(frames),
                                                                       cfg["data_sha"][:12], cfg["folds"],
                                                                       cfg["group_key"]) + table)
         print(table)

@@ -1,6 +1,8 @@
 """Choosing configurations to label, and judging the predicted error.
 
-    farthest_point_sampling(X, k, first=0)    greedy max-min selection of k rows of X
+    farthest_point_sampling(X, k, first, seed, chosen_before, metric)
+                                              greedy max-min selection of k rows: points
+                                              (Euclidean) or a kernel matrix (kernel distance)
     frame_descriptor(potential, atoms, sigma, threshold)
                                               one vector per configuration: the mean SOAP vector
                                               of its uncertain atoms (sigma > threshold)
@@ -12,35 +14,56 @@ import numpy as np
 __all__ = ["farthest_point_sampling", "frame_descriptor", "spearman", "rankdata"]
 
 
-def farthest_point_sampling(X, k, first=0, chosen_before=None):
-    """Indices of k rows of X chosen greedily, each the farthest (Euclidean) from those chosen
-    before. Without chosen_before it starts at row `first`; with chosen_before (rows of points
-    already selected, e.g. configurations labelled earlier) every pick, the first included, is
-    the row farthest from those and from the earlier picks. Deterministic: ties go to the
-    lowest index. Stops early when the remaining rows coincide with chosen points."""
+def farthest_point_sampling(X: np.ndarray, k: int, first: int | None = None, seed: int = 0,
+                            chosen_before: np.ndarray | None = None, metric: str = "euclidean") -> list[int]:
+    """Indices of k rows chosen greedily, each the farthest from those chosen before.
+
+    metric="euclidean": X holds points (rows), Euclidean distance; picking stops early when the
+        remaining rows coincide with chosen points, and k may exceed the number of rows.
+    metric="kernel": X is a square kernel matrix, distance sqrt(k_ii + k_jj - 2 k_ij)
+        (soapgap.molecules.kernel_distance); exactly k rows are returned (1 <= k <= rows).
+    first: the first row; None: drawn with `seed` (reproducible). With chosen_before (rows of
+    points already selected, e.g. configurations labelled earlier; euclidean only), every pick,
+    the first included, is the row farthest from those and from the earlier picks.
+    Deterministic: ties go to the lowest index."""
     X = np.asarray(X, dtype=float)
     n = X.shape[0]
-    if n == 0 or k <= 0:
-        return []
+    if metric == "kernel":
+        from .molecules.kernels import kernel_distance
+
+        if not 0 < k <= n:
+            raise ValueError("farthest_point_sampling: n = %d outside 1..%d" % (k, n))
+        D = kernel_distance(X)
+        row, stop = (lambda i: D[i]), -1.0
+    elif metric == "euclidean":
+        if n == 0 or k <= 0:
+            return []
+        row, stop = (lambda i: ((X - X[i]) ** 2).sum(axis=1)), 1e-14
+    else:
+        raise ValueError("farthest_point_sampling: metric = %r: expected \"euclidean\" or \"kernel\"" % (metric,))
     chosen = []
     if chosen_before is not None and len(chosen_before):
+        if metric != "euclidean":
+            raise ValueError("farthest_point_sampling: chosen_before needs metric=\"euclidean\"")
         B = np.asarray(chosen_before, dtype=float)
-        d2 = ((X[:, None, :] - B[None, :, :]) ** 2).sum(axis=2).min(axis=1)
+        d = ((X[:, None, :] - B[None, :, :]) ** 2).sum(axis=2).min(axis=1)
     else:
+        if first is None:
+            first = int(np.random.default_rng(seed).integers(n))
         if not 0 <= first < n:
             raise ValueError("farthest_point_sampling: first = %d outside 0..%d" % (first, n - 1))
         chosen = [int(first)]
-        d2 = ((X - X[first]) ** 2).sum(axis=1)
+        d = row(first).copy()
     while len(chosen) < min(k, n):
-        nxt = int(np.argmax(d2))
-        if d2[nxt] <= 1e-14:
+        nxt = int(np.argmax(d))
+        if d[nxt] <= stop:
             break
         chosen.append(nxt)
-        d2 = np.minimum(d2, ((X - X[nxt]) ** 2).sum(axis=1))
+        d = np.minimum(d, row(nxt))
     return chosen
 
 
-def frame_descriptor(potential, atoms, sigma, threshold):
+def frame_descriptor(potential, atoms, sigma: np.ndarray, threshold: float) -> np.ndarray:
     """The descriptor of a configuration for farthest-point sampling: the mean of the (unit)
     SOAP vectors of the atoms whose predicted sigma exceeds threshold (all atoms when none
     does), normalised to unit length; the SOAP terms of the potential are concatenated (other
@@ -67,7 +90,7 @@ def frame_descriptor(potential, atoms, sigma, threshold):
     return v / norm if norm > 0 else v
 
 
-def rankdata(a):
+def rankdata(a) -> np.ndarray:
     """Ranks 1..n of a; tied values share their average rank."""
     a = np.asarray(a, dtype=float)
     order = np.argsort(a, kind="mergesort")
@@ -83,7 +106,7 @@ def rankdata(a):
     return ranks
 
 
-def spearman(a, b):
+def spearman(a, b) -> float:
     """Spearman's rank correlation of two equal-length sequences (NaN for fewer than 3 values or
     a constant sequence)."""
     a = np.asarray(a, dtype=float)

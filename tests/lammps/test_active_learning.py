@@ -25,8 +25,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lammps_common import Checks, parse_args  # noqa: E402
 
 import soapgap  # noqa: E402
-from soapgap.labellers import LammpsLabeller  # noqa: E402
-from soapgap.lammps_run import Lammps  # noqa: E402
+from soapgap.learn.labellers import LammpsLabeller  # noqa: E402
+from soapgap.learn.lammps_run import Lammps  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -8,7 +8,7 @@ import pytest
 from ase.build import bulk
 from ase.calculators.lj import LennardJones
 
-from soapgap.labellers import make_labeller
+from soapgap.learn.labellers import make_labeller
 
 
 def rattled_si():

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from ase.build import bulk
 
-from soapgap.lammps_run import lammps_cell, read_dump, write_data
-from soapgap.learn_config import read_config
+from soapgap.learn.lammps_run import lammps_cell, read_dump, write_data
+from soapgap.learn.config import read_config
 from soapgap.selection import farthest_point_sampling, rankdata, spearman
 
 
@@ -203,3 +203,26 @@ def test_config_errors_name_file_table_and_key(tmp_path, change, message):
     with pytest.raises(ValueError, match=message) as e:
         read_config(path)
     assert os.path.basename(path) in str(e.value)
+
+
+def test_training_frames_that_are_the_loops_own_labels_count_once(tmp_path):
+    from ase.build import bulk as _bulk
+    from ase.io import write as _write
+
+    from soapgap.learn import ActiveLearner
+
+    def frame(al_id=None, iteration=0):
+        a = _bulk("Si", "diamond", a=5.43)
+        a.info["energy"] = -10.0
+        if al_id:
+            a.info.update(al_id=al_id, al_iteration=iteration)
+        return a
+
+    _write(tmp_path / "train.xyz", [frame(), frame("iter000-x-step1"), frame()], format="extxyz")
+    _write(tmp_path / "labelled.xyz", [frame("iter000-x-step1"), frame("iter001-y-step2", 1)], format="extxyz")
+    learner = ActiveLearner.__new__(ActiveLearner)
+    learner.cfg = type("C", (), {"training": str(tmp_path / "train.xyz"), "seed_configurations": None})()
+    learner._files, learner._labelled, learner.labelled_path = {}, None, str(tmp_path / "labelled.xyz")
+    ids = [a.info.get("al_id") for a in learner.training_set(2)]
+    assert ids == [None, None, "iter000-x-step1", "iter001-y-step2"]
+    assert [a.info.get("al_id") for a in learner.training_set(1)] == [None, None, "iter000-x-step1"]

@@ -1,4 +1,4 @@
-"""soapgap.learning_curve (`soapgap learning-curve`): learning curves of per-structure energies on
+"""soapgap.molecules.learning_curve (`soapgap learning-curve`): learning curves of per-structure energies on
 structure kernels. Data: small g2 molecules (H, C, N, O) with ASE's EMT energy as the target."""
 
 import json
@@ -12,7 +12,7 @@ from ase.calculators.emt import EMT  # noqa: E402
 from ase.collections import g2  # noqa: E402
 from ase.io import write  # noqa: E402
 
-from soapgap import learning_curve as lc  # noqa: E402
+from soapgap.molecules import learning_curve as lc  # noqa: E402
 
 DESCRIPTOR = "soap n_max=4 l_max=3 cutoff=3 atom_sigma=0.4"
 

@@ -96,19 +96,20 @@ def test_zeta_and_errors(frames):
 
 
 def test_fps_on_the_kernel_distance(frames):
-    from soapgap.molecules import farthest_point_sampling, kernel_distance, random_selection
+    from soapgap.molecules import kernel_distance, random_selection
+    from soapgap.selection import farthest_point_sampling
 
     K = structure_kernel(frames, descriptor=DESC, kind="average")
     D = kernel_distance(K)
     assert np.allclose(np.diag(D), 0) and np.allclose(D, D.T)
-    picks = farthest_point_sampling(K, 4, first=0)
+    picks = farthest_point_sampling(K, 4, first=0, metric="kernel")
     assert picks[0] == 0 and picks[1] == int(np.argmax(D[0])) and len(set(picks)) == 4
     # each pick is the farthest from those before it
     for k in range(2, 4):
         dmin = D[picks[:k]].min(axis=0)
         assert np.isclose(dmin[picks[k]], dmin.max())
-    assert farthest_point_sampling(K, 4, seed=5) == farthest_point_sampling(K, 4, seed=5)
+    assert farthest_point_sampling(K, 4, seed=5, metric="kernel") == farthest_point_sampling(K, 4, seed=5, metric="kernel")
     r = random_selection(len(frames), 5, seed=1)
     assert r == random_selection(len(frames), 5, seed=1) and len(set(r)) == 5
     with pytest.raises(ValueError):
-        farthest_point_sampling(K, 0)
+        farthest_point_sampling(K, 0, metric="kernel")

@@ -1,4 +1,4 @@
-"""soapgap learn: active learning as one command.
+"""The loop of soapgap learn (the package's docstring and docs/active-learning.md tell the rest).
 
     /usr/bin/python3 -m soapgap.learn learn.toml
 
@@ -32,12 +32,12 @@ import time
 import numpy as np
 from ase.io import read, write
 
-from . import Potential, _labels, fit
+from .. import Potential, _labels, fit
 from .labellers import make_labeller
 from .lammps_run import Lammps, LammpsError, boundary, read_dump, write_data
-from .learn_config import read_config
-from .learn_report import write_report
-from .selection import farthest_point_sampling, frame_descriptor, spearman
+from .config import read_config
+from .report import write_report
+from ..selection import farthest_point_sampling, frame_descriptor, spearman
 
 __all__ = ["ActiveLearner", "main"]
 
@@ -125,11 +125,17 @@ class ActiveLearner:
         return done
 
     def training_set(self, k):
+        """The training set, the seeds and this loop's labels of iterations before k. A frame of
+        the training file that carries the al_id of one of this loop's labels (a database that
+        took in the loop's frames, as fitting/datasets/silicon/split.py does) is left out: the
+        loop's own copy counts once."""
+        mine = self.labelled()
+        ids = {a.info.get("al_id") for a in mine}
         train = []
         if self.cfg.training:
-            train += self._frames(self.cfg.training)
+            train += [a for a in self._frames(self.cfg.training) if "al_id" not in a.info or a.info["al_id"] not in ids]
         train += self.seed_labelled()
-        train += [a for a in self.labelled() if int(a.info.get("al_iteration", 0)) < k]
+        train += [a for a in mine if int(a.info.get("al_iteration", 0)) < k]
         return train
 
     def potential(self, k):
@@ -451,6 +457,3 @@ def main(argv=None):
         return 130
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

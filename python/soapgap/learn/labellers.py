@@ -142,7 +142,7 @@ def _resolve(path, base_dir):
     return path if os.path.isabs(path) else os.path.normpath(os.path.join(base_dir, path))
 
 
-def make_labeller(settings, base_dir, lammps, elements, where="[labeller]"):
+def make_labeller(settings: dict, base_dir: str, lammps, elements: list, where: str = "[labeller]") -> Labeller:
     """A labeller from a configuration table:
 
       kind = "lammps": pair_style = "sw", pair_coeff = "* * Si.sw Si" (file names relative to the

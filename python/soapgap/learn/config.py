@@ -8,8 +8,8 @@ the key. The full list of keys with their defaults is in docs/active-learning.md
 import os
 from dataclasses import dataclass, field
 
-from .config_file import Table as _Table
-from .config_file import read_toml
+from ..config_file import Table as _Table
+from ..config_file import read_toml
 
 __all__ = ["LearnConfig", "TaskConfig", "read_config"]
 
@@ -57,7 +57,7 @@ class LearnConfig:
         return os.path.dirname(os.path.abspath(self.path))
 
 
-def read_config(path):
+def read_config(path: str) -> LearnConfig:
     """Reads and checks a soapgap learn configuration; returns a LearnConfig with absolute paths."""
     raw = read_toml(path)
     base = os.path.dirname(os.path.abspath(path))

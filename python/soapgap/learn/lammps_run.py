@@ -1,7 +1,7 @@
 """Running LAMMPS from Python as a subprocess: data files, decks, dumps and thermo output.
 
 Used by the active-learning loop (soapgap.learn) for MD with the predicted variance and by the
-LAMMPS labeller (soapgap.labellers). Units: LAMMPS metal (eV, Angstrom, ps, bar, K).
+LAMMPS labeller (soapgap.learn.labellers). Units: LAMMPS metal (eV, Angstrom, ps, bar, K).
 
     lmp = Lammps("/path/to/lmp", plugin="/path/to/soapgapplugin.so")
     write_data("in.data", atoms, ["Si"])

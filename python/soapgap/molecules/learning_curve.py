@@ -4,7 +4,7 @@
         --descriptor "soap n_max=6 l_max=4 cutoff=3 atom_sigma=0.3" --kind average --zeta 2 \\
         --train-sizes 10,20,40,80,160 --test 100 --selection random --output-dir lc
 
-(or `python3 -m soapgap.learning_curve ...`). The model, per training set:
+(or `python3 -m soapgap.molecules.learning_curve ...`). The model, per training set:
 
   y_i = target_i - baseline_i                  (baseline: Δ-learning; 0 without --baseline)
   y_i = sum_Z n_Z(i) mu_Z + f(i)               mu_Z: one energy per element, a least-squares fit
@@ -70,7 +70,7 @@ class KernelCache:
 
     def kernel(self, descriptors, kind="average", gamma=0.1, zeta=1, positions=None):
         """The mean of the normalised kernels of `descriptors` (one string or a list)."""
-        from .molecules import structure_kernel
+        from .kernels import structure_kernel
 
         if isinstance(descriptors, str):
             descriptors = [descriptors]
@@ -120,20 +120,21 @@ def element_reference(C_train, y_train, ridge=1e-8):
 
 
 def selection_order(K, pool, n_max, selection, seed):
-    from .molecules import farthest_point_sampling, random_selection
+    from ..selection import farthest_point_sampling
+    from .kernels import random_selection
 
     if selection == "random":
         return [pool[i] for i in random_selection(len(pool), n_max, seed=seed)]
     if selection == "fps":
         sub = K[np.ix_(pool, pool)]
-        return [pool[i] for i in farthest_point_sampling(sub, n_max, seed=seed)]
+        return [pool[i] for i in farthest_point_sampling(sub, n_max, seed=seed, metric="kernel")]
     raise ValueError("selection = %r: expected random or fps" % selection)
 
 
 def fit_predict(K, y, train, test, C, noise, noise_scale=None):
     """Fit the dressed-atom reference + GP on `train`, predict `test`. Returns (prediction,
     predicted std, fitted regression object)."""
-    from .molecules import KernelRegression
+    from .learning import KernelRegression
 
     train = np.asarray(train)
     test = np.asarray(test)
@@ -229,7 +230,7 @@ def read_frames(path):
         raise ValueError("%s: no such file" % path)
     low = path.lower()
     if low.endswith((".sdf", ".mol", ".mol2")):
-        from .molecules import read_molecules
+        from .kernels import read_molecules
 
         return read_molecules(path)
     from ase.io import read
@@ -238,7 +239,7 @@ def read_frames(path):
         f.readline()
         second = f.readline()
     if second.startswith("gdb"):
-        from .molecules import read_molecules
+        from .kernels import read_molecules
 
         return read_molecules(path)
     return read(path, ":")
