@@ -7,6 +7,8 @@ Rule (a property of the candidate_id, so the split is stable as labelling procee
   plus, for each config_type with >= 5 candidates in candidates.xyz and no candidate with
   u < 0.10, the candidate with the smallest u (so every such type is represented in test);
   isolated_atom frames are always train (they fix e0).
+The frames of the active learning (learn/run/labelled.xyz, candidate_id "al-<al_id>") join the
+split by the same rule: test if u < 0.10.
 Frames with a settings_hash different from settings.json are refused (never mix settings).
 """
 import hashlib
@@ -45,8 +47,12 @@ def test_ids(candidates):
 def main():
     cands = read(os.path.join(HERE, "candidates.xyz"), ":")
     tids = test_ids(cands)
-    path = os.path.join(HERE, "labelled.xyz")
-    frames = read(path, ":") if os.path.exists(path) else []
+    frames = []
+    for path in (os.path.join(HERE, "labelled.xyz"), os.path.join(HERE, "learn", "run", "labelled.xyz")):
+        if os.path.exists(path):
+            frames += read(path, ":")
+    tids |= {f.info["candidate_id"] for f in frames
+             if str(f.info.get("candidate_id", "")).startswith("al-") and u_of(f.info["candidate_id"]) < TEST_FRACTION}
     shash = S.settings_hash()
     bad = [f.info["candidate_id"] for f in frames if f.info.get("settings_hash") != shash]
     if bad:
