@@ -14,6 +14,7 @@ raises RuntimeError (the loop stops; rerunning it retries).
 """
 import os
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -40,6 +41,7 @@ class DatabaseLabeller:
                      "note": "soapgap learn: %s" % al_id}
         with label_qe.pwx_turn():
             frame, reason = label_qe.run_one(cand, self.settings, self.hash)
+        time.sleep(2)  # a waiting label_qe.py gets its turn before this loop's next label
         if frame is None:
             raise RuntimeError("pw.x could not label %s: %s" % (al_id, reason))
         out = atoms.copy()
