@@ -65,20 +65,20 @@ def run_deck_ok(args, workdir, name, deck, nprocs=1):
 
 
 def _product_module(name):
-    """A pure-Python module of the soapgap package (python/soapgap/NAME.py) loaded from the source
-    tree by path: these tests run without the compiled bindings on the Python path."""
+    """A pure-Python module of the soapgap package (python/soapgap/NAME.py, e.g. NAME = learn/lammps_run)
+    loaded from the source tree by path: these tests run without the compiled bindings on the Python path."""
     import importlib.util
 
     path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                         "python", "soapgap", name + ".py")
-    spec = importlib.util.spec_from_file_location("soapgap_" + name, path)
+    spec = importlib.util.spec_from_file_location("soapgap_" + name.replace("/", "_"), path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
 # Every thermo block of a LAMMPS log as a list of {column: value} rows (the parser soapgap learn uses).
-thermo_rows = _product_module("lammps_run").thermo_rows
+thermo_rows = _product_module("learn/lammps_run").thermo_rows
 
 
 def read_dump(path):
