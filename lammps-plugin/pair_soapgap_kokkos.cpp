@@ -11,7 +11,6 @@
 
 #include "atom_kokkos.h"
 #include "atom_masks.h"
-#include "core/key_value.h"
 #include "descriptors/distance_2b.h"
 #include "descriptors/soap.h"
 #include "error.h"
@@ -86,8 +85,6 @@ void PairSoapGapKokkos<DeviceType>::setup_terms() {
   using namespace soapgap_kk;
   const soapgap::Potential &pot = *potential_;
   const int ntypes = atom->ntypes;
-  const bool host = std::is_same<typename DeviceType::memory_space, Kokkos::HostSpace>::value;
-
   e0_of_type_ = View1<DeviceType>("soapgap/kk:e0", ntypes + 1);
   auto h_e0 = Kokkos::create_mirror_view(e0_of_type_);
   for (int t = 0; t <= ntypes; ++t) {
@@ -104,125 +101,138 @@ void PairSoapGapKokkos<DeviceType>::setup_terms() {
   pair_terms_.clear();
   for (size_t ti = 0; ti < pot.terms().size(); ++ti) {
     const soapgap::Term &term = pot.terms()[ti];
-    const soapgap::Descriptor &desc = term.descriptor();
-    if (const auto *soap = dynamic_cast<const soapgap::SoapDescriptor *>(&desc)) {
-      const auto *kernel = dynamic_cast<const soapgap::DotProductKernel *>(&term.kernel());
-      if (!kernel) error->all(FLERR, "pair_style soapgap/kk: term {}: SOAP needs the dot-product kernel", ti + 1);
-      SoapTermKokkos<DeviceType> t;
-      const sm::SoapMath host_math = soap->math();
-      t.P = host_math;
-      const int N = host_math.n_max;
-      t.centres = host_copy_to_device<View1<DeviceType>>("soapgap/kk:centres", host_math.centres, N);
-      t.W = host_copy_to_device<View1<DeviceType>>("soapgap/kk:W", host_math.W, N * N);
-      t.central = host_copy_to_device<View1<DeviceType>>("soapgap/kk:central", host_math.central, N);
-      t.ylm_table = host_copy_to_device<View1<DeviceType>>("soapgap/kk:ylm", host_math.ylm_table,
-                                                           sm::ylm_table_size(host_math.l_max));
-      t.P.centres = t.centres.data();
-      t.P.W = t.W.data();
-      t.P.central = t.central.data();
-      t.P.ylm_table = t.ylm_table.data();
-      t.dim = desc.dimension();
-      t.n_coef = sm::n_coefficients(host_math);
-      t.d2 = kernel->delta() * kernel->delta();
-      t.zeta = kernel->zeta();
-      t.threads_per_team = host ? 1 : 32;
-      // The team kernel also on the host when SOAPGAP_KK_TEAM_KERNEL is set (a test of the device
-      // code path on a machine without a GPU; slower than the GEMMs).
-      t.team_kernel = !host || std::getenv("SOAPGAP_KK_TEAM_KERNEL") != nullptr;
+    const std::string type = term.descriptor().type();
+    if (type == "soap")
+      setup_soap_term(static_cast<int>(ti), term);
+    else if (type == "distance_2b")
+      setup_pair_term(static_cast<int>(ti), term);
+    else
+      error->all(FLERR, "pair_style soapgap/kk: term {}: descriptor type {} has no Kokkos implementation", ti + 1, type);
+  }
+}
 
-      t.type_channel = IntView1<DeviceType>("soapgap/kk:type_channel", ntypes + 1);
-      auto h_ch = Kokkos::create_mirror_view(t.type_channel);
-      h_ch(0) = -1;
-      for (int ty = 1; ty <= ntypes; ++ty) {
-        h_ch(ty) = type_z_[ty] > 0 ? soap->channel(type_z_[ty]) : -1;
-        if (type_z_[ty] > 0 && h_ch(ty) < 0)
-          error->all(FLERR, "pair_style soapgap/kk: atom type {} (Z={}) is not among the species of term {} ({})", ty,
-                     type_z_[ty], ti + 1, desc.spec());
-      }
-      Kokkos::deep_copy(t.type_channel, h_ch);
-      t.type_group = IntView1<DeviceType>("soapgap/kk:type_group", ntypes + 1);
-      auto h_g = Kokkos::create_mirror_view(t.type_group);
-      for (int ty = 0; ty <= ntypes; ++ty) h_g(ty) = (ty > 0 && type_z_[ty] > 0) ? soap->group_of(type_z_[ty]) : -1;
-      Kokkos::deep_copy(t.type_group, h_g);
+template <class DeviceType>
+void PairSoapGapKokkos<DeviceType>::setup_soap_term(int index, const soapgap::Term &term) {
+  using namespace soapgap_kk;
+  const int ntypes = atom->ntypes;
+  const bool host = std::is_same<typename DeviceType::memory_space, Kokkos::HostSpace>::value;
+  const auto *soap = static_cast<const soapgap::SoapDescriptor *>(&term.descriptor());  // type() == "soap"
+  const auto *kernel = dynamic_cast<const soapgap::DotProductKernel *>(&term.kernel());
+  if (!kernel) error->all(FLERR, "pair_style soapgap/kk: term {}: SOAP needs the dot-product kernel", index + 1);
+  SoapTermKokkos<DeviceType> t;
+  const sm::SoapMath host_math = soap->math();
+  t.P = host_math;
+  const int N = host_math.n_max;
+  t.centres = host_copy_to_device<View1<DeviceType>>("soapgap/kk:centres", host_math.centres, N);
+  t.W = host_copy_to_device<View1<DeviceType>>("soapgap/kk:W", host_math.W, N * N);
+  t.central = host_copy_to_device<View1<DeviceType>>("soapgap/kk:central", host_math.central, N);
+  t.ylm_table = host_copy_to_device<View1<DeviceType>>("soapgap/kk:ylm", host_math.ylm_table,
+                                                       sm::ylm_table_size(host_math.l_max));
+  t.P.centres = t.centres.data();
+  t.P.W = t.W.data();
+  t.P.central = t.central.data();
+  t.P.ylm_table = t.ylm_table.data();
+  t.dim = soap->dimension();
+  t.n_coef = sm::n_coefficients(host_math);
+  t.d2 = kernel->delta() * kernel->delta();
+  t.zeta = kernel->zeta();
+  t.threads_per_team = host ? 1 : 32;
+  // The team kernel also on the host when SOAPGAP_KK_TEAM_KERNEL is set (a test of the device
+  // code path on a machine without a GPU; slower than the GEMMs).
+  t.team_kernel = !host || std::getenv("SOAPGAP_KK_TEAM_KERNEL") != nullptr;
 
-      const int n_groups = term.n_groups();
-      std::vector<int> start(n_groups + 1, 0);
-      for (int g = 0; g < n_groups; ++g) start[g + 1] = start[g] + static_cast<int>(term.groups[g].alpha.size());
-      const int M = start[n_groups], D = t.dim;
-      t.group_start = IntView1<DeviceType>("soapgap/kk:group_start", n_groups + 1);
-      auto h_start = Kokkos::create_mirror_view(t.group_start);
-      for (int g = 0; g <= n_groups; ++g) h_start(g) = start[g];
-      Kokkos::deep_copy(t.group_start, h_start);
-      t.max_group = 0;
-      for (int g = 0; g < n_groups; ++g) t.max_group = std::max(t.max_group, start[g + 1] - start[g]);
-      t.X = View2<DeviceType>("soapgap/kk:X", std::max(M, 1), D);
-      // The transpose only for the team kernel (kernel_cpu() multiplies with X alone).
-      t.XT = View2<DeviceType>("soapgap/kk:XT", t.team_kernel ? D : 1, t.team_kernel ? std::max(M, 1) : 1);
-      t.alpha = View1<DeviceType>("soapgap/kk:alpha", std::max(M, 1));
-      auto h_X = Kokkos::create_mirror_view(t.X);
-      auto h_XT = Kokkos::create_mirror_view(t.XT);
-      auto h_alpha = Kokkos::create_mirror_view(t.alpha);
-      for (int g = 0; g < n_groups; ++g) {
-        const soapgap::SparseGroupData &grp = term.groups[g];
-        for (int s = 0; s < grp.alpha.size(); ++s) {
-          h_alpha(start[g] + s) = grp.alpha[s];
-          for (int d = 0; d < D; ++d) {
-            h_X(start[g] + s, d) = grp.sparse_points(s, d);
-            if (t.team_kernel) h_XT(d, start[g] + s) = grp.sparse_points(s, d);
-          }
-        }
+  t.type_channel = IntView1<DeviceType>("soapgap/kk:type_channel", ntypes + 1);
+  auto h_ch = Kokkos::create_mirror_view(t.type_channel);
+  h_ch(0) = -1;
+  for (int ty = 1; ty <= ntypes; ++ty) {
+    h_ch(ty) = type_z_[ty] > 0 ? soap->channel(type_z_[ty]) : -1;
+    if (type_z_[ty] > 0 && h_ch(ty) < 0)
+      error->all(FLERR, "pair_style soapgap/kk: atom type {} (Z={}) is not among the species of term {} ({})", ty,
+                 type_z_[ty], index + 1, soap->spec());
+  }
+  Kokkos::deep_copy(t.type_channel, h_ch);
+  t.type_group = IntView1<DeviceType>("soapgap/kk:type_group", ntypes + 1);
+  auto h_g = Kokkos::create_mirror_view(t.type_group);
+  for (int ty = 0; ty <= ntypes; ++ty) h_g(ty) = (ty > 0 && type_z_[ty] > 0) ? soap->group_of(type_z_[ty]) : -1;
+  Kokkos::deep_copy(t.type_group, h_g);
+
+  const int n_groups = term.n_groups();
+  std::vector<int> start(n_groups + 1, 0);
+  for (int g = 0; g < n_groups; ++g) start[g + 1] = start[g] + static_cast<int>(term.groups[g].alpha.size());
+  const int M = start[n_groups], D = t.dim;
+  t.group_start = IntView1<DeviceType>("soapgap/kk:group_start", n_groups + 1);
+  auto h_start = Kokkos::create_mirror_view(t.group_start);
+  for (int g = 0; g <= n_groups; ++g) h_start(g) = start[g];
+  Kokkos::deep_copy(t.group_start, h_start);
+  t.max_group = 0;
+  for (int g = 0; g < n_groups; ++g) t.max_group = std::max(t.max_group, start[g + 1] - start[g]);
+  t.X = View2<DeviceType>("soapgap/kk:X", std::max(M, 1), D);
+  // The transpose only for the team kernel (kernel_cpu() multiplies with X alone).
+  t.XT = View2<DeviceType>("soapgap/kk:XT", t.team_kernel ? D : 1, t.team_kernel ? std::max(M, 1) : 1);
+  t.alpha = View1<DeviceType>("soapgap/kk:alpha", std::max(M, 1));
+  auto h_X = Kokkos::create_mirror_view(t.X);
+  auto h_XT = Kokkos::create_mirror_view(t.XT);
+  auto h_alpha = Kokkos::create_mirror_view(t.alpha);
+  for (int g = 0; g < n_groups; ++g) {
+    const soapgap::SparseGroupData &grp = term.groups[g];
+    for (int s = 0; s < grp.alpha.size(); ++s) {
+      h_alpha(start[g] + s) = grp.alpha[s];
+      for (int d = 0; d < D; ++d) {
+        h_X(start[g] + s, d) = grp.sparse_points(s, d);
+        if (t.team_kernel) h_XT(d, start[g] + s) = grp.sparse_points(s, d);
       }
-      Kokkos::deep_copy(t.X, h_X);
-      Kokkos::deep_copy(t.XT, h_XT);
-      Kokkos::deep_copy(t.alpha, h_alpha);
-      soap_terms_.push_back(t);
-    } else if (const auto *pair = dynamic_cast<const soapgap::Distance2bDescriptor *>(&desc)) {
-      const auto *kernel = dynamic_cast<const soapgap::SquaredExponentialKernel *>(&term.kernel());
-      if (!kernel)
-        error->all(FLERR, "pair_style soapgap/kk: term {}: distance_2b needs the squared-exponential kernel", ti + 1);
-      // The descriptor's parameters from its canonical spec (which recreates it exactly).
-      const soapgap::Distance2bParameters p = soapgap::Distance2bParameters::from_spec(
-          soapgap::KeyValueSpec::parse(pair->spec(), "pair_style soapgap/kk"), pot.elements());
-      PairTermKokkos<DeviceType> t;
-      t.cutoff = p.cutoff;
-      t.width = p.cutoff_transition_width;
-      t.d2 = kernel->delta() * kernel->delta();
-      t.f = soapgap::kernel_math::squared_exponential_factor(kernel->theta());
-      const std::vector<std::string> keys = pair->group_keys();
-      t.type_group = IntView2<DeviceType>("soapgap/kk:type_group", ntypes + 1, ntypes + 1);
-      auto h_tg = Kokkos::create_mirror_view(t.type_group);
-      for (int a = 0; a <= ntypes; ++a)
-        for (int b = 0; b <= ntypes; ++b) {
-          h_tg(a, b) = -1;
-          if (a == 0 || b == 0 || type_z_[a] == 0 || type_z_[b] == 0) continue;
-          const int za = std::min(type_z_[a], type_z_[b]), zb = std::max(type_z_[a], type_z_[b]);
-          const auto it = std::find(keys.begin(), keys.end(), std::to_string(za) + "-" + std::to_string(zb));
-          if (it != keys.end()) h_tg(a, b) = static_cast<int>(it - keys.begin());
-        }
-      Kokkos::deep_copy(t.type_group, h_tg);
-      const int n_groups = term.n_groups();
-      std::vector<double> x, alpha;
-      std::vector<int> start(1, 0);
-      for (int g = 0; g < n_groups; ++g) {
-        const soapgap::SparseGroupData &grp = term.groups[g];
-        for (int s = 0; s < grp.alpha.size(); ++s) {
-          x.push_back(grp.sparse_points(s, 0));
-          alpha.push_back(grp.alpha[s]);
-        }
-        start.push_back(static_cast<int>(x.size()));
-      }
-      t.x = host_copy_to_device<View1<DeviceType>>("soapgap/kk:x2b", x.data(), static_cast<int>(x.size()));
-      t.alpha = host_copy_to_device<View1<DeviceType>>("soapgap/kk:alpha2b", alpha.data(), static_cast<int>(alpha.size()));
-      t.group_start = IntView1<DeviceType>("soapgap/kk:group_start2b", n_groups + 1);
-      auto h_start = Kokkos::create_mirror_view(t.group_start);
-      for (int g = 0; g <= n_groups; ++g) h_start(g) = start[g];
-      Kokkos::deep_copy(t.group_start, h_start);
-      pair_terms_.push_back(t);
-    } else {
-      error->all(FLERR, "pair_style soapgap/kk: term {}: descriptor type {} has no Kokkos implementation", ti + 1,
-                 desc.type());
     }
   }
+  Kokkos::deep_copy(t.X, h_X);
+  Kokkos::deep_copy(t.XT, h_XT);
+  Kokkos::deep_copy(t.alpha, h_alpha);
+  soap_terms_.push_back(t);
+}
+
+template <class DeviceType>
+void PairSoapGapKokkos<DeviceType>::setup_pair_term(int index, const soapgap::Term &term) {
+  using namespace soapgap_kk;
+  const int ntypes = atom->ntypes;
+  const auto *pair = static_cast<const soapgap::Distance2bDescriptor *>(&term.descriptor());  // "distance_2b"
+  const auto *kernel = dynamic_cast<const soapgap::SquaredExponentialKernel *>(&term.kernel());
+  if (!kernel)
+    error->all(FLERR, "pair_style soapgap/kk: term {}: distance_2b needs the squared-exponential kernel", index + 1);
+  const soapgap::Distance2bParameters &p = pair->parameters();
+  PairTermKokkos<DeviceType> t;
+  t.cutoff = p.cutoff;
+  t.width = p.cutoff_transition_width;
+  t.d2 = kernel->delta() * kernel->delta();
+  t.f = soapgap::kernel_math::squared_exponential_factor(kernel->theta());
+  const std::vector<std::string> keys = pair->group_keys();
+  t.type_group = IntView2<DeviceType>("soapgap/kk:type_group", ntypes + 1, ntypes + 1);
+  auto h_tg = Kokkos::create_mirror_view(t.type_group);
+  for (int a = 0; a <= ntypes; ++a)
+    for (int b = 0; b <= ntypes; ++b) {
+      h_tg(a, b) = -1;
+      if (a == 0 || b == 0 || type_z_[a] == 0 || type_z_[b] == 0) continue;
+      const int za = std::min(type_z_[a], type_z_[b]), zb = std::max(type_z_[a], type_z_[b]);
+      const auto it = std::find(keys.begin(), keys.end(), std::to_string(za) + "-" + std::to_string(zb));
+      if (it != keys.end()) h_tg(a, b) = static_cast<int>(it - keys.begin());
+    }
+  Kokkos::deep_copy(t.type_group, h_tg);
+  const int n_groups = term.n_groups();
+  std::vector<double> x, alpha;
+  std::vector<int> start(1, 0);
+  for (int g = 0; g < n_groups; ++g) {
+    const soapgap::SparseGroupData &grp = term.groups[g];
+    for (int s = 0; s < grp.alpha.size(); ++s) {
+      x.push_back(grp.sparse_points(s, 0));
+      alpha.push_back(grp.alpha[s]);
+    }
+    start.push_back(static_cast<int>(x.size()));
+  }
+  t.x = host_copy_to_device<View1<DeviceType>>("soapgap/kk:x2b", x.data(), static_cast<int>(x.size()));
+  t.alpha = host_copy_to_device<View1<DeviceType>>("soapgap/kk:alpha2b", alpha.data(), static_cast<int>(alpha.size()));
+  t.group_start = IntView1<DeviceType>("soapgap/kk:group_start2b", n_groups + 1);
+  auto h_start = Kokkos::create_mirror_view(t.group_start);
+  for (int g = 0; g <= n_groups; ++g) h_start(g) = start[g];
+  Kokkos::deep_copy(t.group_start, h_start);
+  pair_terms_.push_back(t);
 }
 
 template <class DeviceType>

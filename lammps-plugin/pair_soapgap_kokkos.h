@@ -20,6 +20,10 @@
 #include "kokkos_type.h"
 #include "pair_soapgap.h"
 
+namespace soapgap {
+class Term;
+}
+
 namespace LAMMPS_NS {
 
 template <class DeviceType>
@@ -43,8 +47,11 @@ class PairSoapGapKokkos : public PairSoapGap {
   HostNeighbours host_neighbours() override;
 
  private:
-  // Copies the potential (e0, the terms' tables, sparse points and weights) into Views.
+  // Copies the potential (e0, the terms' tables, sparse points and weights) into Views: one
+  // function per term kind (the descriptor's type() names it; its kernel is checked there).
   void setup_terms();
+  void setup_soap_term(int index, const soapgap::Term &term);
+  void setup_pair_term(int index, const soapgap::Term &term);
 
   std::vector<soapgap_kk::SoapTermKokkos<DeviceType>> soap_terms_;
   std::vector<soapgap_kk::PairTermKokkos<DeviceType>> pair_terms_;

@@ -24,6 +24,7 @@ class Distance2bDescriptor : public Descriptor {
   std::string spec() const override;
   std::string type() const override { return "distance_2b"; }
   double cutoff() const override { return p_.cutoff; }
+  const Distance2bParameters& parameters() const { return p_; }
   int dimension() const override { return 1; }
   std::vector<std::string> group_keys() const override;
   Environments compute(const Structure& s, const NeighbourList& nl) const override;
