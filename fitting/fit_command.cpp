@@ -102,10 +102,7 @@ ErrorReport evaluate_set(const Potential& pot, const std::vector<Structure>& set
   return report;
 }
 
-}  // namespace
-
-int run_fit(int argc, char** argv) {
-  Arguments args;
+void declare_fit_options(Arguments& args) {
   args.option("train", "FILE", "training set, extended XYZ (required)");
   args.option("output", "FILE", "potential file to write (XML) (required)");
   args.option("descriptor", "SPEC", "a descriptor term, see above (required, repeatable)", true);
@@ -123,16 +120,9 @@ int run_fit(int argc, char** argv) {
   args.flag("no-virials", "ignore reference virials and stresses");
   args.option("report", "DIR", "write errors.json and errors.md (train and validation errors, timings) to DIR");
   declare_common_options(args);
-  if (!parse_command_line(args, argc, argv, kFitHelp)) return 0;
-  const std::string train_path = args.get("train"), output = args.get("output");
-  if (args.all("descriptor").empty()) throw UsageError("missing required option --descriptor");
-  std::ostream* log = progress_stream(args);
-  // Every output is checked before any work: a bad path fails now, not after the fit.
-  std::vector<std::string> inputs{train_path};
-  if (args.has("validate")) inputs.push_back(args.get("validate"));
-  check_output_path("--output", output, inputs);
-  if (args.has("report")) prepare_report_directory(args.get("report"));
+}
 
+FitSettings settings_from(const Arguments& args, std::ostream* log) {
   FitSettings settings;
   settings.terms = args.all("descriptor");
   settings.sigma.energy = args.get_double("sigma-energy", settings.sigma.energy);
@@ -152,28 +142,25 @@ int run_fit(int argc, char** argv) {
   settings.use_forces = !args.has("no-forces");
   settings.use_virial = !args.has("no-virials");
   settings.log = log;
+  return settings;
+}
 
-  Timer timer;
-  const ExtxyzKeys keys = keys_from(args);
-  std::vector<Structure> train = read_extxyz(train_path, keys);
-  std::vector<Structure> validation;
-  if (args.has("validate")) {
-    validation = read_extxyz(args.get("validate"), keys);
-    if (validation.empty()) throw InputError(args.get("validate") + ": no configurations (--validate)");
+void log_training_set(std::ostream& log, const std::string& train_path, const std::vector<Structure>& train) {
+  long long atoms = 0, ne = 0, nf = 0, nv = 0;
+  for (const Structure& s : train) {
+    atoms += s.size();
+    ne += s.energy.has_value();
+    nf += s.forces.has_value();
+    nv += s.virial.has_value();
   }
-  if (log) {
-    long long atoms = 0, ne = 0, nf = 0, nv = 0;
-    for (const Structure& s : train) {
-      atoms += s.size();
-      ne += s.energy.has_value();
-      nf += s.forces.has_value();
-      nv += s.virial.has_value();
-    }
-    *log << "training set " << train_path << ": " << train.size() << " configurations, " << atoms << " atoms; labels: "
-         << ne << " energies, " << nf << " force sets, " << nv << " virials; " << omp_get_max_threads() << " threads"
-         << std::endl;
-  }
-  // Name the file and the keys/options when there is nothing to fit (the library's message cannot).
+  log << "training set " << train_path << ": " << train.size() << " configurations, " << atoms << " atoms; labels: "
+      << ne << " energies, " << nf << " force sets, " << nv << " virials; " << omp_get_max_threads() << " threads"
+      << std::endl;
+}
+
+// Names the file and the keys/options when there is nothing to fit (the library's message cannot).
+void check_training_set(const std::vector<Structure>& train, const FitSettings& settings, const ExtxyzKeys& keys,
+                        const std::string& train_path) {
   if (train.empty()) throw InputError(train_path + ": no configurations");
   check_fit_settings(train, settings, "--e0", train_path);
   bool any_label = false;
@@ -191,6 +178,67 @@ int run_fit(int argc, char** argv) {
                      (settings.use_virial ? "no virial or stress under keys \"" + keys.virial + "\", \"" +
                                                 keys.stress + "\" (--virial-key, --stress-key)"
                                           : std::string("virials ignored (--no-virials)")));
+}
+
+// Training (and validation, where given) errors and the timings, on stdout.
+void print_summary(const ErrorReport& train_errors, const ErrorReport* valid_errors, const FitResult& result,
+                   const Timer& timer) {
+  train_errors.print_table(std::cout, "Training set errors");
+  if (valid_errors) valid_errors->print_table(std::cout, "Validation set errors");
+  std::cout << "Timings:\n";
+  for (const auto& t : result.timings) std::cout << "  " << t.first << ": " << format_duration(t.second) << "\n";
+  std::cout << "  wall clock: " << format_duration(timer.seconds()) << "\n";
+}
+
+// --report DIR: errors.json and errors.md.
+void write_fit_report(const std::string& dir, const std::string& output, const std::string& command,
+                      const FitResult& result, const ErrorReport& train_errors, const ErrorReport* valid_errors) {
+  std::ostringstream json, md;
+  json << "{\n  \"potential\": \"" << output << "\",\n  \"observations\": " << result.n_rows << ",\n  \"train\": ";
+  train_errors.write_json(json, 2);
+  if (valid_errors) {
+    json << ",\n  \"validation\": ";
+    valid_errors->write_json(json, 2);
+  }
+  json << ",\n  \"timings_seconds\": {";
+  for (size_t i = 0; i < result.timings.size(); ++i)
+    json << (i ? ", " : "") << "\"" << result.timings[i].first << "\": " << format_exact(result.timings[i].second);
+  json << "}\n}\n";
+  md << "# Fit report: " << output << "\n\nCommand: `" << command << "`\n\n";
+  train_errors.write_markdown(md, "Training set");
+  if (valid_errors) valid_errors->write_markdown(md, "Validation set");
+  md << "### Timings\n\n| step | seconds |\n|---|---|\n";
+  for (const auto& t : result.timings) md << "| " << t.first << " | " << format_exact(t.second) << " |\n";
+  write_file_atomically(dir + "/errors.json", json.str());
+  write_file_atomically(dir + "/errors.md", md.str());
+}
+
+}  // namespace
+
+int run_fit(int argc, char** argv) {
+  Arguments args;
+  declare_fit_options(args);
+  if (!parse_command_line(args, argc, argv, kFitHelp)) return 0;
+  const std::string train_path = args.get("train"), output = args.get("output");
+  if (args.all("descriptor").empty()) throw UsageError("missing required option --descriptor");
+  std::ostream* log = progress_stream(args);
+  // Every output is checked before any work: a bad path fails now, not after the fit.
+  std::vector<std::string> inputs{train_path};
+  if (args.has("validate")) inputs.push_back(args.get("validate"));
+  check_output_path("--output", output, inputs);
+  if (args.has("report")) prepare_report_directory(args.get("report"));
+  const FitSettings settings = settings_from(args, log);
+
+  Timer timer;
+  const ExtxyzKeys keys = keys_from(args);
+  std::vector<Structure> train = read_extxyz(train_path, keys);
+  std::vector<Structure> validation;
+  if (args.has("validate")) {
+    validation = read_extxyz(args.get("validate"), keys);
+    if (validation.empty()) throw InputError(args.get("validate") + ": no configurations (--validate)");
+  }
+  if (log) log_training_set(*log, train_path, train);
+  check_training_set(train, settings, keys, train_path);
   FitResult result = fit_sparse_gp(train, settings);
   PotentialData& data = result.potential;
   record_fit_provenance(data, train.size(), settings);
@@ -214,34 +262,10 @@ int run_fit(int argc, char** argv) {
   ErrorReport valid_errors;
   if (!validation.empty()) valid_errors = evaluate_set(pot, validation, "validation errors", log);
   result.timings.emplace_back("error evaluation", eval_timer.seconds());
-
-  train_errors.print_table(std::cout, "Training set errors");
-  if (!validation.empty()) valid_errors.print_table(std::cout, "Validation set errors");
-  std::cout << "Timings:\n";
-  for (const auto& t : result.timings) std::cout << "  " << t.first << ": " << format_duration(t.second) << "\n";
-  std::cout << "  wall clock: " << format_duration(timer.seconds()) << "\n";
-
-  if (args.has("report")) {
-    const std::string dir = args.get("report");
-    std::ostringstream json, md;
-    json << "{\n  \"potential\": \"" << output << "\",\n  \"observations\": " << result.n_rows << ",\n  \"train\": ";
-    train_errors.write_json(json, 2);
-    if (!validation.empty()) {
-      json << ",\n  \"validation\": ";
-      valid_errors.write_json(json, 2);
-    }
-    json << ",\n  \"timings_seconds\": {";
-    for (size_t i = 0; i < result.timings.size(); ++i)
-      json << (i ? ", " : "") << "\"" << result.timings[i].first << "\": " << format_exact(result.timings[i].second);
-    json << "}\n}\n";
-    md << "# Fit report: " << output << "\n\nCommand: `" << data.provenance["command_line"] << "`\n\n";
-    train_errors.write_markdown(md, "Training set");
-    if (!validation.empty()) valid_errors.write_markdown(md, "Validation set");
-    md << "### Timings\n\n| step | seconds |\n|---|---|\n";
-    for (const auto& t : result.timings) md << "| " << t.first << " | " << format_exact(t.second) << " |\n";
-    write_file_atomically(dir + "/errors.json", json.str());
-    write_file_atomically(dir + "/errors.md", md.str());
-  }
+  const ErrorReport* validated = validation.empty() ? nullptr : &valid_errors;
+  print_summary(train_errors, validated, result, timer);
+  if (args.has("report"))
+    write_fit_report(args.get("report"), output, data.provenance["command_line"], result, train_errors, validated);
   return 0;
 }
 

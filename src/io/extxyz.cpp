@@ -260,7 +260,8 @@ class FrameReader {
 
   // ----- one frame -----
 
-  Structure read_frame(const std::string& count_line, long frame) {
+  // The atom count on the count line (line line_no_) of frame `frame`.
+  int parse_atom_count(const std::string& count_line, long frame) const {
     const long count_line_no = line_no_;
     std::string_view ct = trim(count_line);
     long long natoms_ll = 0;
@@ -277,69 +278,74 @@ class FrameReader {
     if (r.ec != std::errc() || natoms_ll > std::numeric_limits<int>::max())
       fail(count_line_no, "atom count " + shorten(ct) + " is too large",
            "at most " + std::to_string(std::numeric_limits<int>::max()));
-    const int natoms = static_cast<int>(natoms_ll);
+    return static_cast<int>(natoms_ll);
+  }
 
-    Structure s;
-    s.source = name_ + ":frame " + std::to_string(frame) + " (line " + std::to_string(count_line_no) + ")";
-
-    std::string comment;
-    if (!next_line(comment))
-      fail(count_line_no + 1, "file ends before the comment line of frame " + std::to_string(frame),
-           "a comment line and " + std::to_string(natoms) + " atom lines");
-    const long cl = line_no_;
-    std::vector<KeyValue> kv = parse_comment(comment, cl);
-
-    // Duplicates.
-    {
-      std::set<std::string> seen;
-      for (const auto& p : kv) {
-        std::string l = lower(p.key);
-        std::string k = (l == "lattice" || l == "properties" || l == "pbc") ? l : p.key;
-        if (!seen.insert(k).second) fail(cl, "key \"" + p.key + "\" appears twice", "each key once");
-      }
+  // Lattice, Properties and pbc compared case-insensitively, other keys as written.
+  void check_duplicate_keys(const std::vector<KeyValue>& kv, long cl) const {
+    std::set<std::string> seen;
+    for (const auto& p : kv) {
+      std::string l = lower(p.key);
+      std::string k = (l == "lattice" || l == "properties" || l == "pbc") ? l : p.key;
+      if (!seen.insert(k).second) fail(cl, "key \"" + p.key + "\" appears twice", "each key once");
     }
+  }
 
+  // What the comment line says beyond the fields of the Structure.
+  struct CommentInfo {
     std::string properties = "species:S:1:pos:R:3";
     bool have_lattice = false, have_pbc = false;
     std::optional<Eigen::Matrix3d> stress;
+  };
+
+  void parse_pbc(const KeyValue& p, long cl, Structure& s) const {
+    std::vector<std::string_view> t;
+    std::string v = p.value;
+    for (char& c : v)
+      if (c == ',' || c == '[' || c == ']') c = ' ';
+    text::split(v, t);
+    bool b[3];
+    bool ok = t.size() == 1 || t.size() == 3;
+    for (size_t i = 0; ok && i < t.size(); ++i) ok = parse_bool(t[i], b[i]);
+    if (!ok) fail(cl, "pbc=\"" + shorten(p.value) + "\" is not 1 or 3 logical values", "pbc=\"T T F\"");
+    for (int i = 0; i < 3; ++i) s.pbc[i] = t.size() == 1 ? b[0] : b[i];
+  }
+
+  Eigen::Matrix3d parse_stress(const KeyValue& p, long cl) const {
+    std::vector<double> v =
+        parse_numbers(p.key, p.value, cl, p.key + "=\"6 or 9 finite numbers\"");
+    Eigen::Matrix3d m;
+    if (v.size() == 9) {
+      for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 3; ++j) m(i, j) = v[3 * i + j];
+    } else if (v.size() == 6) {  // Voigt xx yy zz yz xz xy
+      m << v[0], v[5], v[4], v[5], v[1], v[3], v[4], v[3], v[2];
+    } else {
+      fail(cl, p.key + " has " + std::to_string(v.size()) + " numbers",
+           p.key + "=\"6 (Voigt xx yy zz yz xz xy) or 9 finite numbers\"");
+    }
+    return m;
+  }
+
+  // The key=value pairs of the comment line onto s (labels, cell, pbc, other info) and info.
+  void read_info(const std::vector<KeyValue>& kv, long cl, Structure& s, CommentInfo& info) const {
     auto is_key = [](const std::string& k, const std::string& want) { return !want.empty() && k == want; };
     for (auto& p : kv) {
       const std::string l = lower(p.key);
       if (l == "lattice") {
         s.cell = parse_3x3(p.key, p.value, cl, "Lattice=\"ax ay az bx by bz cx cy cz\" (9 finite numbers)");
-        have_lattice = true;
+        info.have_lattice = true;
       } else if (l == "properties") {
-        properties = p.value;
+        info.properties = p.value;
       } else if (l == "pbc") {
-        std::vector<std::string_view> t;
-        std::string v = p.value;
-        for (char& c : v)
-          if (c == ',' || c == '[' || c == ']') c = ' ';
-        text::split(v, t);
-        bool b[3];
-        bool ok = t.size() == 1 || t.size() == 3;
-        for (size_t i = 0; ok && i < t.size(); ++i) ok = parse_bool(t[i], b[i]);
-        if (!ok) fail(cl, "pbc=\"" + shorten(p.value) + "\" is not 1 or 3 logical values", "pbc=\"T T F\"");
-        for (int i = 0; i < 3; ++i) s.pbc[i] = t.size() == 1 ? b[0] : b[i];
-        have_pbc = true;
+        parse_pbc(p, cl, s);
+        info.have_pbc = true;
       } else if (is_key(p.key, keys_.energy)) {
         s.energy = parse_scalar(p.key, p.value, cl);
       } else if (is_key(p.key, keys_.virial)) {
         s.virial = parse_3x3(p.key, p.value, cl, p.key + "=\"9 finite numbers\" (3x3 virial in eV)");
       } else if (is_key(p.key, keys_.stress)) {
-        std::vector<double> v =
-            parse_numbers(p.key, p.value, cl, p.key + "=\"6 or 9 finite numbers\"");
-        Eigen::Matrix3d m;
-        if (v.size() == 9) {
-          for (int i = 0; i < 3; ++i)
-            for (int j = 0; j < 3; ++j) m(i, j) = v[3 * i + j];
-        } else if (v.size() == 6) {  // Voigt xx yy zz yz xz xy
-          m << v[0], v[5], v[4], v[5], v[1], v[3], v[4], v[3], v[2];
-        } else {
-          fail(cl, p.key + " has " + std::to_string(v.size()) + " numbers",
-               p.key + "=\"6 (Voigt xx yy zz yz xz xy) or 9 finite numbers\"");
-        }
-        stress = m;
+        info.stress = parse_stress(p, cl);
       } else if (is_key(p.key, keys_.config_type)) {
         s.config_type = p.value;
       } else if (is_key(p.key, keys_.sigma_energy) || is_key(p.key, keys_.sigma_force) ||
@@ -353,53 +359,60 @@ class FrameReader {
         s.extra_info.emplace_back(p.key, p.value);
       }
     }
-    if (!have_pbc && have_lattice) s.pbc = {true, true, true};
+  }
 
-    // The periodic lattice vectors must be linearly independent.
-    if (s.pbc[0] || s.pbc[1] || s.pbc[2]) {
-      if (!have_lattice)
-        fail(cl, "pbc is T in some direction but there is no Lattice",
-             "a Lattice=\"...\" for periodic frames, or pbc=\"F F F\"");
-      // Gram determinant of the unit vectors (scaled first, so that very long or very short
-      // vectors neither overflow nor underflow).
-      std::vector<Eigen::Vector3d> v;
-      bool zero = false;
-      for (int i = 0; i < 3; ++i)
-        if (s.pbc[i]) {
-          const Eigen::Vector3d a = s.cell.row(i).transpose();
-          const double len = a.stableNorm();
-          if (!std::isfinite(len))
-            fail(cl, "Lattice=\"" + lattice_text(s.cell) + "\" has a vector too long to represent",
-                 "lattice vectors of finite length");
-          zero = zero || !(len > 0);
-          v.push_back(len > 0 ? Eigen::Vector3d(a / len) : a);
-        }
-      Eigen::MatrixXd g(v.size(), v.size());
-      for (size_t i = 0; i < v.size(); ++i)
-        for (size_t j = 0; j < v.size(); ++j) g(i, j) = v[i].dot(v[j]);
-      if (zero || !(g.determinant() > 1e-20))
-        fail(cl, "Lattice=\"" + lattice_text(s.cell) +
-                     "\" is singular in its periodic directions",
-             "linearly independent lattice vectors where pbc is T");
-    }
+  // The periodic lattice vectors must be linearly independent.
+  void check_periodic_lattice(const Structure& s, bool have_lattice, long cl) const {
+    if (!(s.pbc[0] || s.pbc[1] || s.pbc[2])) return;
+    if (!have_lattice)
+      fail(cl, "pbc is T in some direction but there is no Lattice",
+           "a Lattice=\"...\" for periodic frames, or pbc=\"F F F\"");
+    // Gram determinant of the unit vectors (scaled first, so that very long or very short
+    // vectors neither overflow nor underflow).
+    std::vector<Eigen::Vector3d> v;
+    bool zero = false;
+    for (int i = 0; i < 3; ++i)
+      if (s.pbc[i]) {
+        const Eigen::Vector3d a = s.cell.row(i).transpose();
+        const double len = a.stableNorm();
+        if (!std::isfinite(len))
+          fail(cl, "Lattice=\"" + lattice_text(s.cell) + "\" has a vector too long to represent",
+               "lattice vectors of finite length");
+        zero = zero || !(len > 0);
+        v.push_back(len > 0 ? Eigen::Vector3d(a / len) : a);
+      }
+    Eigen::MatrixXd g(v.size(), v.size());
+    for (size_t i = 0; i < v.size(); ++i)
+      for (size_t j = 0; j < v.size(); ++j) g(i, j) = v[i].dot(v[j]);
+    if (zero || !(g.determinant() > 1e-20))
+      fail(cl, "Lattice=\"" + lattice_text(s.cell) +
+                   "\" is singular in its periodic directions",
+           "linearly independent lattice vectors where pbc is T");
+  }
 
-    if (stress && !s.virial) {
-      double vol = s.volume();
-      Eigen::Vector3d a = s.cell.row(0), b = s.cell.row(1), c = s.cell.row(2);
-      if (!(vol > 1e-10 * a.norm() * b.norm() * c.norm()) || !(vol > 0))
-        fail(cl, keys_.stress + " is given but the cell has no volume",
-             "a Lattice with nonzero volume to convert the stress to a virial");
-      s.virial = Eigen::Matrix3d(-*stress * vol);
-      if (!s.virial->allFinite())
-        fail(cl, keys_.stress + " times the cell volume " + fmt(vol) + " overflows",
-             "a stress and a cell whose virial -stress * volume is finite");
-    }
+  void set_virial_from_stress(Structure& s, const Eigen::Matrix3d& stress, long cl) const {
+    double vol = s.volume();
+    Eigen::Vector3d a = s.cell.row(0), b = s.cell.row(1), c = s.cell.row(2);
+    if (!(vol > 1e-10 * a.norm() * b.norm() * c.norm()) || !(vol > 0))
+      fail(cl, keys_.stress + " is given but the cell has no volume",
+           "a Lattice with nonzero volume to convert the stress to a virial");
+    s.virial = Eigen::Matrix3d(-stress * vol);
+    if (!s.virial->allFinite())
+      fail(cl, keys_.stress + " times the cell volume " + fmt(vol) + " overflows",
+           "a stress and a cell whose virial -stress * volume is finite");
+  }
 
-    // Columns.
-    std::vector<Column> cols = parse_properties(properties, cl);
-    int total = 0;
-    for (const auto& c : cols) total += c.ncols;
+  // The columns of Properties by role (pointers into its Column list).
+  struct ColumnRoles {
+    int total = 0;  // tokens per atom line
     const Column *species = nullptr, *znum = nullptr, *pos = nullptr, *forces = nullptr;
+    const Column* element = nullptr;      // species, else Z
+    std::vector<const Column*> extras;  // the others, kept verbatim
+  };
+
+  ColumnRoles column_roles(const std::vector<Column>& cols, const std::string& properties, long cl) const {
+    ColumnRoles roles;
+    for (const auto& c : cols) roles.total += c.ncols;
     for (const auto& c : cols) {
       auto require = [&](char type, int n) {
         if (c.type != type || c.ncols != n)
@@ -413,34 +426,83 @@ class FrameReader {
       };
       if (c.name == "species" || c.name == "symbols") {
         if (c.ncols != 1 || (c.type != 'S' && c.type != 'I')) require('S', 1);
-        once(species, "species");
+        once(roles.species, "species");
       } else if (c.name == "Z" || c.name == "numbers") {
         require('I', 1);
-        once(znum, "atomic number");
+        once(roles.znum, "atomic number");
       } else if (c.name == "pos" || c.name == "positions") {
         require('R', 3);
-        once(pos, "position");
+        once(roles.pos, "position");
       } else if (!keys_.forces.empty() && c.name == keys_.forces) {
         require('R', 3);
-        forces = &c;
+        roles.forces = &c;
       }
     }
-    if (!pos)
+    if (!roles.pos)
       fail(cl, "Properties=" + shorten(properties) + " has no pos column",
            "a pos:R:3 column (e.g. Properties=species:S:1:pos:R:3)");
-    if (!species && !znum)
+    if (!roles.species && !roles.znum)
       fail(cl, "Properties=" + shorten(properties) + " has no species column",
            "a species:S:1 (or Z:I:1) column");
-    const Column* element_col = species ? species : znum;
-
-    std::vector<const Column*> extras;
+    roles.element = roles.species ? roles.species : roles.znum;
     for (const auto& c : cols)
-      if (&c != species && &c != znum && &c != pos && &c != forces) {
-        extras.push_back(&c);
-        s.extra_columns.push_back(ExtraColumn{c.name, c.type, c.ncols, {}});
-      }
+      if (&c != roles.species && &c != roles.znum && &c != roles.pos && &c != roles.forces)
+        roles.extras.push_back(&c);
+    return roles;
+  }
 
-    // Atom lines; storage grows with the lines actually read, never from the count.
+  // ----- atom lines -----
+
+  int read_element(const Column& col, std::string_view et, long ln) const {
+    if (col.type == 'I') {
+      long long z = 0;
+      if (!text::parse_integer(et, z) || !valid_atomic_number(static_cast<int>(std::max(-1LL, std::min(z, 1000LL)))))
+        fail(ln, col.name + " \"" + shorten(et) + "\" is not an atomic number",
+             "an integer 1.." + std::to_string(kMaxAtomicNumber));
+      return static_cast<int>(z);
+    }
+    try {
+      return atomic_number(std::string(et));
+    } catch (const InputError& e) {
+      throw InputError(name_ + ":" + std::to_string(ln) + ": " + e.what());
+    }
+  }
+
+  void read_reals(const std::vector<std::string_view>& tok, const Column& c, long ln,
+                  std::vector<double>& dst) const {
+    for (int k = 0; k < c.ncols; ++k) {
+      std::string_view t = tok[c.first + k];
+      double x;
+      if (!parse_double(t, x))
+        fail(ln, c.name + " has the non-numeric value \"" + shorten(t) + "\"", "a number");
+      if (!std::isfinite(x))
+        fail(ln, c.name + " has the non-finite value \"" + shorten(t) + "\"", "a finite number");
+      dst.push_back(x);
+    }
+  }
+
+  // The tokens of an extra column, checked against its type and kept as written.
+  void read_verbatim(const std::vector<std::string_view>& tok, const Column& c, long ln,
+                     std::vector<std::string>& dst) const {
+    for (int k = 0; k < c.ncols; ++k) {
+      std::string_view t = tok[c.first + k];
+      double x;
+      long long iv;
+      bool bv;
+      if (c.type == 'R' && !parse_double(t, x))
+        fail(ln, c.name + " has the non-numeric value \"" + shorten(t) + "\"", "a number (type R)");
+      if (c.type == 'I' && !text::parse_integer(t, iv))
+        fail(ln, c.name + " has the non-integer value \"" + shorten(t) + "\"", "an integer (type I)");
+      if (c.type == 'L' && !parse_bool(t, bv))
+        fail(ln, c.name + " has the non-logical value \"" + shorten(t) + "\"", "T or F (type L)");
+      dst.emplace_back(t);
+    }
+  }
+
+  // The natoms atom lines after the comment line cl; storage grows with the lines actually
+  // read, never from the count.
+  void read_atoms(int natoms, long frame, long cl, const std::string& properties, const ColumnRoles& roles,
+                  Structure& s) {
     std::vector<double> posv, forcev;
     std::string line;
     std::vector<std::string_view> tok;
@@ -451,57 +513,42 @@ class FrameReader {
              std::to_string(natoms) + " atom lines after line " + std::to_string(cl));
       const long ln = line_no_;
       text::split(line, tok);
-      if (static_cast<int>(tok.size()) != total)
+      if (static_cast<int>(tok.size()) != roles.total)
         fail(ln, "atom line has " + std::to_string(tok.size()) + " columns",
-             std::to_string(total) + " (Properties=" + shorten(properties, 200) + ")");
-      // Elements.
-      std::string_view et = tok[element_col->first];
-      if (element_col->type == 'I') {
-        long long z = 0;
-        if (!text::parse_integer(et, z) || !valid_atomic_number(static_cast<int>(std::max(-1LL, std::min(z, 1000LL)))))
-          fail(ln, element_col->name + " \"" + shorten(et) + "\" is not an atomic number",
-               "an integer 1.." + std::to_string(kMaxAtomicNumber));
-        s.numbers.push_back(static_cast<int>(z));
-      } else {
-        try {
-          s.numbers.push_back(atomic_number(std::string(et)));
-        } catch (const InputError& e) {
-          throw InputError(name_ + ":" + std::to_string(ln) + ": " + e.what());
-        }
-      }
-      auto read_reals = [&](const Column& c, std::vector<double>& dst) {
-        for (int k = 0; k < c.ncols; ++k) {
-          std::string_view t = tok[c.first + k];
-          double x;
-          if (!parse_double(t, x))
-            fail(ln, c.name + " has the non-numeric value \"" + shorten(t) + "\"", "a number");
-          if (!std::isfinite(x))
-            fail(ln, c.name + " has the non-finite value \"" + shorten(t) + "\"", "a finite number");
-          dst.push_back(x);
-        }
-      };
-      read_reals(*pos, posv);
-      if (forces) read_reals(*forces, forcev);
-      for (size_t e = 0; e < extras.size(); ++e) {
-        const Column& c = *extras[e];
-        auto& dst = s.extra_columns[e].values;
-        for (int k = 0; k < c.ncols; ++k) {
-          std::string_view t = tok[c.first + k];
-          double x;
-          long long iv;
-          bool bv;
-          if (c.type == 'R' && !parse_double(t, x))
-            fail(ln, c.name + " has the non-numeric value \"" + shorten(t) + "\"", "a number (type R)");
-          if (c.type == 'I' && !text::parse_integer(t, iv))
-            fail(ln, c.name + " has the non-integer value \"" + shorten(t) + "\"", "an integer (type I)");
-          if (c.type == 'L' && !parse_bool(t, bv))
-            fail(ln, c.name + " has the non-logical value \"" + shorten(t) + "\"", "T or F (type L)");
-          dst.emplace_back(t);
-        }
-      }
+             std::to_string(roles.total) + " (Properties=" + shorten(properties, 200) + ")");
+      s.numbers.push_back(read_element(*roles.element, tok[roles.element->first], ln));
+      read_reals(tok, *roles.pos, ln, posv);
+      if (roles.forces) read_reals(tok, *roles.forces, ln, forcev);
+      for (size_t e = 0; e < roles.extras.size(); ++e) read_verbatim(tok, *roles.extras[e], ln, s.extra_columns[e].values);
     }
     s.positions = Eigen::Map<const MatrixX3>(posv.data(), natoms, 3);
-    if (forces) s.forces = MatrixX3(Eigen::Map<const MatrixX3>(forcev.data(), natoms, 3));
+    if (roles.forces) s.forces = MatrixX3(Eigen::Map<const MatrixX3>(forcev.data(), natoms, 3));
+  }
+
+  Structure read_frame(const std::string& count_line, long frame) {
+    const long count_line_no = line_no_;
+    const int natoms = parse_atom_count(count_line, frame);
+
+    Structure s;
+    s.source = name_ + ":frame " + std::to_string(frame) + " (line " + std::to_string(count_line_no) + ")";
+
+    std::string comment;
+    if (!next_line(comment))
+      fail(count_line_no + 1, "file ends before the comment line of frame " + std::to_string(frame),
+           "a comment line and " + std::to_string(natoms) + " atom lines");
+    const long cl = line_no_;
+    const std::vector<KeyValue> kv = parse_comment(comment, cl);
+    check_duplicate_keys(kv, cl);
+    CommentInfo info;
+    read_info(kv, cl, s, info);
+    if (!info.have_pbc && info.have_lattice) s.pbc = {true, true, true};
+    check_periodic_lattice(s, info.have_lattice, cl);
+    if (info.stress && !s.virial) set_virial_from_stress(s, *info.stress, cl);
+
+    const std::vector<Column> cols = parse_properties(info.properties, cl);
+    const ColumnRoles roles = column_roles(cols, info.properties, cl);
+    for (const Column* c : roles.extras) s.extra_columns.push_back(ExtraColumn{c->name, c->type, c->ncols, {}});
+    read_atoms(natoms, frame, cl, info.properties, roles, s);
     return s;
   }
 
@@ -562,6 +609,147 @@ std::string canonical(const std::string& key) {
   return (l == "lattice" || l == "properties" || l == "pbc") ? l : key;
 }
 
+[[noreturn]] void refuse(const Structure& s, const std::string& what) {
+  throw std::invalid_argument("write_extxyz: " + (s.source.empty() ? std::string() : s.source + ": ") + what);
+}
+
+using InfoItems = std::vector<std::pair<std::string, std::string>>;  // key, value (unquoted)
+
+// The per-config items: from the Structure's fields, its extra info (with write_extras), then
+// extras.info.
+InfoItems info_items(const Structure& s, const ExtxyzExtras& extras, const ExtxyzWriteOptions& options) {
+  const ExtxyzKeys& k = options.keys;
+  InfoItems items;
+  std::set<std::string> used = {"lattice", "properties", "pbc"};
+  auto add_item = [&](const std::string& key, const std::string& value) {
+    if (key.empty()) return;
+    if (!used.insert(canonical(key)).second) refuse(s, "key \"" + key + "\" written twice");
+    items.emplace_back(key, value);
+  };
+  const bool labels = options.write_labels;
+  if (labels && s.energy) add_item(k.energy, fmt(*s.energy));
+  if (labels && s.virial) add_item(k.virial, row_major(*s.virial));
+  if (labels && s.virial && options.write_stress && s.fully_periodic() && s.volume() > 0)
+    add_item(k.stress, row_major(-*s.virial / s.volume()));
+  if (!s.config_type.empty()) add_item(k.config_type, s.config_type);
+  if (s.sigma_energy) add_item(k.sigma_energy, fmt(*s.sigma_energy));
+  if (s.sigma_force) add_item(k.sigma_force, fmt(*s.sigma_force));
+  if (s.sigma_virial) add_item(k.sigma_virial, fmt(*s.sigma_virial));
+  InfoItems extra_items;
+  for (const auto& p : extras.info) {
+    if (p.first.empty()) refuse(s, "empty info key");
+    if (!used.insert(canonical(p.first)).second) refuse(s, "extra info key \"" + p.first + "\" collides with another key");
+    extra_items.push_back(p);
+  }
+  if (options.write_extras)
+    for (const auto& p : s.extra_info)
+      if (!p.first.empty() && used.insert(canonical(p.first)).second) items.push_back(p);
+  items.insert(items.end(), extra_items.begin(), extra_items.end());
+  return items;
+}
+
+// A per-atom column after species and pos: name, type, ncols, values (atom-major).
+struct WriteColumn {
+  std::string name;
+  char type;
+  int ncols;
+  const double* reals;                     // atom-major, for R columns written here
+  const std::vector<std::string>* tokens;  // atom-major, for verbatim columns
+};
+
+// The Structure's extra columns (with write_extras), kept verbatim after checks.
+void add_verbatim_columns(const Structure& s, std::set<std::string>& used_cols, std::vector<WriteColumn>& cols) {
+  const int n = s.size();
+  for (const auto& c : s.extra_columns) {
+    if (!used_cols.insert(c.name).second) continue;
+    if (c.name.empty() || needs_quotes(c.name) || c.name.find(':') != std::string::npos)
+      refuse(s, "invalid column name \"" + c.name + "\"");
+    if (std::string("SRIL").find(c.type) == std::string::npos || c.ncols < 1)
+      refuse(s, "column " + c.name + " has type " + std::string(1, c.type) + " and ncols " + std::to_string(c.ncols));
+    if (c.values.size() != static_cast<size_t>(n) * c.ncols)
+      refuse(s, "column " + c.name + " has " + std::to_string(c.values.size()) + " values for " + std::to_string(n) +
+                    " atoms x " + std::to_string(c.ncols));
+    for (const auto& t : c.values)
+      if (t.empty() || t.find_first_of(" \t\r\n\f\v") != std::string::npos)
+        refuse(s, "column " + c.name + " has the value \"" + t + "\" that is empty or contains whitespace");
+    cols.push_back(WriteColumn{c.name, c.type, c.ncols, nullptr, &c.values});
+  }
+}
+
+// The columns in the order written: forces, the Structure's extra columns, extras.columns.
+std::vector<WriteColumn> write_columns(const Structure& s, const ExtxyzExtras& extras,
+                                       const ExtxyzWriteOptions& options) {
+  const int n = s.size();
+  const ExtxyzKeys& k = options.keys;
+  std::vector<WriteColumn> cols;
+  std::set<std::string> used_cols = {"species", "symbols", "pos", "positions", "Z", "numbers"};
+  auto real_col = [&](const std::string& name, int ncols, const double* v, size_t size) {
+    if (size != static_cast<size_t>(n) * ncols)
+      refuse(s, "column " + name + " has " + std::to_string(size) + " values for " + std::to_string(n) + " atoms x " +
+                    std::to_string(ncols));
+    return WriteColumn{name, 'R', ncols, v, nullptr};
+  };
+  if (options.write_labels && s.forces && !k.forces.empty()) {
+    if (s.forces->rows() != n) refuse(s, "forces have " + std::to_string(s.forces->rows()) + " rows for " + std::to_string(n) + " atoms");
+    used_cols.insert(k.forces);
+    cols.push_back(real_col(k.forces, 3, s.forces->data(), s.forces->size()));
+  }
+  std::vector<WriteColumn> extra_cols;
+  for (const auto& c : extras.columns) {
+    if (c.name.empty() || needs_quotes(c.name) || c.name.find(':') != std::string::npos)
+      refuse(s, "invalid column name \"" + c.name + "\"");
+    if (c.ncols < 1) refuse(s, "column " + c.name + " has ncols " + std::to_string(c.ncols));
+    if (!used_cols.insert(c.name).second) refuse(s, "extra column \"" + c.name + "\" collides with another column");
+    extra_cols.push_back(real_col(c.name, c.ncols, c.values.data(), c.values.size()));
+  }
+  if (options.write_extras) add_verbatim_columns(s, used_cols, cols);
+  for (auto& c : extra_cols) cols.push_back(std::move(c));
+  return cols;
+}
+
+std::string comment_line(const Structure& s, const std::vector<WriteColumn>& cols, const InfoItems& items) {
+  std::string line;
+  if (!s.cell.isZero(0)) {
+    double v[9];
+    for (int i = 0; i < 3; ++i)
+      for (int j = 0; j < 3; ++j) v[3 * i + j] = s.cell(i, j);
+    line += "Lattice=\"" + join(v, 9) + "\" ";
+  }
+  line += "Properties=species:S:1:pos:R:3";
+  for (const auto& c : cols) line += ":" + c.name + ":" + c.type + ":" + std::to_string(c.ncols);
+  for (const auto& p : items) line += " " + quote(p.first) + "=" + quote(p.second);
+  line += std::string(" pbc=\"") + (s.pbc[0] ? 'T' : 'F') + ' ' + (s.pbc[1] ? 'T' : 'F') + ' ' +
+          (s.pbc[2] ? 'T' : 'F') + '"';
+  return line;
+}
+
+std::string atom_lines(const Structure& s, const std::vector<WriteColumn>& cols) {
+  std::string body;
+  char buf[64];
+  auto real = [&](double x) {
+    buf[0] = ' ';
+    auto r = std::to_chars(buf + 1, buf + sizeof buf, x);
+    body.append(buf, r.ptr);
+  };
+  for (int i = 0; i < s.size(); ++i) {
+    body += element_symbol(s.numbers[i]);
+    for (int j = 0; j < 3; ++j) real(s.positions(i, j));
+    for (const auto& c : cols) {
+      const size_t at = static_cast<size_t>(i) * c.ncols;
+      for (int j = 0; j < c.ncols; ++j) {
+        if (c.reals) {
+          real(c.reals[at + j]);
+        } else {
+          body += ' ';
+          body += (*c.tokens)[at + j];
+        }
+      }
+    }
+    body += '\n';
+  }
+  return body;
+}
+
 }  // namespace
 
 std::vector<Structure> read_extxyz_stream(std::istream& in, const std::string& name, const ExtxyzKeys& keys) {
@@ -607,125 +795,13 @@ ExtxyzExtras labels_as_extras(const Structure& s, const std::string& prefix) {
 void write_extxyz(std::ostream& out, const Structure& s, const ExtxyzExtras& extras,
                   const ExtxyzWriteOptions& options) {
   const int n = s.size();
-  const ExtxyzKeys& k = options.keys;
-  auto bad = [&](const std::string& what) {
-    throw std::invalid_argument("write_extxyz: " + (s.source.empty() ? std::string() : s.source + ": ") + what);
-  };
-  if (s.positions.rows() != n) bad("positions have " + std::to_string(s.positions.rows()) + " rows for " + std::to_string(n) + " atoms");
+  if (s.positions.rows() != n) refuse(s, "positions have " + std::to_string(s.positions.rows()) + " rows for " + std::to_string(n) + " atoms");
   for (int z : s.numbers)
-    if (!valid_atomic_number(z)) bad("invalid atomic number " + std::to_string(z));
-
-  // Per-config items written from the Structure's fields.
-  std::vector<std::pair<std::string, std::string>> items;  // key, value (unquoted)
-  std::set<std::string> used = {"lattice", "properties", "pbc"};
-  auto add_item = [&](const std::string& key, const std::string& value) {
-    if (key.empty()) return;
-    if (!used.insert(canonical(key)).second) bad("key \"" + key + "\" written twice");
-    items.emplace_back(key, value);
-  };
-  const bool labels = options.write_labels;
-  if (labels && s.energy) add_item(k.energy, fmt(*s.energy));
-  if (labels && s.virial) add_item(k.virial, row_major(*s.virial));
-  if (labels && s.virial && options.write_stress && s.fully_periodic() && s.volume() > 0)
-    add_item(k.stress, row_major(-*s.virial / s.volume()));
-  if (!s.config_type.empty()) add_item(k.config_type, s.config_type);
-  if (s.sigma_energy) add_item(k.sigma_energy, fmt(*s.sigma_energy));
-  if (s.sigma_force) add_item(k.sigma_force, fmt(*s.sigma_force));
-  if (s.sigma_virial) add_item(k.sigma_virial, fmt(*s.sigma_virial));
-  std::vector<std::pair<std::string, std::string>> extra_items;
-  for (const auto& p : extras.info) {
-    if (p.first.empty()) bad("empty info key");
-    if (!used.insert(canonical(p.first)).second) bad("extra info key \"" + p.first + "\" collides with another key");
-    extra_items.push_back(p);
-  }
-  if (options.write_extras)
-    for (const auto& p : s.extra_info)
-      if (!p.first.empty() && used.insert(canonical(p.first)).second) items.push_back(p);
-  items.insert(items.end(), extra_items.begin(), extra_items.end());
-
-  // Per-atom columns: name, type, ncols, tokens (atom-major).
-  struct Col {
-    std::string name;
-    char type;
-    int ncols;
-    const double* reals;                     // atom-major, for R columns written here
-    const std::vector<std::string>* tokens;  // atom-major, for verbatim columns
-  };
-  std::vector<Col> cols;
-  std::set<std::string> used_cols = {"species", "symbols", "pos", "positions", "Z", "numbers"};
-  auto real_col = [&](const std::string& name, int ncols, const double* v, size_t size) {
-    if (size != static_cast<size_t>(n) * ncols)
-      bad("column " + name + " has " + std::to_string(size) + " values for " + std::to_string(n) + " atoms x " +
-          std::to_string(ncols));
-    return Col{name, 'R', ncols, v, nullptr};
-  };
-  if (labels && s.forces && !k.forces.empty()) {
-    if (s.forces->rows() != n) bad("forces have " + std::to_string(s.forces->rows()) + " rows for " + std::to_string(n) + " atoms");
-    used_cols.insert(k.forces);
-    cols.push_back(real_col(k.forces, 3, s.forces->data(), s.forces->size()));
-  }
-  std::vector<Col> extra_cols;
-  for (const auto& c : extras.columns) {
-    if (c.name.empty() || needs_quotes(c.name) || c.name.find(':') != std::string::npos)
-      bad("invalid column name \"" + c.name + "\"");
-    if (c.ncols < 1) bad("column " + c.name + " has ncols " + std::to_string(c.ncols));
-    if (!used_cols.insert(c.name).second) bad("extra column \"" + c.name + "\" collides with another column");
-    extra_cols.push_back(real_col(c.name, c.ncols, c.values.data(), c.values.size()));
-  }
-  if (options.write_extras)
-    for (const auto& c : s.extra_columns) {
-      if (!used_cols.insert(c.name).second) continue;
-      if (c.name.empty() || needs_quotes(c.name) || c.name.find(':') != std::string::npos)
-        bad("invalid column name \"" + c.name + "\"");
-      if (std::string("SRIL").find(c.type) == std::string::npos || c.ncols < 1)
-        bad("column " + c.name + " has type " + std::string(1, c.type) + " and ncols " + std::to_string(c.ncols));
-      if (c.values.size() != static_cast<size_t>(n) * c.ncols)
-        bad("column " + c.name + " has " + std::to_string(c.values.size()) + " values for " + std::to_string(n) +
-            " atoms x " + std::to_string(c.ncols));
-      for (const auto& t : c.values)
-        if (t.empty() || t.find_first_of(" \t\r\n\f\v") != std::string::npos)
-          bad("column " + c.name + " has the value \"" + t + "\" that is empty or contains whitespace");
-      cols.push_back(Col{c.name, c.type, c.ncols, nullptr, &c.values});
-    }
-  for (auto& c : extra_cols) cols.push_back(std::move(c));
-
-  // Comment line.
-  std::string line;
-  if (!s.cell.isZero(0)) {
-    double v[9];
-    for (int i = 0; i < 3; ++i)
-      for (int j = 0; j < 3; ++j) v[3 * i + j] = s.cell(i, j);
-    line += "Lattice=\"" + join(v, 9) + "\" ";
-  }
-  line += "Properties=species:S:1:pos:R:3";
-  for (const auto& c : cols) line += ":" + c.name + ":" + c.type + ":" + std::to_string(c.ncols);
-  for (const auto& p : items) line += " " + quote(p.first) + "=" + quote(p.second);
-  line += std::string(" pbc=\"") + (s.pbc[0] ? 'T' : 'F') + ' ' + (s.pbc[1] ? 'T' : 'F') + ' ' +
-          (s.pbc[2] ? 'T' : 'F') + '"';
-
-  std::string body;
-  char buf[64];
-  auto real = [&](double x) {
-    buf[0] = ' ';
-    auto r = std::to_chars(buf + 1, buf + sizeof buf, x);
-    body.append(buf, r.ptr);
-  };
-  for (int i = 0; i < n; ++i) {
-    body += element_symbol(s.numbers[i]);
-    for (int j = 0; j < 3; ++j) real(s.positions(i, j));
-    for (const auto& c : cols) {
-      const size_t at = static_cast<size_t>(i) * c.ncols;
-      for (int j = 0; j < c.ncols; ++j) {
-        if (c.reals) {
-          real(c.reals[at + j]);
-        } else {
-          body += ' ';
-          body += (*c.tokens)[at + j];
-        }
-      }
-    }
-    body += '\n';
-  }
+    if (!valid_atomic_number(z)) refuse(s, "invalid atomic number " + std::to_string(z));
+  const InfoItems items = info_items(s, extras, options);
+  const std::vector<WriteColumn> cols = write_columns(s, extras, options);
+  const std::string line = comment_line(s, cols, items);
+  const std::string body = atom_lines(s, cols);
   out << n << '\n' << line << '\n' << body;
 }
 

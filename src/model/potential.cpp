@@ -83,6 +83,146 @@ Prediction Potential::predict(const Structure& s, const PredictOptions& options)
   return compute(s, NeighbourList(s, cutoff_ > 0 ? cutoff_ : 1.0), options);
 }
 
+namespace {
+
+// With options.variance: whether the variance of term t is wanted (options.variance_terms;
+// empty = all terms).
+bool variance_selected(const PredictOptions& options, size_t t) {
+  return options.variance && (options.variance_terms.empty() ||
+                              std::find(options.variance_terms.begin(), options.variance_terms.end(),
+                                        static_cast<int>(t)) != options.variance_terms.end());
+}
+
+// Variance parts of no environments: [term][group] empty, the kernel sum zero.
+EnergyVarianceParts empty_variance_parts(const std::vector<Term>& terms, int n_sparse_total) {
+  EnergyVarianceParts parts;
+  parts.q.resize(terms.size());
+  parts.w.resize(terms.size());
+  for (size_t t = 0; t < terms.size(); ++t) {
+    parts.q[t].assign(terms[t].n_groups(), RowMatrix(0, terms[t].descriptor().dimension()));
+    parts.w[t].assign(terms[t].n_groups(), Eigen::VectorXd(0));
+  }
+  parts.k_total = Eigen::VectorXd::Zero(n_sparse_total);
+  return parts;
+}
+
+// The environments of kernel group g, in their order in env.
+std::vector<int> group_rows(const Environments& env, int g) {
+  std::vector<int> rows;
+  for (int e = 0; e < env.size(); ++e)
+    if (env.group[e] == g) rows.push_back(e);
+  return rows;
+}
+
+RowMatrix group_descriptors(const Environments& env, const std::vector<int>& rows) {
+  RowMatrix Q(rows.size(), env.q.cols());
+  for (size_t r = 0; r < rows.size(); ++r) Q.row(r) = env.q.row(rows[r]);
+  return Q;
+}
+
+// The group's weighted GP means onto the local energies of their atoms, and their derivatives
+// with respect to the descriptors (dE_dq) and the weights (dE_dw).
+void add_group_energies(const Term& term, const SparseGroupData& grp, const Environments& env,
+                        const std::vector<int>& rows, const RowMatrix& Q, Eigen::VectorXd& local_energy,
+                        RowMatrix& dE_dq, Eigen::VectorXd& dE_dw) {
+  Eigen::VectorXd eps;
+  RowMatrix G;
+  term.kernel().values_and_gradients(Q, grp.sparse_points, grp.alpha, eps, G);
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const int e = rows[r];
+    local_energy[env.atom[e]] += env.w[e] * eps[r];
+    dE_dq.row(e) = env.w[e] * G.row(r);
+    dE_dw[e] = eps[r];
+  }
+}
+
+// The weighted kernel rows of the group's environments against its sparse points, onto the rows
+// of kq of their atoms (columns from off).
+void add_group_kernel_rows(const Term& term, const SparseGroupData& grp, const Environments& env,
+                           const std::vector<int>& rows, const RowMatrix& Q, int off, Eigen::MatrixXd& kq) {
+  Eigen::MatrixXd K;
+  term.kernel().matrix(Q, grp.sparse_points, K);
+  for (size_t r = 0; r < rows.size(); ++r)
+    kq.row(env.atom[rows[r]]).segment(off, K.cols()) += env.w[rows[r]] * K.row(r);
+}
+
+// Prior variance of the local energies: the kernel summed over the pairs of environments of
+// one atom (one pair for SOAP, the pair terms of a 2-body term).
+void add_group_prior_variance(const Term& term, const Environments& env, const std::vector<int>& rows,
+                              const RowMatrix& Q, Eigen::VectorXd& local_variance) {
+  std::vector<int> order(rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) order[r] = static_cast<int>(r);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int a, int b) { return env.atom[rows[a]] < env.atom[rows[b]]; });
+  for (size_t a = 0; a < order.size();) {
+    size_t b = a;
+    while (b < order.size() && env.atom[rows[order[b]]] == env.atom[rows[order[a]]]) ++b;
+    RowMatrix Qa(b - a, Q.cols());
+    Eigen::VectorXd wa(b - a);
+    for (size_t r = a; r < b; ++r) {
+      Qa.row(r - a) = Q.row(order[r]);
+      wa[r - a] = env.w[rows[order[r]]];
+    }
+    Eigen::MatrixXd Kaa;
+    term.kernel().matrix(Qa, Qa, Kaa);
+    local_variance[env.atom[rows[order[a]]]] += wa.dot(Kaa * wa);
+    a = b;
+  }
+}
+
+// One term: local energies, dE_dr (with forces) and, where its variance is selected, the
+// kernel rows kq, the prior local variances and the variance parts.
+void add_term(const Term& term, const std::vector<int>& offsets, size_t t, const Structure& s,
+              const NeighbourList& nl, const PredictOptions& options, Prediction& out, MatrixX3& dE_dr,
+              Eigen::MatrixXd& kq, EnergyVarianceParts& parts) {
+  const bool term_variance = variance_selected(options, t);
+  const Environments env = term.descriptor().compute(s, nl);
+  RowMatrix dE_dq = RowMatrix::Zero(env.size(), term.descriptor().dimension());
+  Eigen::VectorXd dE_dw = Eigen::VectorXd::Zero(env.size());
+  for (int g = 0; g < term.n_groups(); ++g) {
+    const SparseGroupData& grp = term.groups[g];
+    const std::vector<int> rows = group_rows(env, g);
+    if (rows.empty() || grp.alpha.size() == 0) continue;
+    const RowMatrix Q = group_descriptors(env, rows);
+    add_group_energies(term, grp, env, rows, Q, out.local_energy, dE_dq, dE_dw);
+    if (!term_variance) continue;
+    add_group_kernel_rows(term, grp, env, rows, Q, offsets[g], kq);
+    add_group_prior_variance(term, env, rows, Q, out.local_variance);
+    if (options.total_variance || options.variance_parts) {
+      RowMatrix& qp = parts.q[t][g];
+      Eigen::VectorXd& wp = parts.w[t][g];
+      qp = Q;
+      wp.resize(rows.size());
+      for (size_t r = 0; r < rows.size(); ++r) wp[r] = env.w[rows[r]];
+    }
+  }
+  if (options.forces) term.descriptor().backpropagate(s, nl, env, dE_dq, dE_dw, dE_dr);
+}
+
+// Per-atom virials, columns xx yy zz xy xz yz: each pair's -r (x) dE/dr split equally between
+// its two atoms.
+void add_atom_virials(const NeighbourList& nl, const MatrixX3& dE_dr, Prediction& out) {
+  static const int va[6] = {0, 1, 2, 0, 0, 1}, vb[6] = {0, 1, 2, 1, 2, 2};  // xx yy zz xy xz yz
+  for (int k = 0; k < nl.n_entries(); ++k)
+    for (int c = 0; c < 6; ++c) {
+      const double half = -0.5 * nl.r(k)[va[c]] * dE_dr(k, vb[c]);
+      out.atom_virial(nl.centre(k), c) += half;
+      out.atom_virial(nl.neighbour(k), c) += half;
+    }
+}
+
+// The prior local variances made posterior: column c of A = U^-T kq^T and of B = R^-T kq^T,
+// the two triangular solves of posterior_variance() for every atom at once.
+void apply_variance_factors(const VarianceFactors& f, const Eigen::MatrixXd& kq, Eigen::VectorXd& local_variance) {
+  const Eigen::MatrixXd A = f.u.triangularView<Eigen::Upper>().transpose().solve(kq.transpose());
+  const Eigen::MatrixXd B = f.r.triangularView<Eigen::Upper>().transpose().solve(kq.transpose());
+  const Eigen::VectorXd a2 = A.colwise().squaredNorm().transpose();
+  const Eigen::VectorXd b2 = B.colwise().squaredNorm().transpose();
+  for (int i = 0; i < local_variance.size(); ++i) local_variance[i] = std::max(local_variance[i] - a2[i], 0.0) + b2[i];
+}
+
+}  // namespace
+
 Prediction Potential::compute(const Structure& s, const NeighbourList& nl, const PredictOptions& options) const {
   check_elements(s, data_.elements);
   if (options.variance && !has_variance())
@@ -105,13 +245,7 @@ Prediction Potential::compute(const Structure& s, const NeighbourList& nl, const
   if (options.variance) {
     kq = Eigen::MatrixXd::Zero(n, n_sparse_total_);
     out.local_variance = Eigen::VectorXd::Zero(n);
-    parts.q.resize(terms_.size());
-    parts.w.resize(terms_.size());
-    for (size_t t = 0; t < terms_.size(); ++t) {
-      parts.q[t].assign(terms_[t].n_groups(), RowMatrix(0, terms_[t].descriptor().dimension()));
-      parts.w[t].assign(terms_[t].n_groups(), Eigen::VectorXd(0));
-    }
-    parts.k_total = Eigen::VectorXd::Zero(n_sparse_total_);
+    parts = empty_variance_parts(terms_, n_sparse_total_);
   }
   if (n == 0) {
     if (options.variance && options.variance_parts) out.variance_parts = std::move(parts);
@@ -120,90 +254,13 @@ Prediction Potential::compute(const Structure& s, const NeighbourList& nl, const
 
   MatrixX3 dE_dr;
   if (options.forces) dE_dr = MatrixX3::Zero(nl.n_entries(), 3);
-  for (size_t t = 0; t < terms_.size(); ++t) {
-    const Term& term = terms_[t];
-    const bool term_variance =
-        options.variance && (options.variance_terms.empty() ||
-                             std::find(options.variance_terms.begin(), options.variance_terms.end(),
-                                       static_cast<int>(t)) != options.variance_terms.end());
-    const Environments env = term.descriptor().compute(s, nl);
-    RowMatrix dE_dq = RowMatrix::Zero(env.size(), term.descriptor().dimension());
-    Eigen::VectorXd dE_dw = Eigen::VectorXd::Zero(env.size());
-    for (int g = 0; g < term.n_groups(); ++g) {
-      const SparseGroupData& grp = term.groups[g];
-      std::vector<int> rows;
-      for (int e = 0; e < env.size(); ++e)
-        if (env.group[e] == g) rows.push_back(e);
-      if (rows.empty() || grp.alpha.size() == 0) continue;
-      RowMatrix Q(rows.size(), env.q.cols());
-      for (size_t r = 0; r < rows.size(); ++r) Q.row(r) = env.q.row(rows[r]);
-      Eigen::VectorXd eps;
-      RowMatrix G;
-      term.kernel().values_and_gradients(Q, grp.sparse_points, grp.alpha, eps, G);
-      for (size_t r = 0; r < rows.size(); ++r) {
-        const int e = rows[r];
-        out.local_energy[env.atom[e]] += env.w[e] * eps[r];
-        dE_dq.row(e) = env.w[e] * G.row(r);
-        dE_dw[e] = eps[r];
-      }
-      if (term_variance) {
-        Eigen::MatrixXd K;
-        term.kernel().matrix(Q, grp.sparse_points, K);
-        const int off = offsets_[t][g];
-        for (size_t r = 0; r < rows.size(); ++r)
-          kq.row(env.atom[rows[r]]).segment(off, K.cols()) += env.w[rows[r]] * K.row(r);
-        // Prior variance of the local energies: the kernel summed over the pairs of
-        // environments of one atom (one pair for SOAP, the pair terms of a 2-body term).
-        std::vector<int> order(rows.size());
-        for (size_t r = 0; r < rows.size(); ++r) order[r] = static_cast<int>(r);
-        std::stable_sort(order.begin(), order.end(),
-                         [&](int a, int b) { return env.atom[rows[a]] < env.atom[rows[b]]; });
-        for (size_t a = 0; a < order.size();) {
-          size_t b = a;
-          while (b < order.size() && env.atom[rows[order[b]]] == env.atom[rows[order[a]]]) ++b;
-          RowMatrix Qa(b - a, Q.cols());
-          Eigen::VectorXd wa(b - a);
-          for (size_t r = a; r < b; ++r) {
-            Qa.row(r - a) = Q.row(order[r]);
-            wa[r - a] = env.w[rows[order[r]]];
-          }
-          Eigen::MatrixXd Kaa;
-          term.kernel().matrix(Qa, Qa, Kaa);
-          out.local_variance[env.atom[rows[order[a]]]] += wa.dot(Kaa * wa);
-          a = b;
-        }
-        if (options.total_variance || options.variance_parts) {
-          RowMatrix& qp = parts.q[t][g];
-          Eigen::VectorXd& wp = parts.w[t][g];
-          qp = Q;
-          wp.resize(rows.size());
-          for (size_t r = 0; r < rows.size(); ++r) wp[r] = env.w[rows[r]];
-        }
-      }
-    }
-    if (options.forces) term.descriptor().backpropagate(s, nl, env, dE_dq, dE_dw, dE_dr);
-  }
+  for (size_t t = 0; t < terms_.size(); ++t) add_term(terms_[t], offsets_[t], t, s, nl, options, out, dE_dr, kq, parts);
   if (core_) core_->compute(s, nl, out.local_energy, options.forces ? &dE_dr : nullptr);
   out.energy = out.local_energy.sum();
   if (options.forces) accumulate_forces(nl, dE_dr, out.forces, out.virial);
-  if (options.forces && options.atom_virial) {
-    static const int va[6] = {0, 1, 2, 0, 0, 1}, vb[6] = {0, 1, 2, 1, 2, 2};  // xx yy zz xy xz yz
-    for (int k = 0; k < nl.n_entries(); ++k)
-      for (int c = 0; c < 6; ++c) {
-        const double half = -0.5 * nl.r(k)[va[c]] * dE_dr(k, vb[c]);
-        out.atom_virial(nl.centre(k), c) += half;
-        out.atom_virial(nl.neighbour(k), c) += half;
-      }
-  }
+  if (options.forces && options.atom_virial) add_atom_virials(nl, dE_dr, out);
   if (options.variance) {
-    // Column c of A = U^-T kq^T and of B = R^-T kq^T: the two triangular solves of
-    // posterior_variance() for every atom at once.
-    const VarianceFactors& f = *data_.variance;
-    const Eigen::MatrixXd A = f.u.triangularView<Eigen::Upper>().transpose().solve(kq.transpose());
-    const Eigen::MatrixXd B = f.r.triangularView<Eigen::Upper>().transpose().solve(kq.transpose());
-    const Eigen::VectorXd a2 = A.colwise().squaredNorm().transpose();
-    const Eigen::VectorXd b2 = B.colwise().squaredNorm().transpose();
-    for (int i = 0; i < n; ++i) out.local_variance[i] = std::max(out.local_variance[i] - a2[i], 0.0) + b2[i];
+    apply_variance_factors(*data_.variance, kq, out.local_variance);
     parts.k_total = kq.colwise().sum().transpose();
     if (options.total_variance)
       out.energy_variance = posterior_variance(prior_energy_covariance(parts, parts), parts.k_total);

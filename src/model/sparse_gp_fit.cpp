@@ -190,11 +190,239 @@ void validate_training(const std::vector<Structure>& train, const FitSettings& s
   if (settings.terms.empty()) throw InputError("no descriptor given (--descriptor)");
 }
 
+using ConfigEnvironments = std::vector<std::vector<Environments>>;  // [configuration][term]
+
+// The terms of the settings' descriptor specs; cutoff: the largest of their cutoffs.
+std::vector<TermState> make_terms(const FitSettings& settings, const std::vector<int>& elements, double& cutoff) {
+  std::vector<TermState> terms;
+  for (size_t t = 0; t < settings.terms.size(); ++t) {
+    TermState ts;
+    ts.term = Term::from_spec(settings.terms[t], elements, "--descriptor #" + std::to_string(t + 1), &ts.options);
+    cutoff = std::max(cutoff, ts.term.descriptor().cutoff());
+    terms.push_back(std::move(ts));
+  }
+  return terms;
+}
+
+// 1. Descriptors of every environment.
+ConfigEnvironments compute_environments(const std::vector<Structure>& train, const std::vector<TermState>& terms,
+                                        double cutoff, std::ostream* log, FitResult& result) {
+  const size_t nc = train.size();
+  ConfigEnvironments envs(nc, std::vector<Environments>(terms.size()));
+  long long n_env_estimate = 0;
+  for (const Structure& s : train) n_env_estimate += s.size();
+  double bytes = 0;
+  for (const TermState& ts : terms) bytes += 8.0 * n_env_estimate * (ts.term.descriptor().dimension() + 3);
+  if (log) *log << "memory estimate: descriptors of ~" << n_env_estimate << " atoms: " << format_bytes(bytes) << std::endl;
+  Progress progress(log, "descriptors", static_cast<long long>(nc), "configurations");
+  std::string error;
+  SingleThreadedBlas blas_guard;
+#pragma omp parallel for schedule(dynamic)
+  for (size_t c = 0; c < nc; ++c) {
+    try {
+      const NeighbourList nl(train[c], cutoff);
+      for (size_t t = 0; t < terms.size(); ++t) envs[c][t] = terms[t].term.descriptor().compute(train[c], nl);
+    } catch (const std::exception& e) {
+#pragma omp critical
+      if (error.empty()) error = e.what();
+    }
+    progress.tick();
+  }
+  if (!error.empty()) throw InputError(error);
+  result.timings.emplace_back("descriptors", progress.finish());
+  return envs;
+}
+
+// The descriptor vectors of the environments of group g of term t, in configuration order.
+RowMatrix group_descriptors(const ConfigEnvironments& envs, size_t t, int g, int dim) {
+  const size_t nc = envs.size();
+  long long count = 0;
+  for (size_t c = 0; c < nc; ++c)
+    for (int e = 0; e < envs[c][t].size(); ++e) count += envs[c][t].group[e] == g;
+  RowMatrix Q(count, dim);
+  long long r = 0;
+  for (size_t c = 0; c < nc; ++c)
+    for (int e = 0; e < envs[c][t].size(); ++e)
+      if (envs[c][t].group[e] == g) Q.row(r++) = envs[c][t].q.row(e);
+  return Q;
+}
+
+// 2. Sparse points per term and group, and the groups' offsets; returns M_total.
+int select_sparse_points(std::vector<TermState>& terms, const ConfigEnvironments& envs, const FitSettings& settings,
+                         FitResult& result) {
+  std::ostream* log = settings.log;
+  int m_total = 0;
+  Timer timer;
+  for (size_t t = 0; t < terms.size(); ++t) {
+    TermState& ts = terms[t];
+    const int ng = ts.term.n_groups(), dim = ts.term.descriptor().dimension();
+    ts.term.groups.resize(ng);
+    ts.offset.assign(ng, 0);
+    int term_total = 0;
+    for (int g = 0; g < ng; ++g) {
+      const RowMatrix Q = group_descriptors(envs, t, g, dim);
+      const long long count = Q.rows();
+      std::vector<int> chosen;
+      if (count > 0)
+        chosen = select_sparse(Q, ts.options.n_sparse, ts.options.sparse_method,
+                               settings.seed + 1000003ULL * t + 7919ULL * g);
+      SparseGroupData& grp = ts.term.groups[g];
+      grp.key = ts.term.group_keys()[g];
+      grp.sparse_points.resize(chosen.size(), dim);
+      for (size_t s = 0; s < chosen.size(); ++s) grp.sparse_points.row(s) = Q.row(chosen[s]);
+      ts.offset[g] = m_total;
+      m_total += static_cast<int>(chosen.size());
+      term_total += static_cast<int>(chosen.size());
+      if (log)
+        *log << "term " << t + 1 << " (" << ts.term.descriptor().type() << "), group " << grp.key << ": " << chosen.size()
+             << " sparse points (" << ts.options.sparse_method << ") from " << count << " environments" << std::endl;
+    }
+    result.n_sparse.push_back(term_total);
+  }
+  if (m_total == 0) throw InputError("no environments in the training set for any descriptor");
+  result.timings.emplace_back("sparse selection", timer.seconds());
+  return m_total;
+}
+
+// 3. K_MM (block diagonal) + jitter, Cholesky K_MM = U^T U: returns U.
+Eigen::MatrixXd kmm_factor(const std::vector<TermState>& terms, int m_total, double jitter, FitResult& result) {
+  Eigen::MatrixXd U = Eigen::MatrixXd::Zero(m_total, m_total);
+  Timer timer;
+  for (const TermState& ts : terms)
+    for (int g = 0; g < ts.term.n_groups(); ++g) {
+      const Eigen::MatrixXd& X = ts.term.groups[g].sparse_points;
+      if (X.rows() == 0) continue;
+      Eigen::MatrixXd K;
+      ts.term.kernel().matrix(X, X, K);
+      const double d2 = ts.term.kernel().delta() * ts.term.kernel().delta();
+      K.diagonal().array() += jitter * d2;
+      U.block(ts.offset[g], ts.offset[g], X.rows(), X.rows()) = K;
+    }
+  Eigen::LLT<Eigen::MatrixXd> llt(U);
+  if (llt.info() != Eigen::Success)
+    throw InputError("K_MM is not positive definite: increase --jitter or reduce n_sparse");
+  U = llt.matrixU();
+  result.timings.emplace_back("K_MM", timer.seconds());
+  return U;
+}
+
+// The number of rows (observations) of a configuration in the fit.
+long long observation_count(const Structure& s, const FitSettings& settings) {
+  return (settings.use_energy && s.energy ? 1 : 0) + (settings.use_forces && s.forces ? 3 * s.size() : 0) +
+         (settings.use_virial && s.virial ? 6 : 0);
+}
+
+// The rows of configurations c0..c1-1, built in parallel.
+std::vector<ConfigRows> build_chunk_rows(const std::vector<Structure>& train, size_t c0, size_t c1,
+                                         const std::vector<TermState>& terms, const ConfigEnvironments& envs,
+                                         double cutoff, int m_total, const std::map<int, double>& e0,
+                                         const FitSettings& settings, Progress& progress) {
+  std::vector<ConfigRows> chunk(c1 - c0);
+  std::string error;
+  {
+    SingleThreadedBlas blas_guard;
+#pragma omp parallel for schedule(dynamic)
+    for (size_t c = c0; c < c1; ++c) {
+      try {
+        chunk[c - c0] = build_rows(train[c], terms, envs[c], cutoff, m_total, e0, settings);
+      } catch (const std::exception& e) {
+#pragma omp critical
+        if (error.empty()) error = e.what();
+      }
+      progress.tick();
+    }
+  }
+  if (!error.empty()) throw InputError(error);
+  return chunk;
+}
+
+// One step of the streamed QR: the Householder QR of [R; the chunk's rows] and the same
+// rotation of [z; their targets] give the new R and z. Frees the chunk's rows.
+void qr_update(std::vector<ConfigRows>& chunk, long long rows, int m_total, Eigen::MatrixXd& R, Eigen::VectorXd& z) {
+  Eigen::MatrixXd stack(m_total + rows, m_total);
+  Eigen::VectorXd rhs(m_total + rows);
+  stack.topRows(m_total) = R;
+  rhs.head(m_total) = z;
+  long long r = m_total;
+  for (ConfigRows& cr : chunk) {
+    stack.middleRows(r, cr.A.rows()) = cr.A;
+    rhs.segment(r, cr.b.size()) = cr.b;
+    r += cr.A.rows();
+    cr = ConfigRows();
+  }
+  Eigen::HouseholderQR<Eigen::MatrixXd> qr(stack);
+  R = qr.matrixQR().topRows(m_total).triangularView<Eigen::Upper>();
+  rhs.applyOnTheLeft(qr.householderQ().adjoint());
+  z = rhs.head(m_total);
+}
+
+// 4. Rows of K_NM streamed into a Householder QR of [L^-1/2 K_NM; U]: R and z start as U and 0.
+void stream_rows_into_qr(const std::vector<Structure>& train, const std::vector<TermState>& terms,
+                         const ConfigEnvironments& envs, double cutoff, int m_total, const std::map<int, double>& e0,
+                         const FitSettings& settings, Eigen::MatrixXd& R, Eigen::VectorXd& z, FitResult& result) {
+  std::ostream* log = settings.log;
+  const size_t nc = train.size();
+  long long total_rows = 0, max_rows = 0;
+  for (const Structure& s : train) {
+    long long r = observation_count(s, settings);
+    total_rows += r;
+    max_rows = std::max(max_rows, r);
+  }
+  const long long block_target = std::max<long long>(std::max<long long>(m_total, 512), max_rows);
+  if (log) {
+    *log << "fit: " << total_rows << " observations x " << m_total << " sparse points" << std::endl;
+    *log << "memory estimate: R " << format_bytes(8.0 * m_total * m_total) << ", row block <= "
+         << format_bytes(8.0 * (2 * block_target + m_total) * m_total) << ", variance "
+         << format_bytes(settings.store_variance ? 8.0 * 2 * m_total * m_total : 0.0) << std::endl;
+  }
+  Progress progress(log, "kernel rows + QR", static_cast<long long>(nc), "configurations");
+  size_t c0 = 0;
+  const int nthreads = omp_get_max_threads();
+  while (c0 < nc) {
+    // A chunk: enough configurations for about block_target rows, at least one per thread.
+    size_t c1 = c0;
+    long long rows = 0;
+    while (c1 < nc && (rows < block_target || c1 - c0 < static_cast<size_t>(nthreads))) {
+      rows += observation_count(train[c1], settings);
+      ++c1;
+    }
+    std::vector<ConfigRows> chunk = build_chunk_rows(train, c0, c1, terms, envs, cutoff, m_total, e0, settings, progress);
+    qr_update(chunk, rows, m_total, R, z);
+    result.n_rows += rows;
+    c0 = c1;
+  }
+  result.timings.emplace_back("kernel rows + QR", progress.finish());
+}
+
+// 5. alpha = R^-1 z, the weights of the groups' sparse points.
+void solve_weights(std::vector<TermState>& terms, const Eigen::MatrixXd& R, const Eigen::VectorXd& z,
+                   FitResult& result) {
+  Timer timer;
+  Eigen::VectorXd alpha = R.triangularView<Eigen::Upper>().solve(z);
+  if (!alpha.allFinite()) throw InputError("the fit produced non-finite weights: increase --jitter or the sigmas");
+  for (TermState& ts : terms)
+    for (int g = 0; g < ts.term.n_groups(); ++g) {
+      SparseGroupData& grp = ts.term.groups[g];
+      grp.alpha = alpha.segment(ts.offset[g], grp.sparse_points.rows());
+    }
+  result.timings.emplace_back("solve", timer.seconds());
+}
+
+// The variance factors U and R (model/potential_data.h).
+VarianceFactors variance_factors(const Eigen::MatrixXd& U, const Eigen::MatrixXd& R) {
+  VarianceFactors f;
+  f.u = U.triangularView<Eigen::Upper>();
+  f.r = R.triangularView<Eigen::Upper>();
+  // Householder QR may leave negative diagonal elements: flip those rows (R^T R unchanged).
+  for (Eigen::Index i = 0; i < f.r.rows(); ++i)
+    if (f.r(i, i) < 0) f.r.row(i) *= -1.0;
+  return f;
+}
+
 }  // namespace
 
 FitResult fit_sparse_gp(const std::vector<Structure>& train, const FitSettings& settings) {
   validate_training(train, settings);
-  std::ostream* log = settings.log;
   FitResult result;
   PotentialData& pot = result.potential;
   Timer total;
@@ -203,195 +431,22 @@ FitResult fit_sparse_gp(const std::vector<Structure>& train, const FitSettings& 
   for (const Structure& s : train) species_set.insert(s.numbers.begin(), s.numbers.end());
   pot.elements.assign(species_set.begin(), species_set.end());
 
-  std::vector<TermState> terms;
   double cutoff = 0;
-  for (size_t t = 0; t < settings.terms.size(); ++t) {
-    TermState ts;
-    ts.term = Term::from_spec(settings.terms[t], pot.elements, "--descriptor #" + std::to_string(t + 1), &ts.options);
-    cutoff = std::max(cutoff, ts.term.descriptor().cutoff());
-    terms.push_back(std::move(ts));
-  }
+  std::vector<TermState> terms = make_terms(settings, pot.elements, cutoff);
   pot.e0 = determine_e0(train, pot.elements, settings, cutoff, result.e0_source);
   pot.jitter = settings.jitter;
 
-  // 1. Descriptors of every environment.
-  const size_t nc = train.size();
-  std::vector<std::vector<Environments>> envs(nc, std::vector<Environments>(terms.size()));
-  {
-    long long n_env_estimate = 0;
-    for (const Structure& s : train) n_env_estimate += s.size();
-    double bytes = 0;
-    for (const TermState& ts : terms) bytes += 8.0 * n_env_estimate * (ts.term.descriptor().dimension() + 3);
-    if (log) *log << "memory estimate: descriptors of ~" << n_env_estimate << " atoms: " << format_bytes(bytes) << std::endl;
-    Progress progress(log, "descriptors", static_cast<long long>(nc), "configurations");
-    std::string error;
-    SingleThreadedBlas blas_guard;
-#pragma omp parallel for schedule(dynamic)
-    for (size_t c = 0; c < nc; ++c) {
-      try {
-        const NeighbourList nl(train[c], cutoff);
-        for (size_t t = 0; t < terms.size(); ++t) envs[c][t] = terms[t].term.descriptor().compute(train[c], nl);
-      } catch (const std::exception& e) {
-#pragma omp critical
-        if (error.empty()) error = e.what();
-      }
-      progress.tick();
-    }
-    if (!error.empty()) throw InputError(error);
-    result.timings.emplace_back("descriptors", progress.finish());
-  }
-
-  // 2. Sparse points per term and group.
-  int m_total = 0;
-  {
-    Timer timer;
-    for (size_t t = 0; t < terms.size(); ++t) {
-      TermState& ts = terms[t];
-      const int ng = ts.term.n_groups(), dim = ts.term.descriptor().dimension();
-      ts.term.groups.resize(ng);
-      ts.offset.assign(ng, 0);
-      int term_total = 0;
-      for (int g = 0; g < ng; ++g) {
-        long long count = 0;
-        for (size_t c = 0; c < nc; ++c)
-          for (int e = 0; e < envs[c][t].size(); ++e) count += envs[c][t].group[e] == g;
-        RowMatrix Q(count, dim);
-        long long r = 0;
-        for (size_t c = 0; c < nc; ++c)
-          for (int e = 0; e < envs[c][t].size(); ++e)
-            if (envs[c][t].group[e] == g) Q.row(r++) = envs[c][t].q.row(e);
-        std::vector<int> chosen;
-        if (count > 0)
-          chosen = select_sparse(Q, ts.options.n_sparse, ts.options.sparse_method,
-                                 settings.seed + 1000003ULL * t + 7919ULL * g);
-        SparseGroupData& grp = ts.term.groups[g];
-        grp.key = ts.term.group_keys()[g];
-        grp.sparse_points.resize(chosen.size(), dim);
-        for (size_t s = 0; s < chosen.size(); ++s) grp.sparse_points.row(s) = Q.row(chosen[s]);
-        ts.offset[g] = m_total;
-        m_total += static_cast<int>(chosen.size());
-        term_total += static_cast<int>(chosen.size());
-        if (log)
-          *log << "term " << t + 1 << " (" << ts.term.descriptor().type() << "), group " << grp.key << ": " << chosen.size()
-               << " sparse points (" << ts.options.sparse_method << ") from " << count << " environments" << std::endl;
-      }
-      result.n_sparse.push_back(term_total);
-    }
-    if (m_total == 0) throw InputError("no environments in the training set for any descriptor");
-    result.timings.emplace_back("sparse selection", timer.seconds());
-  }
-
-  // 3. K_MM (block diagonal) + jitter, Cholesky K_MM = U^T U.
-  Eigen::MatrixXd U = Eigen::MatrixXd::Zero(m_total, m_total);
-  {
-    Timer timer;
-    for (const TermState& ts : terms)
-      for (int g = 0; g < ts.term.n_groups(); ++g) {
-        const Eigen::MatrixXd& X = ts.term.groups[g].sparse_points;
-        if (X.rows() == 0) continue;
-        Eigen::MatrixXd K;
-        ts.term.kernel().matrix(X, X, K);
-        const double d2 = ts.term.kernel().delta() * ts.term.kernel().delta();
-        K.diagonal().array() += settings.jitter * d2;
-        U.block(ts.offset[g], ts.offset[g], X.rows(), X.rows()) = K;
-      }
-    Eigen::LLT<Eigen::MatrixXd> llt(U);
-    if (llt.info() != Eigen::Success)
-      throw InputError("K_MM is not positive definite: increase --jitter or reduce n_sparse");
-    U = llt.matrixU();
-    result.timings.emplace_back("K_MM", timer.seconds());
-  }
-
-  // 4. Rows of K_NM streamed into a Householder QR of [L^-1/2 K_NM; U].
+  const ConfigEnvironments envs = compute_environments(train, terms, cutoff, settings.log, result);
+  const int m_total = select_sparse_points(terms, envs, settings, result);
+  const Eigen::MatrixXd U = kmm_factor(terms, m_total, settings.jitter, result);
   Eigen::MatrixXd R = U;
   Eigen::VectorXd z = Eigen::VectorXd::Zero(m_total);
-  {
-    long long total_rows = 0, max_rows = 0;
-    for (const Structure& s : train) {
-      long long r = (settings.use_energy && s.energy ? 1 : 0) + (settings.use_forces && s.forces ? 3 * s.size() : 0) +
-                    (settings.use_virial && s.virial ? 6 : 0);
-      total_rows += r;
-      max_rows = std::max(max_rows, r);
-    }
-    const long long block_target = std::max<long long>(std::max<long long>(m_total, 512), max_rows);
-    if (log) {
-      *log << "fit: " << total_rows << " observations x " << m_total << " sparse points" << std::endl;
-      *log << "memory estimate: R " << format_bytes(8.0 * m_total * m_total) << ", row block <= "
-           << format_bytes(8.0 * (2 * block_target + m_total) * m_total) << ", variance "
-           << format_bytes(settings.store_variance ? 8.0 * 2 * m_total * m_total : 0.0) << std::endl;
-    }
-    Progress progress(log, "kernel rows + QR", static_cast<long long>(nc), "configurations");
-    size_t c0 = 0;
-    const int nthreads = omp_get_max_threads();
-    while (c0 < nc) {
-      // A chunk: enough configurations for about block_target rows, at least one per thread.
-      size_t c1 = c0;
-      long long rows = 0;
-      while (c1 < nc && (rows < block_target || c1 - c0 < static_cast<size_t>(nthreads))) {
-        const Structure& s = train[c1];
-        rows += (settings.use_energy && s.energy ? 1 : 0) + (settings.use_forces && s.forces ? 3 * s.size() : 0) +
-                (settings.use_virial && s.virial ? 6 : 0);
-        ++c1;
-      }
-      std::vector<ConfigRows> chunk(c1 - c0);
-      std::string error;
-      {
-      SingleThreadedBlas blas_guard;
-#pragma omp parallel for schedule(dynamic)
-      for (size_t c = c0; c < c1; ++c) {
-        try {
-          chunk[c - c0] = build_rows(train[c], terms, envs[c], cutoff, m_total, pot.e0, settings);
-        } catch (const std::exception& e) {
-#pragma omp critical
-          if (error.empty()) error = e.what();
-        }
-        progress.tick();
-      }
-      }
-      if (!error.empty()) throw InputError(error);
-      Eigen::MatrixXd stack(m_total + rows, m_total);
-      Eigen::VectorXd rhs(m_total + rows);
-      stack.topRows(m_total) = R;
-      rhs.head(m_total) = z;
-      long long r = m_total;
-      for (ConfigRows& cr : chunk) {
-        stack.middleRows(r, cr.A.rows()) = cr.A;
-        rhs.segment(r, cr.b.size()) = cr.b;
-        r += cr.A.rows();
-        cr = ConfigRows();
-      }
-      Eigen::HouseholderQR<Eigen::MatrixXd> qr(stack);
-      R = qr.matrixQR().topRows(m_total).triangularView<Eigen::Upper>();
-      rhs.applyOnTheLeft(qr.householderQ().adjoint());
-      z = rhs.head(m_total);
-      result.n_rows += rows;
-      c0 = c1;
-    }
-    result.timings.emplace_back("kernel rows + QR", progress.finish());
-  }
-
-  // 5. alpha = R^-1 z; the variance factors U and R (model/potential_data.h).
-  {
-    Timer timer;
-    Eigen::VectorXd alpha = R.triangularView<Eigen::Upper>().solve(z);
-    if (!alpha.allFinite()) throw InputError("the fit produced non-finite weights: increase --jitter or the sigmas");
-    for (TermState& ts : terms)
-      for (int g = 0; g < ts.term.n_groups(); ++g) {
-        SparseGroupData& grp = ts.term.groups[g];
-        grp.alpha = alpha.segment(ts.offset[g], grp.sparse_points.rows());
-      }
-    result.timings.emplace_back("solve", timer.seconds());
-    if (settings.store_variance) {
-      Timer vt;
-      VarianceFactors f;
-      f.u = U.triangularView<Eigen::Upper>();
-      f.r = R.triangularView<Eigen::Upper>();
-      // Householder QR may leave negative diagonal elements: flip those rows (R^T R unchanged).
-      for (Eigen::Index i = 0; i < f.r.rows(); ++i)
-        if (f.r(i, i) < 0) f.r.row(i) *= -1.0;
-      pot.variance = std::move(f);
-      result.timings.emplace_back("variance factors", vt.seconds());
-    }
+  stream_rows_into_qr(train, terms, envs, cutoff, m_total, pot.e0, settings, R, z, result);
+  solve_weights(terms, R, z, result);
+  if (settings.store_variance) {
+    Timer vt;
+    pot.variance = variance_factors(U, R);
+    result.timings.emplace_back("variance factors", vt.seconds());
   }
   for (TermState& ts : terms) {
     TermData td;
