@@ -417,16 +417,21 @@ TEST(SparseGpFit, PredictedVarianceIsSmallNearDataAndLargeFarAway) {
   EXPECT_LE(p1.energy_variance, std::pow(p1.local_variance.array().max(0.0).sqrt().sum(), 2) * (1 + 1e-9) + 1e-12);
 }
 
+// A 2-body + SOAP potential fitted to train; two_body_sparse: the 2-body term's sparse-point keys.
+Potential two_term_potential(const std::vector<Structure>& train, const std::string& two_body_sparse) {
+  FitSettings st = base_settings();
+  st.terms = {"distance_2b cutoff=4.0 cutoff_transition_width=1 theta=0.4 delta=1 " + two_body_sparse,
+              "soap n_max=3 l_max=3 cutoff=4.0 cutoff_transition_width=1 atom_sigma=0.5 zeta=4 delta=0.5 n_sparse=20"};
+  st.jitter = 1e-8;
+  return Potential(fit_sparse_gp(train, st).potential);
+}
+
 TEST(SparseGpFit, VarianceStaysNonNegativeWithNearlyDuplicateSparsePoints) {
   // Randomly chosen 2-body sparse points include near-duplicate distances, so K_MM is nearly
   // singular (condition ~1/jitter). The former P = K_MM^-1 - Sigma lost all digits of the
   // variance there (negative values, NaN standard deviations); the triangular factors do not.
   std::vector<Structure> train = training_set(6, 9, false);
-  FitSettings st = base_settings();
-  st.terms = {"distance_2b cutoff=4.0 cutoff_transition_width=1 theta=0.4 delta=1 n_sparse=30 sparse_method=random",
-              "soap n_max=3 l_max=3 cutoff=4.0 cutoff_transition_width=1 atom_sigma=0.5 zeta=4 delta=0.5 n_sparse=20"};
-  st.jitter = 1e-8;
-  Potential pot(fit_sparse_gp(train, st).potential);
+  Potential pot = two_term_potential(train, "n_sparse=30 sparse_method=random");
   PredictOptions opt;
   opt.variance = true;
   for (const Structure& s : train) {
@@ -442,12 +447,7 @@ TEST(SparseGpFit, VarianceOfASubsetOfTermsUsesOnlyTheirKernelVectors) {
   // A 2-body + SOAP potential. The variance of the SOAP part of an atom's local energy is
   // posterior_variance(delta^2, k) with k the atom's SOAP kernel vector and zeros on the
   // 2-body block, assembled here independently of Potential::compute.
-  std::vector<Structure> train = training_set(6, 11, false);
-  FitSettings st = base_settings();
-  st.terms = {"distance_2b cutoff=4.0 cutoff_transition_width=1 theta=0.4 delta=1 n_sparse=12",
-              "soap n_max=3 l_max=3 cutoff=4.0 cutoff_transition_width=1 atom_sigma=0.5 zeta=4 delta=0.5 n_sparse=20"};
-  st.jitter = 1e-8;
-  Potential pot(fit_sparse_gp(train, st).potential);
+  Potential pot = two_term_potential(training_set(6, 11, false), "n_sparse=12");
   ASSERT_EQ(pot.terms().size(), 2u);
   Structure far = diamond(4.9, 1);
   rattle(far, 0.25, 5);
