@@ -36,6 +36,7 @@ int run_convert(int argc, char** argv);
 int run_learn(int argc, char** argv);           // execs python3 -m soapgap.learn
 int run_learning_curve(int argc, char** argv);  // execs python3 -m soapgap.learning_curve
 int run_cross_validate(int argc, char** argv);  // execs python3 -m soapgap.cross_validation
+int run_keys(int argc, char** argv);
 int run_kernel(int argc, char** argv);
 
 }  // namespace soapgap::cli

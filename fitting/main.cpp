@@ -19,6 +19,7 @@ const char* kUsage =
     "  eval   predict energies, forces, virials (and variances) for an extended XYZ file\n"
     "  info   summarise a potential file (soapgap or QUIP/GAP XML)\n"
     "  convert  rewrite a QUIP/GAP XML potential in soapgap's format\n"
+    "  keys   the keys of --descriptor specs (descriptors, kernels, fit) with defaults and ranges\n"
     "  learn  active learning: MD with the predicted variance, label, refit (python3 -m soapgap.learn)\n"
     "  kernel structure-kernel matrix of molecules (xyz, QM9, SDF, MOL2) as a NumPy .npy file\n"
     "  learning-curve  test error vs training size of a structure-kernel GP for molecular energies\n"
@@ -46,12 +47,13 @@ int main(int argc, char** argv) {
     if (command == "eval") return run_eval(argc, argv);
     if (command == "info") return run_info(argc, argv);
     if (command == "convert") return run_convert(argc, argv);
+    if (command == "keys") return run_keys(argc, argv);
     if (command == "learn") return run_learn(argc, argv);
     if (command == "kernel") return run_kernel(argc, argv);
     if (command == "learning-curve") return run_learning_curve(argc, argv);
     if (command == "cross-validate") return run_cross_validate(argc, argv);
     std::cerr << "soapgap: unknown command \"" << command
-              << "\" (expected fit, eval, info, convert, learn, kernel, learning-curve or cross-validate; see soapgap --help)\n";
+              << "\" (expected fit, eval, info, convert, keys, learn, kernel, learning-curve or cross-validate; see soapgap --help)\n";
     return 2;
   } catch (const UsageError& e) {
     std::cerr << "soapgap " << command << ": " << e.what() << " (see soapgap " << command << " --help)\n";

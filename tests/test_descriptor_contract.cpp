@@ -8,6 +8,7 @@
 #include "core/crystals.h"
 #include "descriptor_contract.h"
 #include "descriptors/descriptor.h"
+#include "test_structures.h"
 
 using namespace soapgap;
 using namespace soapgap::testing;
@@ -37,18 +38,7 @@ std::vector<std::pair<Structure, double>> structures(const std::vector<int>& spe
   std::uniform_real_distribution<double> u(-0.12, 0.12);
   for (int i = 0; i < cell.size(); ++i)  // shifted off the cell faces: no atom wraps under +-h
     for (int a = 0; a < 3; ++a) cell.positions(i, a) += 0.3 + 0.05 * a + u(rng);
-  Structure cluster;
-  cluster.positions.resize(7, 3);
-  std::uniform_real_distribution<double> box(0.0, 4.0);
-  for (int i = 0; i < 7;) {
-    const Eigen::RowVector3d x(box(rng), box(rng), box(rng));
-    bool ok = true;
-    for (int j = 0; j < i; ++j) ok = ok && (cluster.positions.row(j) - x).norm() > 1.7;
-    if (!ok) continue;
-    cluster.positions.row(i) = x;
-    cluster.numbers.push_back(species[i % species.size()]);
-    ++i;
-  }
+  const Structure cluster = random_cluster(rng, 7, species, 4.0, 1.7);
   return {{cell, 0.0}, {cluster, 0.0}};
 }
 

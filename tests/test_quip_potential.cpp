@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "descriptors/soap.h"
 #include "finite_differences.h"
 #include "io/load_potential.h"
 #include "io/potential_file.h"
@@ -85,7 +86,10 @@ TEST_F(QuipImport, MapsQuipLayoutOntoSoapgapsPowerSpectrum) {
   ASSERT_EQ(d.elements, std::vector<int>({14}));
   EXPECT_DOUBLE_EQ(d.e0.at(14), -158.5);
   ASSERT_EQ(d.terms.size(), 1u);
-  EXPECT_NE(d.terms[0].spec.find("radial_basis=quip"), std::string::npos);
+  // QUIP's radial basis (the default, so the canonical spec names it only with another exponent).
+  const SoapParameters sp = SoapParameters::from_spec(KeyValueSpec::parse(d.terms[0].spec, "t"), {14});
+  EXPECT_EQ(sp.radial_basis, "quip");
+  EXPECT_EQ(sp.basis_error_exponent, 10.0);
   EXPECT_NE(d.terms[0].spec.find("central_reference_all_species=T"), std::string::npos);  // n_species=1 default
   EXPECT_NE(d.terms[0].spec.find("zeta=2 delta=0.5"), std::string::npos);
   ASSERT_EQ(d.terms[0].groups.size(), 1u);

@@ -11,6 +11,7 @@
 #include "core/crystals.h"
 #include "descriptor_contract.h"
 #include "descriptors/soap.h"
+#include "test_structures.h"
 #include "neighbours/neighbour_list.h"
 
 namespace {
@@ -33,19 +34,7 @@ SoapParameters params(int n_max, int l_max, double cutoff, std::vector<int> spec
 // Random non-periodic cluster with a minimum distance between atoms.
 Structure cluster(int n, unsigned seed, const std::vector<int>& elements, double box = 5.0) {
   std::mt19937 rng(seed);
-  std::uniform_real_distribution<double> u(0, box);
-  Structure s;
-  s.positions.resize(n, 3);
-  for (int i = 0; i < n;) {
-    Eigen::RowVector3d x(u(rng), u(rng), u(rng));
-    bool ok = true;
-    for (int j = 0; j < i; ++j) ok = ok && (s.positions.row(j) - x).norm() > 1.6;
-    if (!ok) continue;
-    s.positions.row(i) = x;
-    s.numbers.push_back(elements[i % elements.size()]);
-    ++i;
-  }
-  return s;
+  return soapgap::testing::random_cluster(rng, n, elements, box, 1.6);
 }
 
 Structure diamond(double a0, int rep, int z1, int z2) { return diamond_cubic(a0, rep, z1, z2); }

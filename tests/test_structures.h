@@ -1,6 +1,8 @@
 // Structures shared by the tests: diamond silicon, rattled cells, slabs, triclinic cells.
 #pragma once
 #include <cmath>
+#include <random>
+#include <vector>
 
 #include "core/crystals.h"
 #include "core/random.h"
@@ -90,6 +92,25 @@ inline NeighbourList with_ghost_atoms(const Structure& s, double cutoff, Structu
   }
   for (int i = 0; i < n; ++i) start[i + 1] = own.end(i);
   return NeighbourList::from_entries(cutoff, start, j, r);
+}
+
+// Random non-periodic cluster of n atoms in [0, box)^3, no two closer than min_distance,
+// elements cycling through `elements`; draws from rng (so a caller can continue its stream).
+inline Structure random_cluster(std::mt19937& rng, int n, const std::vector<int>& elements, double box,
+                                double min_distance) {
+  std::uniform_real_distribution<double> u(0.0, box);
+  Structure s;
+  s.positions.resize(n, 3);
+  for (int i = 0; i < n;) {
+    const Eigen::RowVector3d x(u(rng), u(rng), u(rng));
+    bool ok = true;
+    for (int j = 0; j < i; ++j) ok = ok && (s.positions.row(j) - x).norm() > min_distance;
+    if (!ok) continue;
+    s.positions.row(i) = x;
+    s.numbers.push_back(elements[i % elements.size()]);
+    ++i;
+  }
+  return s;
 }
 
 }  // namespace soapgap::testing

@@ -9,46 +9,30 @@
 
 namespace soapgap {
 
-namespace {
-
-std::vector<int> parse_species(const KeyValueSpec& spec, const std::vector<int>& fallback) {
-  if (!spec.has("species")) return fallback;
-  std::vector<int> out;
-  for (double z : spec.get_doubles("species")) {
-    if (z != static_cast<int>(z) || z < 1 || z > 118)
-      throw InputError(spec.context() + ": species: expected atomic numbers between 1 and 118");
-    out.push_back(static_cast<int>(z));
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  if (out.empty()) throw InputError(spec.context() + ": species: empty list");
-  return out;
+const ParameterTable<Distance2bParameters>& Distance2bParameters::table() {
+  using P = Distance2bParameters;
+  using R = Parameter<P>;
+  static const ParameterTable<P> t(
+      "distance_2b", {
+                         R("cutoff", &P::cutoff, "cutoff radius, Å").need().above(0),
+                         R("cutoff_transition_width", &P::cutoff_transition_width,
+                           "width of the cosine taper below the cutoff, Å (0: a hard step)")
+                             .at_least(0)
+                             .not_above(&P::cutoff, "cutoff"),
+                         R("species", &P::species, "elements whose pairs get a kernel group each"),
+                     });
+  return t;
 }
-
-}  // namespace
 
 Distance2bParameters Distance2bParameters::from_spec(const KeyValueSpec& spec, const std::vector<int>& model_species) {
-  Distance2bParameters p;
-  p.cutoff = spec.get_double("cutoff");
-  p.cutoff_transition_width = spec.get_double("cutoff_transition_width", 0.5);
-  p.species = parse_species(spec, model_species);
-  if (!(p.cutoff > 0)) throw InputError(spec.context() + ": cutoff must be positive");
-  if (p.cutoff_transition_width < 0 || p.cutoff_transition_width > p.cutoff)
-    throw InputError(spec.context() + ": cutoff_transition_width must be between 0 and cutoff");
-  if (p.species.empty()) throw InputError(spec.context() + ": no species given and none known from the training data");
-  return p;
+  return table().read(spec, model_species, spec.context() + ": distance_2b");
 }
 
-Distance2bDescriptor::Distance2bDescriptor(const Distance2bParameters& p) : p_(p) {}
+void Distance2bParameters::validate(const std::string& context) const { table().validate(*this, context); }
 
-std::string Distance2bDescriptor::spec() const {
-  std::ostringstream s;
-  s << "distance_2b cutoff=" << format_exact(p_.cutoff)
-    << " cutoff_transition_width=" << format_exact(p_.cutoff_transition_width) << " species={";
-  for (size_t a = 0; a < p_.species.size(); ++a) s << (a ? " " : "") << p_.species[a];
-  s << "}";
-  return s.str();
-}
+Distance2bDescriptor::Distance2bDescriptor(const Distance2bParameters& p) : p_(p) { p_.validate("distance_2b"); }
+
+std::string Distance2bDescriptor::spec() const { return Distance2bParameters::table().print(p_); }
 
 std::vector<std::string> Distance2bDescriptor::group_keys() const {
   std::vector<std::string> keys;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/key_value.h"
+#include "core/parameter_table.h"
 #include "descriptors/descriptor.h"
 
 namespace soapgap {
@@ -14,8 +15,12 @@ struct Distance2bParameters {
   double cutoff = 0;
   double cutoff_transition_width = 0.5;
   std::vector<int> species;  // sorted atomic numbers
-  // Reads cutoff, cutoff_transition_width (default 0.5), species (default model_species).
+  // The keys, defaults, ranges and documentation (core/parameter_table.h).
+  static const ParameterTable<Distance2bParameters>& table();
+  // Reads the table's keys (species default: model_species) and validates them.
   static Distance2bParameters from_spec(const KeyValueSpec& spec, const std::vector<int>& model_species);
+  // Throws InputError (prefixed with `context`) naming the first invalid parameter.
+  void validate(const std::string& context) const;
 };
 
 class Distance2bDescriptor : public Descriptor {

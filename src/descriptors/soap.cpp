@@ -23,15 +23,6 @@ std::string species_string(const std::vector<int>& species) {
 // as numerically linearly dependent (W = L^-1 would amplify rounding errors by 1/L_nn).
 constexpr double kMinPivot = 1e-6;
 
-bool parse_flag(const KeyValueSpec& spec, const std::string& key, const std::string& ctx) {
-  if (!spec.has(key)) return false;
-  std::string v = spec.get_string(key);
-  for (char& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  if (v == "t" || v == "true" || v == "1") return true;
-  if (v == "f" || v == "false" || v == "0") return false;
-  throw InputError(ctx + ": " + key + "=" + spec.get_string(key) + ": expected T or F");
-}
-
 }  // namespace
 
 bool SoapDescriptor::radial_transform(const SoapParameters& p, std::vector<double>* centres, Eigen::MatrixXd* W,
@@ -89,72 +80,57 @@ bool SoapDescriptor::radial_transform(const SoapParameters& p, std::vector<doubl
 // --------------------------------------------------------------------------------------------
 // SoapParameters
 
+const ParameterTable<SoapParameters>& SoapParameters::table() {
+  using P = SoapParameters;
+  using R = Parameter<P>;
+  static const ParameterTable<P> t(
+      "soap",
+      {
+          R("n_max", &P::n_max, "radial resolution: number of radial basis functions").need().between(1, sm::kMaxNMax),
+          R("l_max", &P::l_max, "angular resolution: largest spherical-harmonic degree").need().between(0, sm::kMaxLMax),
+          R("cutoff", &P::cutoff, "cutoff radius r_c, Å").need().above(0),
+          R("cutoff_transition_width", &P::cutoff_transition_width,
+            "width of the cosine taper below the cutoff, Å (0: a hard step)")
+              .at_least(0)
+              .not_above(&P::cutoff, "cutoff"),
+          R("atom_sigma", &P::atom_sigma, "Gaussian smearing of the neighbour density, Å").above(0),
+          R("central_weight", &P::central_weight, "weight of the centre atom's own Gaussian").at_least(0),
+          R("species", &P::species, "density channels and centre elements"),
+          R("radial_basis", &P::radial_basis,
+            "`quip`: QUIP's EQUISPACED_GAUSS construction, the default since 2026-12-07 "
+            "([radial-basis.md](radial-basis.md)); `soapgap`: the first basis, kept for potential files written "
+            "with it")
+              .one_of({"quip", "soapgap"})
+              .print_when([](const P& p) { return p.radial_basis != "quip" || p.basis_error_exponent != 10.0; }),
+          R("basis_error_exponent", &P::basis_error_exponent,
+            "radial_basis=quip only: the centres reach r_c + atom_sigma·√(2x ln 10)")
+              .above(0)
+              .only_if([](const P& p) { return p.radial_basis == "quip"; })
+              .print_non_default(),
+          R("central_reference_all_species", &P::central_reference_all_species,
+            "T: the centre's Gaussian goes into every element channel (QUIP convention)")
+              .one_of({"F", "T"})
+              .print_non_default(),
+          R("species_channels", &P::merged_channels,
+            "`merged`: all elements share one density channel (QUIP's species_Z=0)")
+              .one_of({"separate", "merged"})
+              .print_non_default(),
+      });
+  return t;
+}
+
 SoapParameters SoapParameters::from_spec(const KeyValueSpec& spec, const std::vector<int>& model_species) {
   const std::string ctx = spec.context() + ": soap";
   if (spec.type() != "soap")
     throw InputError(spec.context() + ": descriptor type \"" + spec.type() + "\" is not soap");
-  SoapParameters p;
-  p.n_max = spec.get_int("n_max");
-  p.l_max = spec.get_int("l_max");
-  p.cutoff = spec.get_double("cutoff");
-  p.cutoff_transition_width = spec.get_double("cutoff_transition_width", 0.5);
-  p.atom_sigma = spec.get_double("atom_sigma", 0.5);
-  p.central_weight = spec.get_double("central_weight", 1.0);
-  p.radial_basis = spec.get_string("radial_basis", "quip");
-  if (p.radial_basis == "quip") p.basis_error_exponent = spec.get_double("basis_error_exponent", 10.0);
-  p.central_reference_all_species = parse_flag(spec, "central_reference_all_species", ctx);
-  if (spec.has("species_channels")) {
-    const std::string v = spec.get_string("species_channels");
-    if (v != "merged" && v != "separate")
-      throw InputError(ctx + ": species_channels=" + v + ": expected merged or separate");
-    p.merged_channels = v == "merged";
-  }
-  if (spec.has("species")) {
-    const std::string text = spec.get_string("species");
-    std::vector<double> z = spec.get_doubles("species");
-    p.species.clear();
-    for (double v : z) {
-      if (!(v >= 1 && v <= 118 && v == std::floor(v)))
-        throw InputError(ctx + ": species={" + text + "}: expected atomic numbers between 1 and 118");
-      p.species.push_back(static_cast<int>(v));
-    }
-    if (p.species.empty()) throw InputError(ctx + ": species={" + text + "}: no elements given");
-  } else {
-    p.species = model_species;
-  }
-  std::sort(p.species.begin(), p.species.end());
-  p.validate(ctx);
+  SoapParameters p = table().read(spec, model_species, ctx);
+  p.validate(ctx);  // the table's checks again, and the radial basis
   return p;
 }
 
 void SoapParameters::validate(const std::string& context) const {
+  table().validate(*this, context);
   auto fail = [&](const std::string& what) { throw InputError(context + ": " + what); };
-  if (n_max < 1 || n_max > sm::kMaxNMax)
-    fail("n_max=" + std::to_string(n_max) + ": must be between 1 and " + std::to_string(sm::kMaxNMax));
-  if (l_max < 0 || l_max > sm::kMaxLMax)
-    fail("l_max=" + std::to_string(l_max) + ": must be between 0 and " + std::to_string(sm::kMaxLMax));
-  if (!(cutoff > 0) || !std::isfinite(cutoff)) fail("cutoff=" + format_exact(cutoff) + ": must be positive");
-  if (!(cutoff_transition_width >= 0 && cutoff_transition_width <= cutoff))
-    fail("cutoff_transition_width=" + format_exact(cutoff_transition_width) + ": must be between 0 and cutoff=" +
-         format_exact(cutoff));
-  if (!(atom_sigma > 0) || !std::isfinite(atom_sigma))
-    fail("atom_sigma=" + format_exact(atom_sigma) + ": must be positive");
-  if (!(central_weight >= 0) || !std::isfinite(central_weight))
-    fail("central_weight=" + format_exact(central_weight) + ": must be finite and non-negative");
-  if (species.empty()) fail("species: no elements (give species={Z1 Z2 ...})");
-  for (size_t i = 0; i < species.size(); ++i) {
-    if (species[i] < 1 || species[i] > 118)
-      fail("species={" + species_string(species) + "}: " + std::to_string(species[i]) +
-           " is not an atomic number between 1 and 118");
-    if (i > 0 && species[i] <= species[i - 1])
-      fail("species={" + species_string(species) + "}: " +
-           (species[i] == species[i - 1] ? "element " + std::to_string(species[i]) + " given twice"
-                                         : std::string("not sorted")));
-  }
-  if (radial_basis != "soapgap" && radial_basis != "quip")
-    fail("radial_basis=" + radial_basis + ": expected soapgap or quip");
-  if (!(basis_error_exponent > 0) || !std::isfinite(basis_error_exponent))
-    fail("basis_error_exponent=" + format_exact(basis_error_exponent) + ": must be positive");
   std::vector<double> centres, r0;
   Eigen::MatrixXd W;
   if (!SoapDescriptor::radial_transform(*this, &centres, &W, &r0))
@@ -200,19 +176,7 @@ sm::SoapMath SoapDescriptor::math() const {
   return P;
 }
 
-std::string SoapDescriptor::spec() const {
-  const SoapParameters& p = params_;
-  return "soap n_max=" + std::to_string(p.n_max) + " l_max=" + std::to_string(p.l_max) +
-         " cutoff=" + format_exact(p.cutoff) + " cutoff_transition_width=" + format_exact(p.cutoff_transition_width) +
-         " atom_sigma=" + format_exact(p.atom_sigma) + " central_weight=" + format_exact(p.central_weight) +
-         " species={" + species_string(p.species) + "}" +
-         (p.radial_basis == "soapgap" ? std::string(" radial_basis=soapgap")
-          : p.basis_error_exponent == 10.0
-              ? std::string()  // the default: QUIP's construction with its default exponent
-              : " radial_basis=quip basis_error_exponent=" + format_exact(p.basis_error_exponent)) +
-         (p.central_reference_all_species ? " central_reference_all_species=T" : "") +
-         (p.merged_channels ? " species_channels=merged" : "");
-}
+std::string SoapDescriptor::spec() const { return SoapParameters::table().print(params_); }
 
 std::vector<std::string> SoapDescriptor::group_keys() const {
   std::vector<std::string> keys;

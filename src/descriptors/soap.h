@@ -58,6 +58,7 @@
 #include <vector>
 
 #include "core/key_value.h"
+#include "core/parameter_table.h"
 #include "descriptors/descriptor.h"
 #include "descriptors/soap_math.h"
 
@@ -76,10 +77,13 @@ struct SoapParameters {
   bool central_reference_all_species = false;
   bool merged_channels = false;              // species_channels=merged
 
-  // Reads n_max, l_max, cutoff (required), cutoff_transition_width (0.5), atom_sigma (0.5),
-  // central_weight (1.0) and species (e.g. species={8 14}; default: model_species), sorts the
-  // species and validates everything. Throws InputError naming the key. Does not call
-  // spec.check_all_used(): the caller owns the remaining (kernel) keys.
+  // The keys, defaults, ranges and documentation of these parameters (see core/parameter_table.h):
+  // what from_spec reads, validate checks, SoapDescriptor::spec prints and `soapgap keys` lists.
+  static const ParameterTable<SoapParameters>& table();
+
+  // Reads the table's keys (species default: model_species), sorts the species and validates
+  // everything. Throws InputError naming the key. Does not call spec.check_all_used(): the
+  // caller owns the remaining (kernel) keys.
   static SoapParameters from_spec(const KeyValueSpec& spec, const std::vector<int>& model_species);
 
   // Throws InputError (prefixed with `context`) naming the first invalid parameter; also

@@ -13,7 +13,10 @@
 #include "core/error.h"
 #include "core/text.h"
 #include "core/key_value.h"
+#include "descriptors/distance_2b.h"
+#include "descriptors/soap.h"
 #include "descriptors/soap_math.h"
+#include "kernels/kernel.h"
 #include "io/xml_document.h"
 
 namespace soapgap {
@@ -448,15 +451,26 @@ std::vector<int> soap_permutation(const QuipReader& R, const QuipCoordinate& c, 
   return perm;
 }
 
+// The term's parameters, validated, printed once as the file's spec.
 std::string soap_spec(const QuipSoapOptions& o, const QuipCoordinate& c, const std::vector<int>& species, bool merged) {
-  std::ostringstream spec;
-  spec << "soap n_max=" << o.n_max << " l_max=" << o.l_max << " cutoff=" << format_exact(o.cutoff)
-       << " cutoff_transition_width=" << format_exact(o.width) << " atom_sigma=" << format_exact(o.sigma)
-       << " central_weight=" << format_exact(o.central_weight) << " species={" << join(species) << "}"
-       << " radial_basis=quip basis_error_exponent=" << format_exact(o.error_exponent)
-       << (o.central_all ? " central_reference_all_species=T" : "") << (merged ? " species_channels=merged" : "")
-       << " zeta=" << static_cast<int>(c.zeta) << " delta=" << format_exact(c.delta);
-  return spec.str();
+  SoapParameters p;
+  p.n_max = o.n_max;
+  p.l_max = o.l_max;
+  p.cutoff = o.cutoff;
+  p.cutoff_transition_width = o.width;
+  p.atom_sigma = o.sigma;
+  p.central_weight = o.central_weight;
+  p.species = species;
+  p.radial_basis = "quip";
+  p.basis_error_exponent = o.error_exponent;
+  p.central_reference_all_species = o.central_all;
+  p.merged_channels = merged;
+  p.validate(o.context);
+  DotProductParameters k;
+  k.zeta = static_cast<int>(c.zeta);
+  k.delta = c.delta;
+  DotProductParameters::table().validate(k, o.context);
+  return SoapParameters::table().print(p) + " " + DotProductParameters::table().print_keys(k);
 }
 
 TermData soap_term(const QuipReader& R, const QuipCoordinate& c, long gap_version, const std::vector<int>& elements) {
@@ -512,9 +526,17 @@ TermData distance_2b_term(const QuipReader& R, const QuipCoordinate& c, const st
   for (int z : {z1, z2})
     if (z != 0 && !std::binary_search(species.begin(), species.end(), z))
       throw InputError(a.context + ": Z1/Z2 element " + std::to_string(z) + " is not among the potential's elements");
+  Distance2bParameters p;
+  p.cutoff = cutoff;
+  p.cutoff_transition_width = width;
+  p.species = species;
+  p.validate(a.context);
+  SquaredExponentialParameters k;
+  k.theta = c.theta[0];
+  k.delta = c.delta;
+  SquaredExponentialParameters::table().validate(k, a.context);
   TermData t;
-  t.spec = "distance_2b cutoff=" + format_exact(cutoff) + " cutoff_transition_width=" + format_exact(width) +
-           " species={" + join(species) + "} theta=" + format_exact(c.theta[0]) + " delta=" + format_exact(c.delta);
+  t.spec = Distance2bParameters::table().print(p) + " " + SquaredExponentialParameters::table().print_keys(k);
   for (size_t i = 0; i < species.size(); ++i)
     for (size_t j = i; j < species.size(); ++j) {
       const int za = species[i], zb = species[j];

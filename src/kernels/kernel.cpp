@@ -12,14 +12,33 @@ namespace soapgap {
 
 namespace km = kernel_math;
 
-DotProductKernel::DotProductKernel(double delta, int zeta) : Kernel(delta), zeta_(zeta) {
-  if (!(delta > 0) || !std::isfinite(delta)) throw InputError("dot_product kernel: delta must be positive");
-  if (zeta < 1 || zeta > 64) throw InputError("dot_product kernel: zeta must be an integer between 1 and 64");
+const ParameterTable<DotProductParameters>& DotProductParameters::table() {
+  using P = DotProductParameters;
+  using R = Parameter<P>;
+  static const ParameterTable<P> t("dot_product",
+                                   {R("zeta", &P::zeta, "exponent ζ of δ²(q·x)^ζ on the normalised power spectrum")
+                                        .between(1, 64),
+                                    R("delta", &P::delta, "energy scale δ, eV").above(0)});
+  return t;
 }
 
-std::string DotProductKernel::spec() const {
-  return "zeta=" + std::to_string(zeta_) + " delta=" + format_exact(delta_);
+const ParameterTable<SquaredExponentialParameters>& SquaredExponentialParameters::table() {
+  using P = SquaredExponentialParameters;
+  using R = Parameter<P>;
+  static const ParameterTable<P> t(
+      "squared_exponential",
+      {R("theta", &P::theta, "length scale θ of δ² exp(−(r−r')²/2θ²), Å").need().above(0),
+       R("delta", &P::delta, "energy scale δ, eV").above(0)});
+  return t;
 }
+
+DotProductKernel::DotProductKernel(const DotProductParameters& p) : Kernel(p.delta), zeta_(p.zeta) {
+  DotProductParameters::table().validate(p, "dot_product kernel");
+}
+
+DotProductKernel::DotProductKernel(double delta, int zeta) : DotProductKernel(DotProductParameters{zeta, delta}) {}
+
+std::string DotProductKernel::spec() const { return DotProductParameters::table().print_keys({zeta_, delta_}); }
 
 void DotProductKernel::matrix(const RowMatrix& Q, const Eigen::MatrixXd& X, Eigen::MatrixXd& K) const {
   K.noalias() = Q * X.transpose();
@@ -45,13 +64,16 @@ void DotProductKernel::gradients(const Eigen::Ref<const Eigen::RowVectorXd>& q, 
   dK = X.transpose() * scale.asDiagonal();
 }
 
-SquaredExponentialKernel::SquaredExponentialKernel(double delta, double theta) : Kernel(delta), theta_(theta) {
-  if (!(delta > 0) || !std::isfinite(delta)) throw InputError("squared_exponential kernel: delta must be positive");
-  if (!(theta > 0) || !std::isfinite(theta)) throw InputError("squared_exponential kernel: theta must be positive");
+SquaredExponentialKernel::SquaredExponentialKernel(const SquaredExponentialParameters& p)
+    : Kernel(p.delta), theta_(p.theta) {
+  SquaredExponentialParameters::table().validate(p, "squared_exponential kernel");
 }
 
+SquaredExponentialKernel::SquaredExponentialKernel(double delta, double theta)
+    : SquaredExponentialKernel(SquaredExponentialParameters{theta, delta}) {}
+
 std::string SquaredExponentialKernel::spec() const {
-  return "theta=" + format_exact(theta_) + " delta=" + format_exact(delta_);
+  return SquaredExponentialParameters::table().print_keys({theta_, delta_});
 }
 
 void SquaredExponentialKernel::matrix(const RowMatrix& Q, const Eigen::MatrixXd& X, Eigen::MatrixXd& K) const {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/matrix_types.h"
+#include "core/parameter_table.h"
 
 namespace soapgap {
 
@@ -34,9 +35,24 @@ class Kernel {
   double delta_;
 };
 
+// The keys of each kernel (core/parameter_table.h): what a term spec gives after its descriptor.
+struct DotProductParameters {
+  int zeta = 4;
+  double delta = 1.0;
+  static const ParameterTable<DotProductParameters>& table();
+};
+
+struct SquaredExponentialParameters {
+  double theta = 0;  // required
+  double delta = 1.0;
+  static const ParameterTable<SquaredExponentialParameters>& table();
+};
+
 // delta^2 (q . x)^zeta, zeta a positive integer (SOAP).
 class DotProductKernel : public Kernel {
  public:
+  // Validates p (InputError "dot_product kernel: <key>=<value>: ...").
+  explicit DotProductKernel(const DotProductParameters& p);
   // values_and_gradients() works on blocks of this many rows of Q (bounded memory).
   static constexpr Eigen::Index kBlockRows = 1024;
   DotProductKernel(double delta, int zeta);
@@ -56,6 +72,7 @@ class DotProductKernel : public Kernel {
 // delta^2 exp(-|q - x|^2 / (2 theta^2)) (2-body distances).
 class SquaredExponentialKernel : public Kernel {
  public:
+  explicit SquaredExponentialKernel(const SquaredExponentialParameters& p);
   SquaredExponentialKernel(double delta, double theta);
   std::string spec() const override;
   std::string name() const override { return "squared_exponential"; }

@@ -21,35 +21,50 @@ std::unique_ptr<Descriptor> parse_descriptor(const std::string& text, const std:
   return d;
 }
 
+const ParameterTable<TermFitOptions>& TermFitOptions::table() {
+  using P = TermFitOptions;
+  using R = Parameter<P>;
+  static const ParameterTable<P> t(
+      "fit",
+      {R("n_sparse", &P::n_sparse,
+         "sparse points per kernel group (per centre element for SOAP, per element pair for 2-body)")
+           .need()
+           .at_least(1),
+       R("sparse_method", &P::sparse_method,
+         "`cur` (leverage scores), `fps` (farthest point), `random`, `all`")
+           .one_of({"cur", "fps", "random", "all"})
+           .default_doc("`cur` (soap), `fps` (distance_2b)")});
+  return t;
+}
+
 Term Term::from_spec(const std::string& text, const std::vector<int>& species, const std::string& context,
                      TermFitOptions* fit) {
   KeyValueSpec spec = KeyValueSpec::parse(text, context);
   Term t;
   t.descriptor_ = make_descriptor(spec, species);
-  const double delta = spec.get_double("delta", 1.0);
-  try {  // the kernel's own message, prefixed with the term it belongs to (e.g. --descriptor #2)
-    if (spec.type() == "soap") {
-      t.kernel_ = std::make_shared<DotProductKernel>(delta, spec.get_int("zeta", 4));
-    } else {
-      if (!spec.has("theta")) throw InputError(spec.type() + " needs theta=<length scale in Angstrom>");
-      t.kernel_ = std::make_shared<SquaredExponentialKernel>(delta, spec.get_double("theta"));
-    }
-  } catch (const InputError& e) {
-    const std::string msg = e.what();
-    if (msg.rfind(context, 0) == 0) throw;
-    throw InputError(context + ": " + msg);
-  }
+  if (spec.type() == "soap")
+    t.kernel_ = std::make_shared<DotProductKernel>(DotProductParameters::table().read(spec, {}, context));
+  else
+    t.kernel_ =
+        std::make_shared<SquaredExponentialKernel>(SquaredExponentialParameters::table().read(spec, {}, context));
   if (fit) {
-    fit->n_sparse = spec.get_int("n_sparse");
-    fit->sparse_method = spec.get_string("sparse_method", spec.type() == "soap" ? "cur" : "fps");
-    if (fit->n_sparse < 1) throw InputError(context + ": n_sparse must be at least 1");
-    const std::string& m = fit->sparse_method;
-    if (m != "cur" && m != "fps" && m != "random" && m != "all")
-      throw InputError(context + ": sparse_method=" + m + ": expected cur, fps, random or all");
+    const std::string default_method = spec.type() == "soap" ? "cur" : "fps";
+    *fit = TermFitOptions::table().read(spec, {}, context);
+    if (!spec.has("sparse_method")) fit->sparse_method = default_method;
   }
   spec.check_all_used();
   t.group_keys_ = t.descriptor_->group_keys();
   return t;
+}
+
+std::string term_keys_markdown() {
+  return "#### `soap` descriptor (kernel: `dot_product`)\n\n" + SoapParameters::table().markdown() +
+         "\n#### `distance_2b` descriptor (kernel: `squared_exponential`)\n\n" +
+         Distance2bParameters::table().markdown() + "\n#### `dot_product` kernel δ²(q·x)^ζ (soap terms)\n\n" +
+         DotProductParameters::table().markdown() +
+         "\n#### `squared_exponential` kernel δ² exp(−(r−r')²/2θ²) (distance_2b terms)\n\n" +
+         SquaredExponentialParameters::table().markdown() + "\n#### fit keys (`soapgap fit` only)\n\n" +
+         TermFitOptions::table().markdown();
 }
 
 std::string Term::spec() const { return descriptor_->spec() + " " + kernel_->spec(); }

@@ -17,7 +17,8 @@ namespace soapgap {
 // Options of a term that only matter when fitting (not stored in the potential file).
 struct TermFitOptions {
   int n_sparse = 0;                  // per kernel group
-  std::string sparse_method = "cur";  // cur | fps | random | all
+  std::string sparse_method = "cur";  // cur | fps | random | all (default fps for distance_2b)
+  static const ParameterTable<TermFitOptions>& table();
 };
 
 class Term {
@@ -41,6 +42,10 @@ class Term {
   std::shared_ptr<Kernel> kernel_;
   std::vector<std::string> group_keys_;
 };
+
+// The key tables of every descriptor, kernel and the fit keys, as Markdown (`soapgap keys`;
+// docs/cli.md holds a copy that a test keeps equal).
+std::string term_keys_markdown();
 
 // Factory used by Term: the descriptor named by spec.type(); reads its keys from spec.
 std::unique_ptr<Descriptor> make_descriptor(const KeyValueSpec& spec, const std::vector<int>& species);
