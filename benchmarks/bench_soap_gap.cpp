@@ -181,9 +181,7 @@ void measure_dgemm_rate(int repeats) {
 
 // Floor time per atom (us) of a model at the start-up DGEMM rate (wall and CPU).
 double floor_us_per_atom(const Fixture& f) { return f.floor_flop_per_atom() / (g_dgemm_gflops * 1e9) * 1e6; }
-double floor_cpu_us_per_atom(const Fixture& f) {
-  return f.floor_flop_per_atom() / (g_dgemm_cpu_gflops * 1e9) * 1e6;
-}
+double floor_cpu_us_per_atom(const Fixture& f) { return f.floor_flop_per_atom() / (g_dgemm_cpu_gflops * 1e9) * 1e6; }
 
 // Sets the per-atom counters of a benchmark from the time measured around its work.
 void set_per_atom_counters(benchmark::State& state, const Fixture& f, const Elapsed& e) {
@@ -352,9 +350,9 @@ void print_table(const CollectingReporter& rep, const char* title, const std::st
       const double sum = desc + bp + ker;
       split = fmt(100 * (desc + bp) / sum, "%.0f%%") + " : " + fmt(100 * ker / sum, "%.0f%%");
     }
-    std::printf("%-32s %9s %9s %9s %9s %8.1f %9s %8s %14s\n", label, fmt(desc, "%.1f").c_str(),
-                fmt(bp, "%.1f").c_str(), fmt(ker, "%.1f").c_str(), fmt(pred, "%.1f").c_str(), gflops,
-                fmt(floor, "%.2f").c_str(), fmt(pred > 0 ? pred / floor : -1, "%.2f").c_str(), split.c_str());
+    std::printf("%-32s %9s %9s %9s %9s %8.1f %9s %8s %14s\n", label, fmt(desc, "%.1f").c_str(), fmt(bp, "%.1f").c_str(),
+                fmt(ker, "%.1f").c_str(), fmt(pred, "%.1f").c_str(), gflops, fmt(floor, "%.2f").c_str(),
+                fmt(pred > 0 ? pred / floor : -1, "%.2f").c_str(), split.c_str());
   }
 }
 
@@ -362,7 +360,8 @@ void print_summary(const CollectingReporter& rep) {
   const ModelSpec& big = kModels[0];
   const int dim = big.n_max * (big.n_max + 1) / 2 * (big.l_max + 1);
   std::printf(
-      "\n==== soapgap SOAP-GAP summary: %d OpenMP / %d OpenBLAS thread(s), %d atoms (diamond Si, %dx%dx%d cells) ====\n",
+      "\n==== soapgap SOAP-GAP summary: %d OpenMP / %d OpenBLAS thread(s), %d atoms (diamond Si, %dx%dx%d cells) "
+      "====\n",
       omp_get_max_threads(), blas_threads(), n_atoms_of_cell(), g_cells, g_cells, g_cells);
   std::printf("DGEMM (start-up, best of 5, %dx%d.%dx%d + back): %.1f GFLOP/s wall, %.1f GFLOP/s per CPU second\n",
               n_atoms_of_cell(), dim, dim, big.n_sparse, g_dgemm_gflops, g_dgemm_cpu_gflops);

@@ -13,7 +13,9 @@ void Arguments::option(const std::string& name, const std::string& metavar, cons
   specs_.push_back({name, metavar, help, true, repeatable});
 }
 
-void Arguments::flag(const std::string& name, const std::string& help) { specs_.push_back({name, "", help, false, false}); }
+void Arguments::flag(const std::string& name, const std::string& help) {
+  specs_.push_back({name, "", help, false, false});
+}
 
 void Arguments::positional(const std::string& name, const std::string& help) { positionals_.emplace_back(name, help); }
 

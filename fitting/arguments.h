@@ -16,8 +16,7 @@ class UsageError : public std::runtime_error {
 class Arguments {
  public:
   // Declares an option taking a value (repeatable: may be given several times), or a flag.
-  void option(const std::string& name, const std::string& metavar, const std::string& help,
-              bool repeatable = false);
+  void option(const std::string& name, const std::string& metavar, const std::string& help, bool repeatable = false);
   void flag(const std::string& name, const std::string& help);
   // Positional argument (required, in declaration order).
   void positional(const std::string& name, const std::string& help);

@@ -18,7 +18,8 @@ void declare_key_options(Arguments& args) {
   args.option("energy-key", "KEY", "extxyz key of the reference total energy (eV) [energy]");
   args.option("forces-key", "KEY", "extxyz per-atom key of the reference forces (eV/A) [forces]");
   args.option("virial-key", "KEY", "extxyz key of the reference virial, 9 numbers (eV) [virial]");
-  args.option("stress-key", "KEY", "extxyz key of the reference stress (eV/A^3, ASE sign), used when no virial [stress]");
+  args.option("stress-key", "KEY",
+              "extxyz key of the reference stress (eV/A^3, ASE sign), used when no virial [stress]");
   args.option("config-type-key", "KEY", "extxyz key of the configuration type [config_type]");
 }
 
@@ -39,7 +40,8 @@ void declare_threads_option(Arguments& args) {
 void apply_threads(const Arguments& args) {
   if (!args.has("threads")) return;
   const long long n = args.get_int("threads", 0);
-  if (n < 1 || n > 4096) throw UsageError("--threads=" + args.get("threads") + ": expected a number between 1 and 4096");
+  if (n < 1 || n > 4096)
+    throw UsageError("--threads=" + args.get("threads") + ": expected a number between 1 and 4096");
   omp_set_num_threads(static_cast<int>(n));
 }
 

@@ -51,7 +51,8 @@ std::map<int, double> parse_e0(const std::vector<std::string>& items) {
     std::string part;
     while (std::getline(ss, part, ',')) {
       size_t eq = part.find('=');
-      if (eq == std::string::npos || eq == 0) throw UsageError("--e0 " + part + ": expected SYMBOL=ENERGY, e.g. Si=-158.54");
+      if (eq == std::string::npos || eq == 0)
+        throw UsageError("--e0 " + part + ": expected SYMBOL=ENERGY, e.g. Si=-158.54");
       int z;
       try {
         z = atomic_number(part.substr(0, eq));
@@ -60,7 +61,8 @@ std::map<int, double> parse_e0(const std::vector<std::string>& items) {
       }
       const std::string v = part.substr(eq + 1);
       double x = 0;
-      if (!text::parse_double(v, x) || !std::isfinite(x)) throw UsageError("--e0 " + part + ": expected a finite energy in eV");
+      if (!text::parse_double(v, x) || !std::isfinite(x))
+        throw UsageError("--e0 " + part + ": expected a finite energy in eV");
       e0[z] = x;
     }
   }
@@ -75,7 +77,8 @@ std::map<std::string, Sigmas> parse_config_type_sigmas(const std::vector<std::st
     std::string part;
     while (std::getline(ss, part, ':')) f.push_back(part);
     if (f.size() != 4 || f[0].empty())
-      throw UsageError("--config-type-sigma " + item + ": expected TYPE:ENERGY:FORCE:VIRIAL (use - to keep the default)");
+      throw UsageError("--config-type-sigma " + item +
+                       ": expected TYPE:ENERGY:FORCE:VIRIAL (use - to keep the default)");
     Sigmas s = base;
     double* dst[3] = {&s.energy, &s.force, &s.virial};
     for (int k = 0; k < 3; ++k) {
@@ -110,7 +113,9 @@ void declare_fit_options(Arguments& args) {
   args.option("sigma-force", "EV/A", "expected force error per component, eV/A [0.1]");
   args.option("sigma-virial", "EV", "expected virial error per atom per component, eV/atom [0.05]");
   args.option("config-type-sigma", "TYPE:E:F:V", "sigmas for one config_type ('-' keeps the default)", true);
-  args.option("e0", "SYMBOL=EV", "isolated-atom energy, eV; default: from single-atom configurations, else the mean energy per atom", true);
+  args.option("e0", "SYMBOL=EV",
+              "isolated-atom energy, eV; default: from single-atom configurations, else the mean energy per atom",
+              true);
   args.option("validate", "FILE", "held-out set (extended XYZ) to report errors on");
   args.option("seed", "N", "seed of the sparse-point selection [1]");
   args.option("jitter", "X", "diagonal jitter added to K_MM, relative to delta^2 [1e-8]");
@@ -153,9 +158,9 @@ void log_training_set(std::ostream& log, const std::string& train_path, const st
     nf += s.forces.has_value();
     nv += s.virial.has_value();
   }
-  log << "training set " << train_path << ": " << train.size() << " configurations, " << atoms << " atoms; labels: "
-      << ne << " energies, " << nf << " force sets, " << nv << " virials; " << omp_get_max_threads() << " threads"
-      << std::endl;
+  log << "training set " << train_path << ": " << train.size() << " configurations, " << atoms
+      << " atoms; labels: " << ne << " energies, " << nf << " force sets, " << nv << " virials; "
+      << omp_get_max_threads() << " threads" << std::endl;
 }
 
 // Names the file and the keys/options when there is nothing to fit (the library's message cannot).
@@ -175,8 +180,8 @@ void check_training_set(const std::vector<Structure>& train, const FitSettings& 
                      (settings.use_forces ? "no forces under key \"" + keys.forces + "\" (--forces-key)"
                                           : std::string("forces ignored (--no-forces)")) +
                      ", " +
-                     (settings.use_virial ? "no virial or stress under keys \"" + keys.virial + "\", \"" +
-                                                keys.stress + "\" (--virial-key, --stress-key)"
+                     (settings.use_virial ? "no virial or stress under keys \"" + keys.virial + "\", \"" + keys.stress +
+                                                "\" (--virial-key, --stress-key)"
                                           : std::string("virials ignored (--no-virials)")));
 }
 

@@ -33,9 +33,8 @@ int run_info(int argc, char** argv) {
     std::cout << "potential file: " << path << " (" << format_bytes(static_cast<double>(st.st_size))
               << "), QUIP/GAP XML, imported (no checksum; soapgap convert writes a checksummed copy)\n";
   else
-    std::cout << "potential file: " << path << " (" << format_bytes(static_cast<double>(st.st_size))
-              << "), format " << data.format_version << ", written by soapgap " << data.soapgap_version
-              << ", checksum verified\n";
+    std::cout << "potential file: " << path << " (" << format_bytes(static_cast<double>(st.st_size)) << "), format "
+              << data.format_version << ", written by soapgap " << data.soapgap_version << ", checksum verified\n";
   for (const auto& kv : data.provenance) std::cout << "  " << kv.first << ": " << kv.second << "\n";
   std::cout << "units: energy eV, length Angstrom, forces eV/Angstrom, virial eV\n";
   std::cout << "elements:";
@@ -48,7 +47,8 @@ int run_info(int argc, char** argv) {
   for (size_t t = 0; t < pot.terms().size(); ++t) {
     const Term& term = pot.terms()[t];
     std::cout << "term " << t + 1 << ": " << term.spec() << "\n";
-    std::cout << "  kernel " << term.kernel().name() << ", descriptor dimension " << term.descriptor().dimension() << "\n";
+    std::cout << "  kernel " << term.kernel().name() << ", descriptor dimension " << term.descriptor().dimension()
+              << "\n";
     for (const SparseGroupData& g : term.groups)
       if (g.alpha.size()) std::cout << "  group " << g.key << ": " << g.alpha.size() << " sparse points\n";
   }

@@ -109,8 +109,8 @@ int run_kernel(int argc, char** argv) {
   const std::vector<StructureEnvironments> A = structure_environments(a, *desc, "--input");
   std::vector<StructureEnvironments> B;
   if (have_b) B = structure_environments(b, *desc, "--input-b");
-  if (log) *log << "environments: " << std::fixed << std::setprecision(1) << timer.seconds() << " s\n"
-                << std::defaultfloat;
+  if (log)
+    *log << "environments: " << std::fixed << std::setprecision(1) << timer.seconds() << " s\n" << std::defaultfloat;
   const Eigen::MatrixXd K = structure_kernel_matrix(A, have_b ? &B : nullptr, options, log);
   write_npy(output, K);
 

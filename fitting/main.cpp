@@ -10,7 +10,8 @@
 namespace {
 
 const char* kUsage =
-    "soapgap " SOAPGAP_VERSION " - SOAP-GAP machine-learned interatomic potentials\n"
+    "soapgap " SOAPGAP_VERSION
+    " - SOAP-GAP machine-learned interatomic potentials\n"
     "\n"
     "Usage: soapgap <command> [options]   (soapgap <command> --help for details)\n"
     "\n"
@@ -53,7 +54,8 @@ int main(int argc, char** argv) {
     if (command == "learning-curve") return run_learning_curve(argc, argv);
     if (command == "cross-validate") return run_cross_validate(argc, argv);
     std::cerr << "soapgap: unknown command \"" << command
-              << "\" (expected fit, eval, info, convert, keys, learn, kernel, learning-curve or cross-validate; see soapgap --help)\n";
+              << "\" (expected fit, eval, info, convert, keys, learn, kernel, learning-curve or cross-validate; see "
+                 "soapgap --help)\n";
     return 2;
   } catch (const UsageError& e) {
     std::cerr << "soapgap " << command << ": " << e.what() << " (see soapgap " << command << " --help)\n";

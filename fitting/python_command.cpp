@@ -4,8 +4,8 @@
 // Debian's interpreter and the soapgap package that belongs to this executable:
 // <bindir>/../python in the build tree, <prefix>/lib/python3/dist-packages once installed
 // (SOAPGAP_PYTHONPATH overrides; SOAPGAP_PYTHON names another interpreter).
-#include <algorithm>
 #include <unistd.h>
+#include <algorithm>
 
 #include <cerrno>
 #include <cstdlib>
@@ -39,7 +39,9 @@ int run_python_module(int argc, char** argv, const std::string& module) {
   std::string rel = module;
   std::replace(rel.begin(), rel.end(), '.', '/');
   const std::string file = "soapgap/" + rel + ".py", main_file = "soapgap/" + rel + "/__main__.py";
-  const auto present = [&](const std::string& dir) { return is_file(dir + "/" + file) || is_file(dir + "/" + main_file); };
+  const auto present = [&](const std::string& dir) {
+    return is_file(dir + "/" + file) || is_file(dir + "/" + main_file);
+  };
   std::string package_dir;
   std::vector<std::string> tried;
   if (const char* env = std::getenv("SOAPGAP_PYTHONPATH")) {

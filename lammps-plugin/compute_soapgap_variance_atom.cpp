@@ -21,8 +21,10 @@ ComputeSoapGapVarianceAtom::ComputeSoapGapVarianceAtom(LAMMPS *lmp, int narg, ch
       char *end = nullptr;
       const long t = std::strtol(arg[iarg], &end, 10);
       if (end == arg[iarg] || *end != '\0' || t < 1 || t > 1000000)
-        error->all(FLERR, "compute soapgap/variance/atom: terms: expected term numbers 1, 2, ... (as in the "
-                          "potential file), got \"{}\"", arg[iarg]);
+        error->all(FLERR,
+                   "compute soapgap/variance/atom: terms: expected term numbers 1, 2, ... (as in the "
+                   "potential file), got \"{}\"",
+                   arg[iarg]);
       terms_.push_back(static_cast<int>(t - 1));
     }
     if (terms_.empty()) error->all(FLERR, "compute soapgap/variance/atom: terms: expected at least one term number");
@@ -30,8 +32,10 @@ ComputeSoapGapVarianceAtom::ComputeSoapGapVarianceAtom(LAMMPS *lmp, int narg, ch
   if (iarg < narg) {
     std::string extra;
     for (int i = iarg; i < narg; i++) extra += std::string(i > iarg ? " " : "") + "\"" + arg[i] + "\"";
-    error->all(FLERR, "Illegal compute soapgap/variance/atom command: unexpected {} (usage: "
-                      "compute ID group soapgap/variance/atom [terms i j ...])", extra);
+    error->all(FLERR,
+               "Illegal compute soapgap/variance/atom command: unexpected {} (usage: "
+               "compute ID group soapgap/variance/atom [terms i j ...])",
+               extra);
   }
   peratom_flag = 1;
   size_peratom_cols = 0;

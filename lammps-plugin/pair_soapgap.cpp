@@ -53,7 +53,8 @@ void PairSoapGap::allocate() {
 }
 
 void PairSoapGap::settings(int narg, char ** /*arg*/) {
-  if (narg != 0) error->all(FLERR, "Illegal pair_style soapgap command: it takes no arguments (usage: pair_style soapgap)");
+  if (narg != 0)
+    error->all(FLERR, "Illegal pair_style soapgap command: it takes no arguments (usage: pair_style soapgap)");
   // LAMMPS refuses types other than * * of a one_coeff style itself, with its generic
   // "Incorrect args for pair coefficients", before coeff() sees them. As the top-level style
   // (force->pair is this one while LAMMPS calls settings()) coeff() checks them instead and says
@@ -65,12 +66,14 @@ void PairSoapGap::coeff(int narg, char **arg) {
   if (!allocated) allocate();
   const int ntypes = atom->ntypes;
   if (narg >= 2 && (strcmp(arg[0], "*") != 0 || strcmp(arg[1], "*") != 0))
-    error->all(FLERR, "Incorrect args for pair_coeff soapgap: the atom types must be * * (one pair_coeff maps every "
-                      "type), not {} {}: pair_coeff * * <potential.xml> <element or NULL for each atom type>",
+    error->all(FLERR,
+               "Incorrect args for pair_coeff soapgap: the atom types must be * * (one pair_coeff maps every "
+               "type), not {} {}: pair_coeff * * <potential.xml> <element or NULL for each atom type>",
                arg[0], arg[1]);
   if (narg < 3)
-    error->all(FLERR, "Incorrect args for pair_coeff soapgap: expected pair_coeff * * <potential file> followed by one "
-                      "element (or NULL) for each of the {} atom types",
+    error->all(FLERR,
+               "Incorrect args for pair_coeff soapgap: expected pair_coeff * * <potential file> followed by one "
+               "element (or NULL) for each of the {} atom types",
                ntypes);
   // pair_style quip's form is accepted too: pair_coeff * * gap.xml "Potential xml_label=LABEL" 14 ...
   // (a QUIP init string after the file; atom types given as element symbols or atomic numbers).
@@ -85,8 +88,9 @@ void PairSoapGap::coeff(int narg, char **arg) {
     first_type_arg = 4;
   }
   if (narg != first_type_arg + ntypes)
-    error->all(FLERR, "Incorrect args for pair_coeff soapgap: expected pair_coeff * * <potential.xml> followed by one "
-                      "element (or NULL) for each of the {} atom types, got {} element(s)",
+    error->all(FLERR,
+               "Incorrect args for pair_coeff soapgap: expected pair_coeff * * <potential.xml> followed by one "
+               "element (or NULL) for each of the {} atom types, got {} element(s)",
                ntypes, narg - first_type_arg);
   file_ = arg[2];
   if (file_.empty()) error->all(FLERR, "pair_coeff soapgap: the potential file name is empty (\"\")");
@@ -106,7 +110,8 @@ void PairSoapGap::coeff(int narg, char **arg) {
     try {
       z = soapgap::atomic_number(name);  // a symbol or an atomic number
     } catch (const std::exception &) {
-      error->all(FLERR, "pair_coeff soapgap: atom type {}: \"{}\" is not an element symbol, atomic number or NULL", t, name);
+      error->all(FLERR, "pair_coeff soapgap: atom type {}: \"{}\" is not an element symbol, atomic number or NULL", t,
+                 name);
     }
     if (!std::binary_search(elements.begin(), elements.end(), z)) {
       std::string covered;
@@ -133,8 +138,9 @@ void PairSoapGap::init_style() {
     error->all(FLERR, "pair_style soapgap requires units metal (energies in eV, distances in Angstrom), not units {}",
                update->unit_style);
   if (force->newton_pair == 0)
-    error->all(FLERR, "pair_style soapgap requires newton pair on (the forces on ghost atoms are summed by LAMMPS' "
-                      "reverse communication)");
+    error->all(FLERR,
+               "pair_style soapgap requires newton pair on (the forces on ghost atoms are summed by LAMMPS' "
+               "reverse communication)");
   const int irequest = neighbor->request(this, instance_me);
   neighbor->requests[irequest]->half = 0;
   neighbor->requests[irequest]->full = 1;
@@ -207,18 +213,21 @@ void PairSoapGap::build_input(soapgap::Structure &s, std::vector<int> &lammps_of
 
 void PairSoapGap::check_variance_data(const char *who) const {
   if (!potential_->has_variance())
-    error->all(FLERR, "{}: {} has no variance data (soapgap fit stores it unless given --no-variance; QUIP/GAP files "
-                      "have none)", who, file_);
+    error->all(FLERR,
+               "{}: {} has no variance data (soapgap fit stores it unless given --no-variance; QUIP/GAP files "
+               "have none)",
+               who, file_);
 }
 
 void PairSoapGap::throw_overlap(int i, int j, double r) const {
   const tagint *tag = atom->tag;
   const double *xi = atom->x[i];
-  throw soapgap::GeometryError(fmt::format(
-      "atoms with IDs {} and {}{} are {:.4g} Angstrom apart (less than {} Angstrom) near ({:.4f}, {:.4f}, {:.4f}): atoms "
-      "on top of each other",
-      tag[i], tag[j], tag[i] == tag[j] ? " (a periodic image of itself)" : "", r, soapgap::NeighbourList::kMinDistance,
-      xi[0], xi[1], xi[2]));
+  throw soapgap::GeometryError(
+      fmt::format("atoms with IDs {} and {}{} are {:.4g} Angstrom apart (less than {} Angstrom) near ({:.4f}, {:.4f}, "
+                  "{:.4f}): atoms "
+                  "on top of each other",
+                  tag[i], tag[j], tag[i] == tag[j] ? " (a periodic image of itself)" : "", r,
+                  soapgap::NeighbourList::kMinDistance, xi[0], xi[1], xi[2]));
 }
 
 void PairSoapGap::error_on_all_ranks(const std::string &problem) {
@@ -299,8 +308,8 @@ double PairSoapGap::energy_variance(const std::vector<int> &terms) {
       }
       Eigen::VectorXd &w_all = all.w[t][g];
       w_all.resize(n_all);
-      MPI_Allgatherv(mine.w[t][g].data(), n_mine, MPI_DOUBLE, w_all.data(), counts.data(), displs.data(),
-                     MPI_DOUBLE, world);
+      MPI_Allgatherv(mine.w[t][g].data(), n_mine, MPI_DOUBLE, w_all.data(), counts.data(), displs.data(), MPI_DOUBLE,
+                     world);
       std::vector<int> counts_q(nprocs), displs_q(nprocs);
       for (int p = 0; p < nprocs; p++) {
         counts_q[p] = counts[p] * dim;

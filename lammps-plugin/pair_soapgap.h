@@ -24,7 +24,7 @@ namespace soapgap {
 class Potential;
 struct PredictOptions;
 struct Prediction;
-}
+}  // namespace soapgap
 
 namespace LAMMPS_NS {
 

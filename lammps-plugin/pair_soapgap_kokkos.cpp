@@ -30,11 +30,12 @@ namespace sm = soapgap::soap_math;
 template <class DeviceType>
 PairSoapGapKokkos<DeviceType>::PairSoapGapKokkos(LAMMPS *lmp) : PairSoapGap(lmp) {
   if (!lmp->kokkos)
-    error->all(FLERR, "pair_style soapgap/kk needs the KOKKOS package enabled (lmp -k on [t N] -sf kk, or "
-                      "pair_style soapgap without /kk)");
+    error->all(FLERR,
+               "pair_style soapgap/kk needs the KOKKOS package enabled (lmp -k on [t N] -sf kk, or "
+               "pair_style soapgap without /kk)");
   respa_enable = 0;
   kokkosable = 1;
-  atomKK = (AtomKokkos *) atom;
+  atomKK = (AtomKokkos *)atom;
   execution_space = ExecutionSpaceFromDevice<DeviceType>::space;
   datamask_read = X_MASK | F_MASK | TYPE_MASK | ENERGY_MASK | VIRIAL_MASK;
   datamask_modify = F_MASK | ENERGY_MASK | VIRIAL_MASK;
@@ -95,8 +96,9 @@ void PairSoapGapKokkos<DeviceType>::setup_terms() {
   Kokkos::deep_copy(e0_of_type_, h_e0);
 
   if (pot.core())
-    error->all(FLERR, "pair_style soapgap/kk: the potential has a Glue core (a QUIP import), which soapgap/kk does "
-                      "not implement; use pair_style soapgap");
+    error->all(FLERR,
+               "pair_style soapgap/kk: the potential has a Glue core (a QUIP import), which soapgap/kk does "
+               "not implement; use pair_style soapgap");
   soap_terms_.clear();
   pair_terms_.clear();
   for (size_t ti = 0; ti < pot.terms().size(); ++ti) {
@@ -107,7 +109,8 @@ void PairSoapGapKokkos<DeviceType>::setup_terms() {
     else if (type == "distance_2b")
       setup_pair_term(static_cast<int>(ti), term);
     else
-      error->all(FLERR, "pair_style soapgap/kk: term {}: descriptor type {} has no Kokkos implementation", ti + 1, type);
+      error->all(FLERR, "pair_style soapgap/kk: term {}: descriptor type {} has no Kokkos implementation", ti + 1,
+                 type);
   }
 }
 

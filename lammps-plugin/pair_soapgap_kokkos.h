@@ -16,9 +16,9 @@
 
 #include <vector>
 
-#include "soapgap_kokkos_terms.h"  // first: defines SOAPGAP_INLINE for soap_math.h
 #include "kokkos_type.h"
 #include "pair_soapgap.h"
+#include "soapgap_kokkos_terms.h"  // first: defines SOAPGAP_INLINE for soap_math.h
 
 namespace soapgap {
 class Term;

@@ -4,10 +4,10 @@
 // Kokkos styles with PairStyle(). For a LAMMPS built with the KOKKOS package: load this plugin
 // instead of soapgapplugin.so (`plugin load soapgapkkplugin.so`), then `-sf kk` or
 // `pair_style soapgap/kk` selects the Kokkos version.
-#include "pair_soapgap_kokkos.h"  // first of the soapgap headers (SOAPGAP_INLINE)
 #include "compute_soapgap_variance_atom.h"
 #include "core/version.h"
 #include "lammpsplugin.h"
+#include "pair_soapgap_kokkos.h"  // first of the soapgap headers (SOAPGAP_INLINE)
 #include "version.h"
 
 using namespace LAMMPS_NS;
@@ -40,7 +40,8 @@ extern "C" void lammpsplugin_init(void *lmp, void *handle, void *regfunc) {
   register_pair(plugin, reg, lmp, "soapgap/kk", "SOAP-GAP potential, Kokkos (soapgap " SOAPGAP_VERSION ")",
                 (lammpsplugin_factory1 *)&soapgap_kk_device_creator);
 #ifdef LMP_KOKKOS_GPU
-  register_pair(plugin, reg, lmp, "soapgap/kk/device", "SOAP-GAP potential, Kokkos device (soapgap " SOAPGAP_VERSION ")",
+  register_pair(plugin, reg, lmp, "soapgap/kk/device",
+                "SOAP-GAP potential, Kokkos device (soapgap " SOAPGAP_VERSION ")",
                 (lammpsplugin_factory1 *)&soapgap_kk_device_creator);
 #endif
   register_pair(plugin, reg, lmp, "soapgap/kk/host", "SOAP-GAP potential, Kokkos host (soapgap " SOAPGAP_VERSION ")",

@@ -112,19 +112,19 @@ struct SoapTermKokkos {
 
   soapgap::soap_math::SoapMath P;  // its table pointers refer to the views below
   View1<DeviceType> centres, W, central, ylm_table;
-  View2<DeviceType> X, XT;          // sparse points of all groups, M x D, and transposed (D x M)
-  View1<DeviceType> alpha;          // M
-  IntView1<DeviceType> group_start;  // group g (centre element) owns sparse points [start(g), start(g+1))
+  View2<DeviceType> X, XT;            // sparse points of all groups, M x D, and transposed (D x M)
+  View1<DeviceType> alpha;            // M
+  IntView1<DeviceType> group_start;   // group g (centre element) owns sparse points [start(g), start(g+1))
   IntView1<DeviceType> type_channel;  // LAMMPS type -> density channel, -1 for NULL types
   IntView1<DeviceType> type_group;    // LAMMPS type -> kernel group, -1 for NULL types
-  double d2 = 1.0;                  // delta^2
+  double d2 = 1.0;                    // delta^2
   int zeta = 1, dim = 0, n_coef = 0, max_group = 0;
-  int threads_per_team = 1;         // centres per team in the per-centre stages
-  bool team_kernel = !on_host;      // TagSoapKernel; else kernel_cpu() (host only)
+  int threads_per_team = 1;     // centres per team in the per-centre stages
+  bool team_kernel = !on_host;  // TagSoapKernel; else kernel_cpu() (host only)
 
   // Work arrays of one call (rows: centres in ilist order).
-  View2<DeviceType> c, q, dq;       // coefficients, normalised descriptor, dE/dq (then dE/dp)
-  View1<DeviceType> norm;           // |p|
+  View2<DeviceType> c, q, dq;  // coefficients, normalised descriptor, dE/dq (then dE/dp)
+  View1<DeviceType> norm;      // |p|
   AtomsKK<DeviceType> atoms;
 
   KOKKOS_INLINE_FUNCTION int descriptor_scratch() const { return soapgap::soap_math::neighbour_work_size(P); }

@@ -1,7 +1,7 @@
 // Registers pair_style soapgap and compute soapgap/variance/atom with LAMMPS' plugin loader
 // (`plugin load soapgapplugin.so`).
-#include "core/version.h"
 #include "compute_soapgap_variance_atom.h"
+#include "core/version.h"
 #include "lammpsplugin.h"
 #include "pair_soapgap.h"
 #include "version.h"

@@ -11,14 +11,16 @@
 
 #include <omp.h>
 
+#include <sys/stat.h>
 #include <algorithm>
 #include <ctime>
-#include <memory>
 #include <iostream>
+#include <memory>
 #include <set>
 #include <string>
-#include <sys/stat.h>
 
+#include "bindings_molecule_io.h"
+#include "bindings_structure_learning.h"
 #include "core/elements.h"
 #include "core/error.h"
 #include "core/progress.h"
@@ -31,8 +33,6 @@
 #include "neighbours/neighbour_list.h"
 #include "structure/structure_environments.h"
 #include "structure/structure_kernel.h"
-#include "bindings_molecule_io.h"
-#include "bindings_structure_learning.h"
 
 namespace py = pybind11;
 using namespace soapgap;
@@ -94,8 +94,7 @@ class PyPotential {
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) {
       const std::string msg = "no such potential file";
-      PyErr_SetObject(PyExc_FileNotFoundError,
-                      py::make_tuple(ENOENT, msg, path).ptr());
+      PyErr_SetObject(PyExc_FileNotFoundError, py::make_tuple(ENOENT, msg, path).ptr());
       throw py::error_already_set();
     }
     PotentialData data;
@@ -188,9 +187,9 @@ class PyPotential {
 
 // configs: list of dicts with numbers, positions, cell, pbc and optional energy, forces,
 // virial (3x3, eV), config_type, energy_sigma, force_sigma, virial_sigma.
-PyPotential fit(const py::list& configs, const std::vector<std::string>& terms, double sigma_energy,
-                double sigma_force, double sigma_virial, const std::map<int, double>& e0, uint64_t seed,
-                double jitter, bool variance, bool use_energy, bool use_forces, bool use_virial,
+PyPotential fit(const py::list& configs, const std::vector<std::string>& terms, double sigma_energy, double sigma_force,
+                double sigma_virial, const std::map<int, double>& e0, uint64_t seed, double jitter, bool variance,
+                bool use_energy, bool use_forces, bool use_virial,
                 const std::map<std::string, std::tuple<double, double, double>>& config_type_sigma,
                 const std::map<std::string, std::string>& provenance) {
   std::vector<Structure> train;
@@ -241,7 +240,7 @@ PyPotential fit(const py::list& configs, const std::vector<std::string>& terms, 
 // The per-atom descriptor vectors (unit length) of every structure in frames, for structure kernels
 // (declared in bindings_structure_learning.h).
 std::vector<StructureEnvironments> structure_environments(const py::list& frames, const Descriptor& desc,
-                                                         const char* set) {
+                                                          const char* set) {
   std::vector<Structure> structures;
   structures.reserve(frames.size());
   for (const py::handle& f : frames) structures.push_back(structure_from_atoms(f));
@@ -285,28 +284,32 @@ PYBIND11_MODULE(_soapgap, m) {
       .def(py::init<const std::string&, const std::string&>(), py::arg("path"), py::arg("quip_label") = "",
            "Loads a potential file: soapgap's XML, or a QUIP/GAP XML file written by gap_fit (detected from its "
            "content; quip_label selects its GAP_params, QUIP's xml_label; default: the one of its init_args).")
-      .def_property_readonly("elements",
-                             [](const PyPotential& p) {
-                               std::vector<std::string> out;
-                               for (int z : p.get().elements()) out.push_back(element_symbol(z));
-                               return out;
-                             },
-                             "Chemical symbols of the elements the potential covers.")
+      .def_property_readonly(
+          "elements",
+          [](const PyPotential& p) {
+            std::vector<std::string> out;
+            for (int z : p.get().elements()) out.push_back(element_symbol(z));
+            return out;
+          },
+          "Chemical symbols of the elements the potential covers.")
       .def_property_readonly("atomic_numbers", [](const PyPotential& p) { return p.get().elements(); })
-      .def_property_readonly("cutoff", [](const PyPotential& p) { return p.get().cutoff(); }, "Cutoff, Angstrom.")
+      .def_property_readonly(
+          "cutoff", [](const PyPotential& p) { return p.get().cutoff(); }, "Cutoff, Angstrom.")
       .def_property_readonly("has_variance", [](const PyPotential& p) { return p.get().has_variance(); })
       .def_property_readonly("n_sparse", [](const PyPotential& p) { return p.get().n_sparse_total(); })
       .def_property_readonly("path", [](const PyPotential& p) { return p.path(); })
-      .def_property_readonly("e0", [](const PyPotential& p) {
-        std::map<std::string, double> out;
-        for (const auto& kv : p.get().data().e0) out[element_symbol(kv.first)] = kv.second;
-        return out;
-      })
-      .def_property_readonly("descriptors", [](const PyPotential& p) {
-        std::vector<std::string> out;
-        for (const auto& t : p.get().data().terms) out.push_back(t.spec);
-        return out;
-      })
+      .def_property_readonly("e0",
+                             [](const PyPotential& p) {
+                               std::map<std::string, double> out;
+                               for (const auto& kv : p.get().data().e0) out[element_symbol(kv.first)] = kv.second;
+                               return out;
+                             })
+      .def_property_readonly("descriptors",
+                             [](const PyPotential& p) {
+                               std::vector<std::string> out;
+                               for (const auto& t : p.get().data().terms) out.push_back(t.spec);
+                               return out;
+                             })
       .def_property_readonly("provenance", [](const PyPotential& p) { return p.get().data().provenance; })
       .def("predict", &PyPotential::predict, py::arg("atoms"), py::arg("variance") = false,
            py::arg("total_variance") = true, py::arg("variance_terms") = std::vector<int>{},

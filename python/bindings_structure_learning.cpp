@@ -94,11 +94,12 @@ void bind_structure_learning(py::module_& m) {
            }),
            py::arg("K"), py::arg("y"), py::arg("noise_variance"), py::arg("baseline"), py::arg("signal_variance"),
            py::arg("jitter"), py::arg("constant_mean"), py::arg("check_eigenvalues"), py::arg("eigenvalue_tolerance"))
-      .def("predict_mean",
-           [](const StructureRegression& r, const Eigen::MatrixXd& K_star, const py::object& baseline) {
-             return r.predict_mean(K_star, optional_vector(baseline));
-           },
-           py::arg("K_star"), py::arg("baseline"))
+      .def(
+          "predict_mean",
+          [](const StructureRegression& r, const Eigen::MatrixXd& K_star, const py::object& baseline) {
+            return r.predict_mean(K_star, optional_vector(baseline));
+          },
+          py::arg("K_star"), py::arg("baseline"))
       .def("predict_variance", &StructureRegression::predict_variance, py::arg("K_star"), py::arg("diag"))
       .def_property_readonly("weights", &StructureRegression::weights)
       .def_property_readonly("mean", &StructureRegression::mean)
@@ -109,36 +110,38 @@ void bind_structure_learning(py::module_& m) {
 
   m.def("_noise_from_discrepancy", &noise_from_discrepancy, py::arg("d"), py::arg("sigma0"), py::arg("lam"));
   m.def("_smallest_eigenvalue", &smallest_eigenvalue, py::arg("K"));
-  m.def("_clip_negative_eigenvalues",
-        [](const Eigen::MatrixXd& K) {
-          int n = 0;
-          Eigen::MatrixXd out = clip_negative_eigenvalues(K, &n);
-          return py::make_tuple(py::cast(std::move(out), py::return_value_policy::move), n);
-        },
-        py::arg("K"));
-  m.def("_svm_fit",
-        [](const Eigen::MatrixXd& K, const Eigen::VectorXd& labels, double C, double tolerance,
-           long long max_iterations, double tau) {
-          SvmOptions o;
-          o.C = C;
-          o.tolerance = tolerance;
-          o.max_iterations = max_iterations;
-          o.tau = tau;
-          SvmModel model;
-          {
-            py::gil_scoped_release release;
-            model = fit_svm_classifier(K, labels, o);
-          }
-          py::dict out;
-          out["dual_coef"] = py::cast(std::move(model.dual_coef), py::return_value_policy::move);
-          out["bias"] = model.bias;
-          out["support"] = model.support;
-          out["iterations"] = model.iterations;
-          out["kkt_gap"] = model.kkt_gap;
-          out["objective"] = model.objective;
-          return out;
-        },
-        py::arg("K"), py::arg("labels"), py::arg("C"), py::arg("tolerance"), py::arg("max_iterations"), py::arg("tau"));
+  m.def(
+      "_clip_negative_eigenvalues",
+      [](const Eigen::MatrixXd& K) {
+        int n = 0;
+        Eigen::MatrixXd out = clip_negative_eigenvalues(K, &n);
+        return py::make_tuple(py::cast(std::move(out), py::return_value_policy::move), n);
+      },
+      py::arg("K"));
+  m.def(
+      "_svm_fit",
+      [](const Eigen::MatrixXd& K, const Eigen::VectorXd& labels, double C, double tolerance, long long max_iterations,
+         double tau) {
+        SvmOptions o;
+        o.C = C;
+        o.tolerance = tolerance;
+        o.max_iterations = max_iterations;
+        o.tau = tau;
+        SvmModel model;
+        {
+          py::gil_scoped_release release;
+          model = fit_svm_classifier(K, labels, o);
+        }
+        py::dict out;
+        out["dual_coef"] = py::cast(std::move(model.dual_coef), py::return_value_policy::move);
+        out["bias"] = model.bias;
+        out["support"] = model.support;
+        out["iterations"] = model.iterations;
+        out["kkt_gap"] = model.kkt_gap;
+        out["objective"] = model.objective;
+        return out;
+      },
+      py::arg("K"), py::arg("labels"), py::arg("C"), py::arg("tolerance"), py::arg("max_iterations"), py::arg("tau"));
   m.def("_atomic_descriptors", &atomic_descriptors_py, py::arg("frames"), py::arg("descriptor"));
   m.def("_atom_contributions", &atom_contributions_py, py::arg("frames"), py::arg("train_frames"), py::arg("weights"),
         py::arg("descriptor"), py::arg("kind"), py::arg("gamma"), py::arg("zeta"), py::arg("tolerance"));

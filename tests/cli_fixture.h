@@ -9,8 +9,8 @@
 
 #include <cctype>
 #include <cmath>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -19,10 +19,10 @@
 #include <vector>
 
 #include "cli_runner.h"
-#include "test_paths.h"
 #include "io/extxyz.h"
 #include "io/potential_file.h"
 #include "model/potential.h"
+#include "test_paths.h"
 #include "test_structures.h"
 
 using namespace soapgap;
@@ -220,8 +220,8 @@ class CliTest : public ::testing::Test {
   }
 
   std::vector<std::string> fit_args(const std::string& output, const std::vector<std::string>& extra = {}) const {
-    std::vector<std::string> a = {"fit",        "--train",  path("train.xyz"), "--output", output, "--descriptor",
-                                  kSoap,        "--descriptor", kTwoBody,      "--threads", "2"};
+    std::vector<std::string> a = {"fit", "--train",      path("train.xyz"), "--output",  output, "--descriptor",
+                                  kSoap, "--descriptor", kTwoBody,          "--threads", "2"};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }
@@ -246,8 +246,9 @@ class CliTest : public ::testing::Test {
     EXPECT_EQ(lines.size(), 1u) << "expected a one-line message on stderr, got:\n" << r.err;
     EXPECT_TRUE(!r.err.empty() && r.err.back() == '\n') << r.err;
     const std::string prefix = "soapgap " + command + ": " + (code == 1 ? "error: " : "");
-    EXPECT_EQ(r.err.compare(0, prefix.size(), prefix), 0) << "expected the message to start with \"" << prefix
-                                                          << "\", got:\n" << r.err;
+    EXPECT_EQ(r.err.compare(0, prefix.size(), prefix), 0)
+        << "expected the message to start with \"" << prefix << "\", got:\n"
+        << r.err;
     for (const std::string& m : mentions)
       EXPECT_NE(r.err.find(m), std::string::npos) << "the message does not mention \"" << m << "\":\n" << r.err;
     EXPECT_EQ(listing(), before) << "files were created or removed by the failed command";

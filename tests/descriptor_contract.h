@@ -21,7 +21,8 @@ namespace soapgap::testing {
 // The identity of environment e, stable when the neighbour list reorders its entries (binning):
 // its atom and, for environments of one neighbour-list entry (tag, pair terms), the neighbour
 // and the periodic image it is seen in.
-inline std::array<long, 5> environment_key(const Structure& s, const NeighbourList& nl, const Environments& env, int e) {
+inline std::array<long, 5> environment_key(const Structure& s, const NeighbourList& nl, const Environments& env,
+                                           int e) {
   if (env.tag.empty()) return {env.atom[e], -1, 0, 0, 0};
   const int k = env.tag[e], i = nl.centre(k), j = nl.neighbour(k);
   const Eigen::Vector3d image = nl.r(k) - (s.positions.row(j) - s.positions.row(i)).transpose();
@@ -85,9 +86,9 @@ inline void check_jacobian_fd(const Descriptor& d, const Structure& s, double nl
   EXPECT_GT(scale, 1e-3) << d.spec();
   Eigen::Index row = 0, col = 0;
   const double worst = (analytic - fd).cwiseAbs().maxCoeff(&row, &col);
-  EXPECT_LT(worst, 1e-6 * scale) << d.spec() << ", scale " << scale << ": environment " << row / cols
-                                 << " (atom " << env.atom[row / cols] << "), value " << row % cols << ", atom "
-                                 << col / 3 << " direction " << col % 3 << ": analytic " << analytic(row, col)
+  EXPECT_LT(worst, 1e-6 * scale) << d.spec() << ", scale " << scale << ": environment " << row / cols << " (atom "
+                                 << env.atom[row / cols] << "), value " << row % cols << ", atom " << col / 3
+                                 << " direction " << col % 3 << ": analytic " << analytic(row, col)
                                  << ", finite difference " << fd(row, col);
 }
 

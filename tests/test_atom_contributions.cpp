@@ -31,7 +31,8 @@ TEST(AtomContributions, SharesOfOneKernelSumToIt) {
   std::mt19937 rng(8);
   for (auto [n, m] : {std::pair{4, 4}, std::pair{3, 5}, std::pair{2, 6}, std::pair{6, 4}}) {
     const StructureEnvironments x = random_structure(n, rng), s = random_structure(m, rng);
-    for (StructureKernelKind kind : {StructureKernelKind::Average, StructureKernelKind::Match, StructureKernelKind::REMatch})
+    for (StructureKernelKind kind :
+         {StructureKernelKind::Average, StructureKernelKind::Match, StructureKernelKind::REMatch})
       for (int zeta : {1, 2, 3}) {
         StructureKernelOptions opt;
         opt.kind = kind;
@@ -62,7 +63,8 @@ TEST(AtomContributions, SvmDecisionSumsOverAtoms) {
     labels[k] = k % 2 ? 1.0 : -1.0;
   }
   for (int k = 0; k < 5; ++k) test.push_back(random_structure(3 + k % 4, rng));
-  for (StructureKernelKind kind : {StructureKernelKind::Average, StructureKernelKind::Match, StructureKernelKind::REMatch})
+  for (StructureKernelKind kind :
+       {StructureKernelKind::Average, StructureKernelKind::Match, StructureKernelKind::REMatch})
     for (int zeta : {1, 2}) {
       StructureKernelOptions opt;
       opt.kind = kind;
@@ -97,7 +99,8 @@ TEST(AtomContributions, AverageKernelSharesAreRowMeans) {
   StructureKernelOptions opt;
   const Eigen::MatrixXd C = local_kernel_matrix(x, s);
   const double norm = std::sqrt(structure_kernel(x, x, opt) * structure_kernel(s, s, opt));
-  const Eigen::VectorXd d = structure_kernel_atom_shares(x, s, opt, structure_kernel(x, x, opt), structure_kernel(s, s, opt));
+  const Eigen::VectorXd d =
+      structure_kernel_atom_shares(x, s, opt, structure_kernel(x, x, opt), structure_kernel(s, s, opt));
   for (int i = 0; i < 3; ++i) EXPECT_NEAR(d[i], C.row(i).sum() / 12.0 / norm, 1e-14);
   EXPECT_THROW(kernel_atom_contributions({x}, {s}, Eigen::VectorXd::Ones(2), opt), std::exception);
 }

@@ -71,9 +71,7 @@ TEST_F(AtomicFileTest, NoCommitLeavesNothing) {
   }
   EXPECT_EQ(slurp("out.txt"), "old");
   EXPECT_EQ(listing(), std::set<std::string>{"out.txt"});
-  {
-    AtomicFile f(path("new.txt"));
-  }
+  { AtomicFile f(path("new.txt")); }
   EXPECT_EQ(listing(), std::set<std::string>{"out.txt"});
 }
 

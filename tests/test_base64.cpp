@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "core/error.h"
 #include "core/base64.h"
+#include "core/error.h"
 
 using soapgap::base64_decode;
 using soapgap::base64_decoded_size;
@@ -20,9 +20,13 @@ std::string decode_str(const std::string& s) {
 
 // RFC 4648, section 10.
 TEST(Base64, Rfc4648Vectors) {
-  const std::pair<std::string, std::string> cases[] = {
-      {"", ""},         {"f", "Zg=="},        {"fo", "Zm8="},        {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::pair<std::string, std::string> cases[] = {{"", ""},
+                                                       {"f", "Zg=="},
+                                                       {"fo", "Zm8="},
+                                                       {"foo", "Zm9v"},
+                                                       {"foob", "Zm9vYg=="},
+                                                       {"fooba", "Zm9vYmE="},
+                                                       {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, enc] : cases) {
     EXPECT_EQ(base64_encode(plain), enc);
     EXPECT_EQ(decode_str(enc), plain);
@@ -52,15 +56,15 @@ TEST(Base64, WhitespaceIgnored) {
 }
 
 TEST(Base64, RejectsBadInput) {
-  EXPECT_THROW(base64_decode("Zm9"), InputError);        // length not a multiple of 4
+  EXPECT_THROW(base64_decode("Zm9"), InputError);  // length not a multiple of 4
   EXPECT_THROW(base64_decode("Zm9vY"), InputError);
-  EXPECT_THROW(base64_decode("Zm#v"), InputError);       // invalid character
-  EXPECT_THROW(base64_decode("Zm9v-_=="), InputError);   // URL-safe alphabet is not accepted
-  EXPECT_THROW(base64_decode("Zg==Zg=="), InputError);   // data after padding
-  EXPECT_THROW(base64_decode("Z==="), InputError);       // too much padding
+  EXPECT_THROW(base64_decode("Zm#v"), InputError);      // invalid character
+  EXPECT_THROW(base64_decode("Zm9v-_=="), InputError);  // URL-safe alphabet is not accepted
+  EXPECT_THROW(base64_decode("Zg==Zg=="), InputError);  // data after padding
+  EXPECT_THROW(base64_decode("Z==="), InputError);      // too much padding
   EXPECT_THROW(base64_decode("===="), InputError);
-  EXPECT_THROW(base64_decode("Zm=v"), InputError);       // padding in the middle
-  EXPECT_THROW(base64_decode("Zh=="), InputError);       // non-zero unused bits
+  EXPECT_THROW(base64_decode("Zm=v"), InputError);  // padding in the middle
+  EXPECT_THROW(base64_decode("Zh=="), InputError);  // non-zero unused bits
   EXPECT_THROW(base64_decode("Zm9="), InputError);
   EXPECT_THROW(base64_decode(std::string("Zm9\0", 4)), InputError);
   EXPECT_THROW(base64_decode("Zm9v\xc3\xa9"), InputError);

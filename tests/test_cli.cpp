@@ -291,8 +291,8 @@ TEST_F(CliTest, CorruptedPotentialFile) {
   write_text(path("truncated.xml"), xml.substr(0, xml.size() / 2));
   const auto before = listing();
   for (const char* name : {"flipped.xml", "truncated.xml"}) {
-    expect_failure(soapgap({"eval", "--potential", path(name), "--input", path("test.xyz"), "--output",
-                            path("out.xyz"), "--quiet"}),
+    expect_failure(soapgap({"eval", "--potential", path(name), "--input", path("test.xyz"), "--output", path("out.xyz"),
+                            "--quiet"}),
                    1, "eval", {path(name)}, before);
     expect_failure(soapgap({"info", path(name)}), 1, "info", {path(name)}, before);
   }
@@ -388,8 +388,7 @@ TEST_F(CliTest, BadDescriptorSpecs) {
   write_sets();
   const auto before = listing();
   auto fit_with = [&](const std::string& spec) {
-    return soapgap({"fit", "--train", path("train.xyz"), "--output", path("pot.xml"), "--descriptor", spec,
-                    "--quiet"});
+    return soapgap({"fit", "--train", path("train.xyz"), "--output", path("pot.xml"), "--descriptor", spec, "--quiet"});
   };
   // A descriptor spec is parsed by the library (an input error, exit 1, naming the option).
   expect_failure(fit_with("soap n_max=4 l_max=3 cutoff=4 n_sparse=20 bogus=1"), 1, "fit", {"--descriptor", "bogus"},
@@ -405,8 +404,7 @@ TEST_F(CliTest, BadDescriptorSpecs) {
 TEST_F(CliTest, E0WithUnknownElement) {
   write_sets();
   const auto before = listing();
-  expect_failure(soapgap(fit_args(path("pot.xml"), {"--quiet", "--e0", "Xx=-1.5"})), 2, "fit", {"--e0", "Xx"},
-                 before);
+  expect_failure(soapgap(fit_args(path("pot.xml"), {"--quiet", "--e0", "Xx=-1.5"})), 2, "fit", {"--e0", "Xx"}, before);
   expect_failure(soapgap(fit_args(path("pot.xml"), {"--quiet", "--e0", "Si"})), 2, "fit", {"--e0", "Si"}, before);
 }
 
@@ -419,8 +417,8 @@ TEST_F(CliTest, VarianceRequestedFromPotentialWithoutVariance) {
                           path("out.xyz"), "--variance", "--quiet"}),
                  1, "eval", {path("pot.xml"), "variance", "--no-variance"}, before);
   // Without --variance the same potential evaluates fine.
-  const CliResult ok = soapgap({"eval", "--potential", path("pot.xml"), "--input", path("test.xyz"), "--output",
-                                path("out.xyz"), "--quiet"});
+  const CliResult ok = soapgap(
+      {"eval", "--potential", path("pot.xml"), "--input", path("test.xyz"), "--output", path("out.xyz"), "--quiet"});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_TRUE(fs::exists(path("out.xyz")));
 }

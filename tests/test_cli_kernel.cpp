@@ -9,12 +9,12 @@
 #include <vector>
 
 #include "cli_runner.h"
-#include "test_paths.h"
 #include "descriptors/descriptor.h"
 #include "io/molecule_files.h"
 #include "io/npy_file.h"
 #include "structure/structure_environments.h"
 #include "structure/structure_kernel.h"
+#include "test_paths.h"
 
 using namespace soapgap;
 using namespace soapgap::testing;

@@ -82,8 +82,7 @@ TEST_F(CliOutputTest, OutputThatIsAnInputIsRefused) {
   expect_failure(soapgap(fit_args(path("train.xyz"), {"--quiet"})), 1, "fit", {"is the input file"}, before);
   expect_failure(soapgap(fit_args(path("test.xyz"), {"--quiet", "--validate", path("test.xyz")})), 1, "fit",
                  {"is the input file " + path("test.xyz")}, before);
-  expect_failure(soapgap({"convert", path("pot.xml"), path("hard.xml")}), 1, "convert", {"is the input file"},
-                 before);
+  expect_failure(soapgap({"convert", path("pot.xml"), path("hard.xml")}), 1, "convert", {"is the input file"}, before);
   EXPECT_EQ(slurp("test.xyz"), test_text);
   EXPECT_EQ(slurp("pot.xml"), pot_text);
   EXPECT_EQ(slurp("train.xyz"), train_text);
@@ -133,8 +132,7 @@ TEST_F(CliOutputTest, UnboundedInputsAreErrors) {
   const CliResult r = shell("ulimit -v 1000000; exec \"$SOAPGAP\" eval --potential " + path("pot.xml") +
                             " --input /dev/zero --output " + path("out.xyz") + " --quiet --threads 1");
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_TRUE(r.err.find("NUL byte") != std::string::npos || r.err.find("out of memory") != std::string::npos)
-      << r.err;
+  EXPECT_TRUE(r.err.find("NUL byte") != std::string::npos || r.err.find("out of memory") != std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(path("out.xyz")));
 #endif
 }
@@ -162,10 +160,9 @@ TEST_F(CliOutputTest, ThreadsZeroAndKernelSettingsNameTheOption) {
   };
   expect_failure(fit_with("soap n_max=4 l_max=3 cutoff=4 zeta=0 n_sparse=5"), 1, "fit", {"--descriptor #2", "zeta"},
                  before);
-  expect_failure(fit_with("soap n_max=4 l_max=3 cutoff=4 delta=0 n_sparse=5"), 1, "fit",
-                 {"--descriptor #2", "delta"}, before);
-  expect_failure(fit_with("distance_2b cutoff=4 theta=0 n_sparse=5"), 1, "fit", {"--descriptor #2", "theta"},
+  expect_failure(fit_with("soap n_max=4 l_max=3 cutoff=4 delta=0 n_sparse=5"), 1, "fit", {"--descriptor #2", "delta"},
                  before);
+  expect_failure(fit_with("distance_2b cutoff=4 theta=0 n_sparse=5"), 1, "fit", {"--descriptor #2", "theta"}, before);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -9,7 +10,6 @@
 #include <map>
 #include <random>
 #include <sstream>
-#include <unistd.h>
 
 #include "core/error.h"
 #include "io/extxyz.h"
@@ -74,8 +74,7 @@ const ExtraColumn* find_column(const Structure& s, const std::string& name) {
 }
 
 bool have_python_ase() {
-  static const bool ok =
-      std::system("/usr/bin/python3 -c 'import ase.io, numpy' > /dev/null 2>&1") == 0;
+  static const bool ok = std::system("/usr/bin/python3 -c 'import ase.io, numpy' > /dev/null 2>&1") == 0;
   return ok;
 }
 
@@ -175,7 +174,8 @@ TEST(ExtxyzRead, DefaultPbc) {
 }
 
 TEST(ExtxyzRead, SpecialKeysCaseInsensitive) {
-  auto v = read_string("1\nlattice=\"3 0 0 0 3 0 0 0 3\" properties=species:S:1:pos:R:3:q:R:1 PBC=\"T F T\"\nH 0 0 0 0.5\n");
+  auto v =
+      read_string("1\nlattice=\"3 0 0 0 3 0 0 0 3\" properties=species:S:1:pos:R:3:q:R:1 PBC=\"T F T\"\nH 0 0 0 0.5\n");
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0].cell(2, 2), 3.0);
   EXPECT_EQ(v[0].pbc, (std::array<bool, 3>{true, false, true}));
@@ -397,8 +397,7 @@ TEST(ExtxyzAse, ReadsFilesWrittenByAse) {
     EXPECT_EQ(s.virial.has_value(), r.count("virial") > 0);
     if (s.virial) {
       auto w = to_doubles(r["virial"]);
-      for (int k = 0; k < 9; ++k)
-        EXPECT_NEAR((*s.virial)(k / 3, k % 3), w[k], 1e-13 * (1 + std::abs(w[k])));
+      for (int k = 0; k < 9; ++k) EXPECT_NEAR((*s.virial)(k / 3, k % 3), w[k], 1e-13 * (1 + std::abs(w[k])));
     }
     EXPECT_EQ(s.extra_columns.size(), ref[f].columns.size());
     for (const auto& rc : ref[f].columns) {
@@ -535,8 +534,10 @@ TEST(ExtxyzAse, AseRewriteReadsBack) {
   const std::string ours = (temp_dir() / "ours_rewrite.xyz").string();
   const std::string theirs = (temp_dir() / "ase_rewrite.xyz").string();
   write_extxyz(ours, {s});
-  run_capture("/usr/bin/python3 -W ignore -c 'import ase.io, sys; ase.io.write(sys.argv[2], ase.io.read(sys.argv[1], \":\"))' " +
-              ours + " " + theirs);
+  run_capture(
+      "/usr/bin/python3 -W ignore -c 'import ase.io, sys; ase.io.write(sys.argv[2], ase.io.read(sys.argv[1], "
+      "\":\"))' " +
+      ours + " " + theirs);
   auto v = read_extxyz(theirs);
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0].numbers, s.numbers);

@@ -8,11 +8,11 @@
 #include <string>
 
 #include "core/error.h"
+#include "finite_differences.h"
 #include "model/cubic_spline.h"
 #include "model/glue_core.h"
 #include "model/potential.h"
 #include "neighbours/neighbour_list.h"
-#include "finite_differences.h"
 #include "test_structures.h"
 
 using namespace soapgap;
@@ -391,7 +391,7 @@ TEST(GlueCore, TwoAtomsWithOnlyAPairSplineCountThePairOnce) {
     s.numbers = {14, 14};
     s.positions.resize(2, 3);
     s.positions << 0.0, 0.0, 0.0, 1.5, 1.2, -0.9;  // r = sqrt(4.5) = 2.1213...
-    if (periodic) {  // a large cell: no image is within the cutoff
+    if (periodic) {                                // a large cell: no image is within the cutoff
       s.cell = Eigen::Matrix3d::Identity() * 10.0;
       s.pbc = {true, true, true};
     }

@@ -114,7 +114,8 @@ TEST(KernelMath, DotProductKernelClassUsesScalarFunctions) {
         grad += beta[s] * dk * X.row(s);
       }
       EXPECT_NEAR(eps[i], e, 1e-14 * std::max(1.0, std::abs(e)));
-      for (int d = 0; d < X.cols(); ++d) EXPECT_NEAR(Grad(i, d), grad[d], 1e-14 * std::max(1.0, grad.cwiseAbs().maxCoeff()));
+      for (int d = 0; d < X.cols(); ++d)
+        EXPECT_NEAR(Grad(i, d), grad[d], 1e-14 * std::max(1.0, grad.cwiseAbs().maxCoeff()));
     }
   }
 }

@@ -234,8 +234,9 @@ TEST(Sdf, ErrorsNameFileLineAndWhatWasExpected) {
   EXPECT_EQ(msg.rfind("in.txt:4: counts line \"garbage\"", 0), 0u) << msg;
   // V3000.
   msg = error_of(read, replace(good, "0999 V2000", "0999 V3000"));
-  EXPECT_EQ(msg, "in.txt:4: a V3000 molfile record; expected a V2000 record (V3000 is not supported; convert the "
-                 "file to V2000 first)");
+  EXPECT_EQ(msg,
+            "in.txt:4: a V3000 molfile record; expected a V2000 record (V3000 is not supported; convert the "
+            "file to V2000 first)");
   // Something that is not a data item after M  END.
   msg = error_of(read, replace(good, "> <activity>\n1", "activity 1"));
   EXPECT_EQ(msg.rfind("in.txt:11: \"activity 1\"; expected a data item header", 0), 0u) << msg;
@@ -336,7 +337,8 @@ TEST(MoleculeFiles, DispatchesByExtensionAndContent) {
   EXPECT_EQ(all[4].name, "water");    // ligands.sdf
   EXPECT_EQ(all.back().name, "gdb 3");
   // A list of paths, in order; a forced format.
-  const std::vector<Molecule> two = read_molecules(std::vector<std::string>{kDir + "ligands.sdf", kDir + "benzene.mol"});
+  const std::vector<Molecule> two =
+      read_molecules(std::vector<std::string>{kDir + "ligands.sdf", kDir + "benzene.mol"});
   ASSERT_EQ(two.size(), 3u);
   EXPECT_EQ(two[2].name, "benzene");
   EXPECT_EQ(read_molecules(kDir + "qm9_two.xyz", parse_molecule_format("qm9")).size(), 2u);
@@ -352,7 +354,8 @@ TEST(MoleculeFiles, RefusesUnknownAndCompressedFiles) {
     }
     return "";
   };
-  EXPECT_EQ(message("a.pdb"), "a.pdb: unknown file name extension \".pdb\"; expected .xyz, .extxyz, .sdf, .sd, .mol or .mol2");
+  EXPECT_EQ(message("a.pdb"),
+            "a.pdb: unknown file name extension \".pdb\"; expected .xyz, .extxyz, .sdf, .sd, .mol or .mol2");
   EXPECT_EQ(message("actives_final.sdf.gz").rfind("actives_final.sdf.gz: compressed files are not read", 0), 0u);
   EXPECT_EQ(message(kDir + "missing.sdf").rfind("cannot open " + kDir + "missing.sdf", 0), 0u);
   EXPECT_THROW(parse_molecule_format("pdb"), InputError);

@@ -23,8 +23,8 @@ std::vector<std::tuple<int, int, long, long, long>> brute(const Structure& s, do
         for (int n1 = -range[1]; n1 <= range[1]; ++n1)
           for (int n2 = -range[2]; n2 <= range[2]; ++n2) {
             if (i == j && n0 == 0 && n1 == 0 && n2 == 0) continue;
-            Eigen::RowVector3d d = s.positions.row(j) - s.positions.row(i) + n0 * s.cell.row(0) +
-                                   n1 * s.cell.row(1) + n2 * s.cell.row(2);
+            Eigen::RowVector3d d =
+                s.positions.row(j) - s.positions.row(i) + n0 * s.cell.row(0) + n1 * s.cell.row(1) + n2 * s.cell.row(2);
             if (d.norm() < rc)
               out.emplace_back(i, j, std::lround(d[0] * 1e6), std::lround(d[1] * 1e6), std::lround(d[2] * 1e6));
           }

@@ -26,12 +26,12 @@ struct Toy {
 
 const ParameterTable<Toy>& toy_table() {
   using R = Parameter<Toy>;
-  static const ParameterTable<Toy> t(
-      "toy", {R("n", &Toy::n, "count").need().between(1, 9), R("r", &Toy::r, "radius").above(0),
-              R("w", &Toy::w, "width").at_least(0).not_above(&Toy::r, "r"),
-              R("flag", &Toy::flag, "a flag").one_of({"F", "T"}).print_non_default(),
-              R("mode", &Toy::mode, "a mode").one_of({"a", "b"}).print_non_default(),
-              R("species", &Toy::species, "elements")});
+  static const ParameterTable<Toy> t("toy",
+                                     {R("n", &Toy::n, "count").need().between(1, 9), R("r", &Toy::r, "radius").above(0),
+                                      R("w", &Toy::w, "width").at_least(0).not_above(&Toy::r, "r"),
+                                      R("flag", &Toy::flag, "a flag").one_of({"F", "T"}).print_non_default(),
+                                      R("mode", &Toy::mode, "a mode").one_of({"a", "b"}).print_non_default(),
+                                      R("species", &Toy::species, "elements")});
   return t;
 }
 
@@ -77,7 +77,8 @@ TEST(ParameterTable, ErrorsNameTheKeyAndTheRule) {
 
 TEST(ParameterTable, ConditionalKeysExistOnlyWhereTheyApply) {
   // basis_error_exponent belongs to radial_basis=quip: with the first basis it is an unknown key.
-  KeyValueSpec kv = KeyValueSpec::parse("soap n_max=4 l_max=2 cutoff=4 radial_basis=soapgap basis_error_exponent=8", "x");
+  KeyValueSpec kv =
+      KeyValueSpec::parse("soap n_max=4 l_max=2 cutoff=4 radial_basis=soapgap basis_error_exponent=8", "x");
   SoapParameters::from_spec(kv, {14});
   EXPECT_THROW(kv.check_all_used(), InputError);
   // The default basis with the default exponent prints neither key; another exponent prints both.

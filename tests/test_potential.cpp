@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "finite_differences.h"
 #include "model/potential.h"
 #include "neighbours/neighbour_list.h"
-#include "finite_differences.h"
 #include "test_structures.h"
 
 using namespace soapgap;
@@ -83,7 +83,9 @@ void expect_virial_matches_strain_derivative(const Potential& pot, const Structu
   Eigen::Matrix3d fd = finite_difference_virial([&](const Structure& s) { return energy_only(pot, s); }, s0);
   double scale = std::max(1.0, p.virial.cwiseAbs().maxCoeff());
   ASSERT_GT(p.virial.cwiseAbs().maxCoeff(), 1e-4);
-  EXPECT_LT((fd - p.virial).cwiseAbs().maxCoeff(), tol * scale) << "virial\n" << p.virial << "\nfinite differences\n" << fd;
+  EXPECT_LT((fd - p.virial).cwiseAbs().maxCoeff(), tol * scale) << "virial\n"
+                                                                << p.virial << "\nfinite differences\n"
+                                                                << fd;
 }
 
 }  // namespace

@@ -178,8 +178,7 @@ void expect_identical(const PotentialData& a, const PotentialData& b) {
       EXPECT_EQ(ga.key, gb.key);
       ASSERT_EQ(ga.sparse_points.rows(), gb.sparse_points.rows());
       ASSERT_EQ(ga.sparse_points.cols(), gb.sparse_points.cols());
-      EXPECT_TRUE(same_bits(ga.sparse_points.data(), gb.sparse_points.data(),
-                            ga.sparse_points.size()));
+      EXPECT_TRUE(same_bits(ga.sparse_points.data(), gb.sparse_points.data(), ga.sparse_points.size()));
       ASSERT_EQ(ga.alpha.size(), gb.alpha.size());
       EXPECT_TRUE(same_bits(ga.alpha.data(), gb.alpha.data(), ga.alpha.size()));
     }
@@ -244,21 +243,18 @@ TEST_F(PotentialFileTest, FileLooksAsDocumented) {
   write_potential(p, sample_data(true));
   const std::string text = slurp(p);
   EXPECT_EQ(text.rfind("<?xml version=\"1.0\"", 0), 0u);
-  for (const char* s : {"<soapgap_potential format_version=\"3\" soapgap_version=\"0.1.0\">",
-                        "<units energy=\"eV\" length=\"Angstrom\" force=\"eV/Angstrom\" virial=\"eV\"/>",
-                        "<elements jitter=\"1e-08\">", "<element Z=\"1\"/>",
-                        "<element Z=\"14\" e0=\"-158.54496821000001\"/>",
-                        "<group key=\"14\" n_sparse=\"5\" dimension=\"7\">",
-                        "<sparse_points rows=\"5\" cols=\"7\" encoding=\"base64-float64-le\">",
-                        "<alpha size=\"5\" encoding=\"base64-float64-le\">",
-                        "<variance size=\"21\">",
-                        "<u storage=\"upper_triangle_rows\" encoding=\"base64-float64-le\">",
-                        "<r storage=\"upper_triangle_rows\" encoding=\"base64-float64-le\">",
-                        "<checksum algorithm=\"sha256\">"}) {
+  for (const char* s :
+       {"<soapgap_potential format_version=\"3\" soapgap_version=\"0.1.0\">",
+        "<units energy=\"eV\" length=\"Angstrom\" force=\"eV/Angstrom\" virial=\"eV\"/>", "<elements jitter=\"1e-08\">",
+        "<element Z=\"1\"/>", "<element Z=\"14\" e0=\"-158.54496821000001\"/>",
+        "<group key=\"14\" n_sparse=\"5\" dimension=\"7\">",
+        "<sparse_points rows=\"5\" cols=\"7\" encoding=\"base64-float64-le\">",
+        "<alpha size=\"5\" encoding=\"base64-float64-le\">", "<variance size=\"21\">",
+        "<u storage=\"upper_triangle_rows\" encoding=\"base64-float64-le\">",
+        "<r storage=\"upper_triangle_rows\" encoding=\"base64-float64-le\">", "<checksum algorithm=\"sha256\">"}) {
     EXPECT_NE(text.find(s), std::string::npos) << s << "\n" << text;
   }
-  EXPECT_NE(text.find("<checksum algorithm=\"sha256\">" + potential_checksum(sample_data(true)) +
-                      "</checksum>"),
+  EXPECT_NE(text.find("<checksum algorithm=\"sha256\">" + potential_checksum(sample_data(true)) + "</checksum>"),
             std::string::npos);
   EXPECT_TRUE(is_soapgap_potential(p));
 }
@@ -280,7 +276,7 @@ TEST_F(PotentialFileTest, ArraysAreLittleEndianRowMajor) {
   write_potential(p, d);
   const std::string text = slurp(p);
   // 1.0 = 0x3FF0000000000000, little-endian: 00 00 00 00 00 00 F0 3F; row-major 1,2,3,4.
-  const unsigned char bytes[] = {0, 0, 0, 0, 0, 0, 0xF0, 0x3F, 0, 0, 0, 0, 0, 0, 0, 0x40,
+  const unsigned char bytes[] = {0, 0, 0, 0, 0, 0, 0xF0, 0x3F, 0, 0, 0, 0, 0, 0, 0,    0x40,
                                  0, 0, 0, 0, 0, 0, 0x08, 0x40, 0, 0, 0, 0, 0, 0, 0x10, 0x40};
   EXPECT_NE(text.find(base64_encode(bytes, sizeof bytes)), std::string::npos) << text;
 }
@@ -352,8 +348,7 @@ TEST_F(PotentialFileTest, EditedE0IsDetected) {
   replace_once(text, "e0=\"-158.54496821000001\"", "e0=\"-158.54496822000001\"");
   spit(p, text);
   const std::string msg = read_error(p);
-  EXPECT_NE(msg.find(p + ": checksum mismatch: the file is corrupted or was edited (expected "),
-            std::string::npos)
+  EXPECT_NE(msg.find(p + ": checksum mismatch: the file is corrupted or was edited (expected "), std::string::npos)
       << msg;
   EXPECT_NE(msg.find(", computed "), std::string::npos) << msg;
 }
@@ -380,8 +375,7 @@ TEST_F(PotentialFileTest, TruncatedFilesAreRefused) {
   EXPECT_GT(refused, 1000) << text.size();
   spit(path("cut.xml"), text.substr(0, text.size() / 2));
   const std::string msg = read_error(path("cut.xml"));
-  EXPECT_TRUE(std::regex_search(msg, std::regex("cut\\.xml:[0-9]+: not a well-formed XML file")))
-      << msg;
+  EXPECT_TRUE(std::regex_search(msg, std::regex("cut\\.xml:[0-9]+: not a well-formed XML file"))) << msg;
 }
 
 // A format-2 file (tests/data/potentials/Si-small.xml) names no radial basis: it meant the first
@@ -441,8 +435,7 @@ TEST_F(PotentialFileTest, StructuralErrorsNameFileElementAndLine) {
     std::string from, to, expected;
   };
   const std::vector<Case> cases = {
-      {"<units energy=\"eV\" length=\"Angstrom\" force=\"eV/Angstrom\" virial=\"eV\"/>", "",
-       "expected <units>"},
+      {"<units energy=\"eV\" length=\"Angstrom\" force=\"eV/Angstrom\" virial=\"eV\"/>", "", "expected <units>"},
       {"energy=\"eV\"", "energy=\"kcal/mol\"", "unsupported unit"},
       {"<element Z=\"8\"", "<element Z=\"14\"", "duplicate element Z=14"},
       {"<element Z=\"1\"/>", "<element/>", "missing attribute Z"},
@@ -464,12 +457,10 @@ TEST_F(PotentialFileTest, StructuralErrorsNameFileElementAndLine) {
        "<group key=\"14\" n_sparse=\"5\" dimension=\"8\">\n      <sparse_points rows=\"5\" cols=\"8\"",
        "<sparse_points>: data holds 280 bytes, expected 320"},
       {"encoding=\"base64-float64-le\"", "encoding=\"hex\"", "encoding=\"hex\": expected"},
-      {"<variance size=\"21\"", "<variance size=\"20\"",
-       "size=20: expected the total number of sparse points, 21"},
+      {"<variance size=\"21\"", "<variance size=\"20\"", "size=20: expected the total number of sparse points, 21"},
       {"<checksum algorithm=\"sha256\">", "<checksum algorithm=\"md5\">", "expected \"sha256\""},
       {"</soapgap_potential>", "<extra/></soapgap_potential>", "unexpected element after <checksum>"},
-      {"<term spec=\"empty_term\"/>", "<term spec=\"empty_term\">stray text</term>",
-       "unexpected text content"},
+      {"<term spec=\"empty_term\"/>", "<term spec=\"empty_term\">stray text</term>", "unexpected text content"},
       {"<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
        "<?xml version=\"1.0\"?><!DOCTYPE soapgap_potential [<!ENTITY a \"aaaa\">]>",
        "DOCTYPE declarations are not allowed"},
@@ -479,8 +470,7 @@ TEST_F(PotentialFileTest, StructuralErrorsNameFileElementAndLine) {
     replace_once(text, c.from, c.to);
     spit(path("bad.xml"), text);
     const std::string msg = read_error(path("bad.xml"));
-    EXPECT_NE(msg.find(c.expected), std::string::npos) << "expected \"" << c.expected << "\", got \""
-                                                       << msg << "\"";
+    EXPECT_NE(msg.find(c.expected), std::string::npos) << "expected \"" << c.expected << "\", got \"" << msg << "\"";
     EXPECT_EQ(msg.rfind(path("bad.xml"), 0), 0u) << msg;
   }
   // Another root element.
@@ -500,8 +490,7 @@ TEST_F(PotentialFileTest, StructuralErrorsNameFileElementAndLine) {
   const auto cs = text.find("<checksum");
   text.erase(cs, text.find("</checksum>") + std::strlen("</checksum>") - cs);
   spit(path("bad.xml"), text);
-  EXPECT_NE(read_error(path("bad.xml")).find("missing <checksum> (expected after <variance>)"),
-            std::string::npos)
+  EXPECT_NE(read_error(path("bad.xml")).find("missing <checksum> (expected after <variance>)"), std::string::npos)
       << read_error(path("bad.xml"));
   // Line numbers point at the element.
   text = good;
@@ -509,8 +498,7 @@ TEST_F(PotentialFileTest, StructuralErrorsNameFileElementAndLine) {
   spit(path("bad.xml"), text);
   const auto pos = text.find("<alpha size=\"4\"");
   const long line = 1 + std::count(text.begin(), text.begin() + static_cast<long>(pos), '\n');
-  EXPECT_NE(read_error(path("bad.xml")).find(":" + std::to_string(line) + ": <alpha>"),
-            std::string::npos)
+  EXPECT_NE(read_error(path("bad.xml")).find(":" + std::to_string(line) + ": <alpha>"), std::string::npos)
       << read_error(path("bad.xml"));
 }
 
@@ -535,8 +523,7 @@ TEST_F(PotentialFileTest, NonFiniteArrayValueWithValidChecksumIsRefused) {
   replace_once(text, old_checksum, potential_checksum(d));
   spit(p, text);
   const std::string msg = read_error(p);
-  EXPECT_TRUE(std::regex_search(msg, std::regex("pot\\.xml:[0-9]+: <alpha>: the array contains NaN")))
-      << msg;
+  EXPECT_TRUE(std::regex_search(msg, std::regex("pot\\.xml:[0-9]+: <alpha>: the array contains NaN"))) << msg;
 }
 
 TEST_F(PotentialFileTest, AwkwardFileNames) {
@@ -555,9 +542,7 @@ TEST_F(PotentialFileTest, NotXmlAndMissingFile) {
   spit(path("empty.xml"), "");
   EXPECT_NE(read_error(path("empty.xml")), "");
   const std::string msg = read_error(path("missing.xml"));
-  EXPECT_NE(msg.find("missing.xml: cannot open potential file: No such file or directory"),
-            std::string::npos)
-      << msg;
+  EXPECT_NE(msg.find("missing.xml: cannot open potential file: No such file or directory"), std::string::npos) << msg;
 }
 
 TEST_F(PotentialFileTest, WriteReplacesAtomicallyAndLeavesNoTemporaries) {
@@ -705,11 +690,17 @@ TEST_F(PotentialFileTest, WriterRefusesInvalidData) {
 
 TEST_F(PotentialFileTest, ProvenanceWithInvalidCharactersIsSanitized) {
   PotentialData d = sample_data(false);
-  d.provenance["command_line"] = std::string("a\x01" "b\xff" "c");
+  d.provenance["command_line"] = std::string(
+      "a\x01"
+      "b\xff"
+      "c");
   const std::string p = path("pot.xml");
   write_potential(p, d);
   const PotentialData r = read_potential(p);
-  EXPECT_EQ(r.provenance.at("command_line"), "a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c");
+  EXPECT_EQ(r.provenance.at("command_line"),
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD"
+            "c");
 }
 
 // ----- inputs found by fuzzing read_potential (tests/fuzz, fuzz_potential_file) -----
@@ -757,7 +748,9 @@ TEST_F(PotentialFileTest, FuzzNonPositiveVarianceFactorDiagonalIsRefused) {
     spit(p, text);
     const std::string msg = read_error(p);
     EXPECT_TRUE(std::regex_search(
-        msg, std::regex("pot\\.xml:[0-9]+: <u>: diagonal element 1 of the variance factor is -?[01]: expected a positive number")))
+        msg,
+        std::regex(
+            "pot\\.xml:[0-9]+: <u>: diagonal element 1 of the variance factor is -?[01]: expected a positive number")))
         << msg;
   }
 }

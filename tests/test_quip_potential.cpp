@@ -40,14 +40,14 @@ class QuipImport : public ::testing::Test {
 // SOAP n_max=3 l_max=1, one species: K = 3, 6 (ia, jb) pairs x 2 l + 1 constant = 13 numbers.
 // Sparse point s has QUIP element j equal to 0.01 * (j + 1) + 0.1 s (positive, so the kernel is
 // well defined); the constant element is 0.
-std::string quip_file(const std::string& descriptor_extra = "", const std::string& gp_extra = "",
-                      bool glue = true, const std::string& init = "") {
+std::string quip_file(const std::string& descriptor_extra = "", const std::string& gp_extra = "", bool glue = true,
+                      const std::string& init = "") {
   std::ostringstream x;
   x << "<GAP_TEST>\n";
   x << "<Potential label=\"GAP_TEST\" init_args=\""
-    << (init.empty() ? (glue ? "Sum init_args_pot1={IP Glue} init_args_pot2={IP GAP label=GAP_TEST}"
-                             : "IP GAP label=GAP_TEST")
-                     : init)
+    << (init.empty()
+            ? (glue ? "Sum init_args_pot1={IP Glue} init_args_pot2={IP GAP label=GAP_TEST}" : "IP GAP label=GAP_TEST")
+            : init)
     << "\"/>\n";
   if (glue)
     x << "<Glue_params n_types=\"1\"><per_type_data atomic_num=\"14\" type=\"1\">\n"
@@ -254,34 +254,35 @@ TEST_F(QuipImport, FuzzDoctypeIsRefused) {
       return r;
     }() + "\">\n";
   laughs += "]>\n";
-  const std::string m =
-      quip_error(write("laughs.xml", laughs + replaced(quip_file(), "<Potential label=\"GAP_TEST\"", "<Potential label=\"&i;\"")));
+  const std::string m = quip_error(
+      write("laughs.xml", laughs + replaced(quip_file(), "<Potential label=\"GAP_TEST\"", "<Potential label=\"&i;\"")));
   EXPECT_NE(m.find("laughs.xml: DOCTYPE declarations are not allowed in QUIP GAP files"), std::string::npos) << m;
 }
 
 TEST_F(QuipImport, FuzzLongInitArgsDoNotOverflowTheStack) {
   // std::regex recursed once per character of init_args: a stack overflow at ~100 kB.
   // (read_quip_potential: load_potential looks for <GAP_params> in the first 64 kB only)
-  const PotentialData d =
-      read_quip_potential(write("long.xml", quip_file("", "", false, "IP GAP " + std::string(200000, ' ') + "label=GAP_TEST")));
+  const PotentialData d = read_quip_potential(
+      write("long.xml", quip_file("", "", false, "IP GAP " + std::string(200000, ' ') + "label=GAP_TEST")));
   EXPECT_EQ(d.terms.size(), 1u);
   EXPECT_EQ(read_quip_potential(write("long2.xml", quip_file("", "", false, "IP GAP " + std::string(200000, 'x'))))
                 .terms.size(),
             1u);
   // The label is still found as before: spaces around '=', other options first, inside a Sum.
-  EXPECT_EQ(read_quip_potential(write("label.xml", quip_file("", "", false, "IP GAP do_e0=T label = GAP_TEST")))
-                .terms.size(),
-            1u);
+  EXPECT_EQ(
+      read_quip_potential(write("label.xml", quip_file("", "", false, "IP GAP do_e0=T label = GAP_TEST"))).terms.size(),
+      1u);
   std::string m = quip_error(write("label2.xml", quip_file("", "", false, "IP GAP label=OTHER")));
   EXPECT_NE(m.find("no <GAP_params label=\"OTHER\">"), std::string::npos) << m;
-  m = quip_error(write("label3.xml", quip_file("", "", true, "Sum init_args_pot1={IP Glue} init_args_pot2={IP GAP label=OTHER}")));
+  m = quip_error(
+      write("label3.xml", quip_file("", "", true, "Sum init_args_pot1={IP Glue} init_args_pot2={IP GAP label=OTHER}")));
   EXPECT_NE(m.find("no <GAP_params label=\"OTHER\">"), std::string::npos) << m;
 }
 
 TEST_F(QuipImport, FuzzAlphaTimesSparseCutoffMustBeFinite) {
   // The product overflowed to infinity and was returned as alpha.
-  const std::string m = quip_error(
-      write("alpha.xml", replaced(quip_file(), "alpha=\"1.3\" sparseCutoff=\"0.5\"", "alpha=\"1e300\" sparseCutoff=\"1e300\"")));
+  const std::string m = quip_error(write("alpha.xml", replaced(quip_file(), "alpha=\"1.3\" sparseCutoff=\"0.5\"",
+                                                               "alpha=\"1e300\" sparseCutoff=\"1e300\"")));
   EXPECT_NE(m.find("alpha.xml:11: <sparseX>: alpha=1e300 times sparseCutoff=1e300 overflows"), std::string::npos) << m;
 }
 
@@ -314,7 +315,8 @@ TEST_F(QuipImport, FuzzIntegerOptionsOutOfRange) {
   m = quip_error(write("l2.xml", replaced(quip_file(), "l_max=1 ", "l_max=2000000 ")));
   EXPECT_NE(m.find("expected n_max in 1..32 and l_max in 0..20"), std::string::npos) << m;
   // Atomic numbers above 118 became elements of the potential.
-  m = quip_error(write("big_z.xml", replaced(quip_file("", "", false), "species_Z={14}", "species_Z={14 500} n_species=2")));
+  m = quip_error(
+      write("big_z.xml", replaced(quip_file("", "", false), "species_Z={14}", "species_Z={14 500} n_species=2")));
   EXPECT_NE(m.find("species_z={14 500}: expected atomic numbers 1..118"), std::string::npos) << m;
 }
 

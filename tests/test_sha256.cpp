@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <cstdint>
 #include <cstdio>
 #include <string>
-#include <unistd.h>
 
 #include "core/error.h"
 #include "core/sha256.h"
@@ -69,8 +69,7 @@ TEST_P(Sha256Test, PaddingBoundaries) {
     EXPECT_EQ(s.hex_digest(), sha256_hex(msg)) << len;
   }
   // Known value: 64 bytes of 'a' (a full block before padding).
-  EXPECT_EQ(sha256_hex(std::string(64, 'a')),
-            "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
+  EXPECT_EQ(sha256_hex(std::string(64, 'a')), "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
 }
 
 TEST_P(Sha256Test, DigestDoesNotFinalize) {

@@ -6,13 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "core/crystals.h"
 #include "core/error.h"
 #include "core/key_value.h"
-#include "core/crystals.h"
 #include "descriptor_contract.h"
 #include "descriptors/soap.h"
-#include "test_structures.h"
 #include "neighbours/neighbour_list.h"
+#include "test_structures.h"
 
 namespace {
 
@@ -312,8 +312,7 @@ TEST(Soap, UnknownElementAndBadNeighbourList) {
     d.compute(s, nl);
     FAIL() << "no exception";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("element Z=8 not in the descriptor's species"), std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find("element Z=8 not in the descriptor's species"), std::string::npos) << e.what();
   }
   Structure si = cluster(4, 3, {14});
   NeighbourList short_nl(si, 3.0);

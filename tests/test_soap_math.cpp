@@ -96,9 +96,9 @@ TEST(SoapMath, SphericalHarmonicsGradient) {
   std::normal_distribution<double> g;
   std::vector<std::array<double, 3>> points;
   for (int t = 0; t < 10; ++t) points.push_back({g(rng), g(rng), g(rng)});
-  points.push_back({1e-9, -2e-9, 1.3});   // next to the north pole
-  points.push_back({0.0, 0.0, -0.7});     // on the south pole
-  points.push_back({3.0, 0.0, 0.0});      // on the equator, phi = 0
+  points.push_back({1e-9, -2e-9, 1.3});  // next to the north pole
+  points.push_back({0.0, 0.0, -0.7});    // on the south pole
+  points.push_back({3.0, 0.0, 0.0});     // on the equator, phi = 0
   std::vector<double> Y(nlm), dY(3 * nlm), Yp(nlm), Ym(nlm);
   for (auto p : points) {
     spherical_harmonics(l_max, tab.data(), p.data(), Y.data(), dY.data());
@@ -308,7 +308,8 @@ TEST(SoapMath, PowerSpectrumSizeAndOrder) {
           for (int n2 = 0; n2 < 3; ++n2)
             for (int l = 0; l <= 4; ++l) {
               double t = 0;
-              for (int lm = l * l; lm <= l * l + 2 * l; ++lm) t += c[(a * 3 + n) * nlm + lm] * c[(b * 3 + n2) * nlm + lm];
+              for (int lm = l * l; lm <= l * l + 2 * l; ++lm)
+                t += c[(a * 3 + n) * nlm + lm] * c[(b * 3 + n2) * nlm + lm];
               full += t * t / (2 * l + 1);
             }
     for (int i = 0; i < dim; ++i) ps += p[i] * p[i];
@@ -414,8 +415,8 @@ TEST(SoapMath, NeighbourDerivatives) {
   std::mt19937 rng(6);
   std::normal_distribution<double> g;
   for (auto& v : G) v = g(rng);
-  const double rs[][3] = {{1.1, -0.4, 2.0}, {0.0, 0.0, 1.7}, {2.4, 2.6, -2.0} /* in the taper */,
-                          {3.0, 3.0, 3.0} /* outside */};
+  const double rs[][3] = {
+      {1.1, -0.4, 2.0}, {0.0, 0.0, 1.7}, {2.4, 2.6, -2.0} /* in the taper */, {3.0, 3.0, 3.0} /* outside */};
   for (const auto& r : rs) {
     double grad[3];
     neighbour_gradient(T.P, r, G.data(), grad, work.data());

@@ -262,7 +262,8 @@ FitNumbers numbers_of(const PotentialData& d) {
 
 void expect_bit_identical(const FitNumbers& a, const FitNumbers& b) {
   ASSERT_EQ(a.sparse_points.size(), b.sparse_points.size());
-  for (size_t g = 0; g < a.sparse_points.size(); ++g) EXPECT_TRUE(same_bits(a.sparse_points[g], b.sparse_points[g])) << "group " << g;
+  for (size_t g = 0; g < a.sparse_points.size(); ++g)
+    EXPECT_TRUE(same_bits(a.sparse_points[g], b.sparse_points[g])) << "group " << g;
   EXPECT_TRUE(same_bits(a.alpha, b.alpha)) << "alpha";
   EXPECT_TRUE(same_bits(a.e0, b.e0)) << "e0";
   EXPECT_GT(a.u.size(), 0);
@@ -336,7 +337,8 @@ TEST(SparseGpFit, BitIdenticalForTheSameSeedAndThreadCount) {
   const FitNumbers c = numbers_of(fit_sparse_gp(train, st).potential);
   ASSERT_EQ(a.sparse_points.size(), c.sparse_points.size());
   for (size_t g = 0; g < a.sparse_points.size(); ++g)
-    EXPECT_FALSE(same_bits(a.sparse_points[g], c.sparse_points[g])) << "group " << g << " has the same sparse points for seeds 1 and 77";
+    EXPECT_FALSE(same_bits(a.sparse_points[g], c.sparse_points[g]))
+        << "group " << g << " has the same sparse points for seeds 1 and 77";
   EXPECT_FALSE(same_bits(a.alpha, c.alpha));
 }
 
@@ -491,6 +493,7 @@ TEST(SparseGpFit, VarianceOfASubsetOfTermsUsesOnlyTheirKernelVectors) {
     pot.predict(far, bad);
     ADD_FAILURE() << "term 3 of a 2-term potential accepted";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("term 3 does not exist (the potential has 2 terms"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("term 3 does not exist (the potential has 2 terms"), std::string::npos)
+        << e.what();
   }
 }

@@ -142,7 +142,8 @@ TEST(StructureKernel, InvariantToAtomOrder) {
   StructureEnvironments a2 = a;
   const std::vector<int> perm = {3, 0, 4, 1, 2};
   for (int i = 0; i < 5; ++i) a2.q.row(i) = a.q.row(perm[i]);
-  for (StructureKernelKind kind : {StructureKernelKind::Average, StructureKernelKind::Match, StructureKernelKind::REMatch}) {
+  for (StructureKernelKind kind :
+       {StructureKernelKind::Average, StructureKernelKind::Match, StructureKernelKind::REMatch}) {
     StructureKernelOptions opt;
     opt.kind = kind;
     EXPECT_NEAR(structure_kernel(a, b, opt), structure_kernel(a2, b, opt), 1e-10);

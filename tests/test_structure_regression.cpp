@@ -7,10 +7,10 @@
 #include <random>
 
 #include "core/error.h"
+#include "input_error_message.h"
 #include "structure/kernel_psd.h"
 #include "structure/structure_kernel.h"
 #include "structure/structure_regression.h"
-#include "input_error_message.h"
 
 using namespace soapgap;
 
@@ -113,8 +113,8 @@ TEST(StructureRegression, DeltaLearningFitsTheDifferenceToTheBaseline) {
   // The variance does not depend on the targets or the baseline.
   EXPECT_LT((delta.predict_variance(d.Ks, d.diag_s) - direct.predict_variance(d.Ks, d.diag_s)).cwiseAbs().maxCoeff(),
             1e-14);
-  EXPECT_THROW(delta.predict_mean(d.Ks), InputError);              // baseline required
-  EXPECT_THROW(direct.predict_mean(d.Ks, bs), InputError);         // no baseline in the fit
+  EXPECT_THROW(delta.predict_mean(d.Ks), InputError);       // baseline required
+  EXPECT_THROW(direct.predict_mean(d.Ks, bs), InputError);  // no baseline in the fit
   EXPECT_THROW(delta.predict_mean(d.Ks, Eigen::VectorXd::Zero(3)), InputError);
 }
 
@@ -179,7 +179,8 @@ TEST(StructureRegression, IndefiniteMatchKernelIsClipped) {
   const int n = static_cast<int>(K.rows());
   const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(K);
   const int negative = static_cast<int>((es.eigenvalues().array() < 0).count());
-  const Eigen::MatrixXd Kc = es.eigenvectors() * es.eigenvalues().cwiseMax(0).asDiagonal() * es.eigenvectors().transpose();
+  const Eigen::MatrixXd Kc =
+      es.eigenvectors() * es.eigenvalues().cwiseMax(0).asDiagonal() * es.eigenvectors().transpose();
   int n_clip = -1;
   EXPECT_LT((clip_negative_eigenvalues(K, &n_clip) - Kc).cwiseAbs().maxCoeff(), 1e-12);
   EXPECT_EQ(n_clip, negative);
@@ -221,12 +222,14 @@ TEST(StructureRegression, ErrorsAreClear) {
   auto message = [](auto&& f) { return input_error_message(f); };
   EXPECT_NE(message([&] { StructureRegression(K, Eigen::Vector2d(1, 2), noise); }).find("y:"), std::string::npos);
   EXPECT_NE(message([&] { StructureRegression(K, y, -noise); }).find("noise_variance"), std::string::npos);
-  EXPECT_NE(message([&] { StructureRegression(Eigen::MatrixXd::Ones(3, 2), y, noise); }).find("square"), std::string::npos);
+  EXPECT_NE(message([&] { StructureRegression(Eigen::MatrixXd::Ones(3, 2), y, noise); }).find("square"),
+            std::string::npos);
   Eigen::MatrixXd A = K;
   A(0, 1) = 0.5;
   EXPECT_NE(message([&] { StructureRegression(A, y, noise); }).find("symmetric"), std::string::npos);
-  EXPECT_NE(message([&] { StructureRegression(Eigen::MatrixXd::Ones(3, 3), y, Eigen::VectorXd::Zero(3)); })
-                .find("positive definite"),
+  EXPECT_NE(message([&] {
+              StructureRegression(Eigen::MatrixXd::Ones(3, 3), y, Eigen::VectorXd::Zero(3));
+            }).find("positive definite"),
             std::string::npos);
   const StructureRegression gp(K, y, noise);
   EXPECT_THROW(gp.predict_mean(Eigen::MatrixXd::Zero(2, 2)), InputError);

@@ -7,8 +7,8 @@
 #include <random>
 
 #include "core/error.h"
-#include "structure/svm_classifier.h"
 #include "input_error_message.h"
+#include "structure/svm_classifier.h"
 
 using namespace soapgap;
 
@@ -50,9 +50,12 @@ void expect_kkt(const Eigen::MatrixXd& K, const Eigen::VectorXd& y, const SvmMod
     EXPECT_GE(a[t], 0.0);
     EXPECT_LE(a[t], C);
     const double yz = y[t] * z[t];
-    if (a[t] == 0) EXPECT_GE(yz, 1 - tol) << t;
-    else if (a[t] == C) EXPECT_LE(yz, 1 + tol) << t;
-    else EXPECT_NEAR(yz, 1.0, tol) << t;
+    if (a[t] == 0)
+      EXPECT_GE(yz, 1 - tol) << t;
+    else if (a[t] == C)
+      EXPECT_LE(yz, 1 + tol) << t;
+    else
+      EXPECT_NEAR(yz, 1.0, tol) << t;
   }
   EXPECT_LE(m.kkt_gap, tol);
 }

@@ -4,11 +4,11 @@
 // finite differences, diamond cohesive energy).
 #include <gtest/gtest.h>
 
+#include "finite_differences.h"
 #include "model/error_metrics.h"
 #include "model/potential.h"
 #include "model/sparse_gp_fit.h"
 #include "reference/stillinger_weber.h"
-#include "finite_differences.h"
 #include "test_structures.h"
 
 using namespace soapgap;
@@ -77,8 +77,9 @@ TEST(TeacherStillingerWeber, HeldOutForceErrorFallsWithTrainingSize) {
   StillingerWeber sw;
   const std::vector<Structure> test = held_out_cells(sw);
   FitSettings st;
-  st.terms = {"soap n_max=6 l_max=5 cutoff=4.5 cutoff_transition_width=1.0 atom_sigma=0.5 zeta=4 delta=0.5 n_sparse=150",
-              "distance_2b cutoff=4.5 cutoff_transition_width=1.0 theta=0.4 delta=1.0 n_sparse=15"};
+  st.terms = {
+      "soap n_max=6 l_max=5 cutoff=4.5 cutoff_transition_width=1.0 atom_sigma=0.5 zeta=4 delta=0.5 n_sparse=150",
+      "distance_2b cutoff=4.5 cutoff_transition_width=1.0 theta=0.4 delta=1.0 n_sparse=15"};
   st.sigma = {0.001, 0.02, 0.01};
   st.store_variance = false;
   std::vector<double> rmse;
@@ -89,9 +90,9 @@ TEST(TeacherStillingerWeber, HeldOutForceErrorFallsWithTrainingSize) {
     ErrorReport report;
     for (const Structure& s : test) report.add(s, pot.predict(s));
     rmse.push_back(report.overall.force.rmse());
-    std::cout << "[ teacher  ] " << n << " training configurations (" << 8 * n
-              << " atoms): held-out force RMSE " << rmse.back() << " eV/A, energy RMSE "
-              << 1000 * report.overall.energy_per_atom.rmse() << " meV/atom" << std::endl;
+    std::cout << "[ teacher  ] " << n << " training configurations (" << 8 * n << " atoms): held-out force RMSE "
+              << rmse.back() << " eV/A, energy RMSE " << 1000 * report.overall.energy_per_atom.rmse() << " meV/atom"
+              << std::endl;
   }
   for (size_t k = 1; k < rmse.size(); ++k) EXPECT_LT(rmse[k], rmse[k - 1]) << "force error did not fall";
   EXPECT_LT(rmse.back(), 0.1) << "held-out force RMSE bound (eV/A) with 32 training configurations";

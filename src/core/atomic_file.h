@@ -59,10 +59,9 @@ class AtomicFile {
 void write_file_atomically(const std::string& path, const std::string& text);
 
 // Checks, before any work is done, that `path` can be written as an output: it is not a
-// directory or another non-regular file, its directory exists and is writable, and it is not the same file (same device and
-// inode, also through links) as any of `inputs`. Throws InputError naming `option` (e.g.
+// directory or another non-regular file, its directory exists and is writable, and it is not the same file (same device
+// and inode, also through links) as any of `inputs`. Throws InputError naming `option` (e.g.
 // "--output") and the reason.
-void check_output_path(const std::string& option, const std::string& path,
-                       const std::vector<std::string>& inputs = {});
+void check_output_path(const std::string& option, const std::string& path, const std::vector<std::string>& inputs = {});
 
 }  // namespace soapgap

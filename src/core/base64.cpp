@@ -89,8 +89,7 @@ std::size_t base64_decoded_size(std::string_view text) {
 void base64_decode(std::string_view text, unsigned char* out, std::size_t out_size) {
   const std::size_t size = base64_decoded_size(text);
   if (size != out_size) {
-    throw InputError("base64 data decodes to " + std::to_string(size) + " bytes, expected " +
-                     std::to_string(out_size));
+    throw InputError("base64 data decodes to " + std::to_string(size) + " bytes, expected " + std::to_string(out_size));
   }
   // The count is valid; now every character and the place of the padding are checked.
   unsigned char* o = out;
@@ -102,8 +101,7 @@ void base64_decode(std::string_view text, unsigned char* out, std::size_t out_si
   for (std::size_t i = 0; i < text.size(); ++i) {
     // Fast path: four alphabet characters at the start of a quantum give three bytes.
     while (q == 0 && i + 4 <= text.size()) {
-      const unsigned a = kTable[t[i]], b = kTable[t[i + 1]], c = kTable[t[i + 2]],
-                     d = kTable[t[i + 3]];
+      const unsigned a = kTable[t[i]], b = kTable[t[i + 1]], c = kTable[t[i + 2]], d = kTable[t[i + 3]];
       if ((a | b | c | d) >= 64) break;
       const unsigned v = (a << 18) | (b << 12) | (c << 6) | d;
       o[0] = static_cast<unsigned char>(v >> 16);
@@ -121,8 +119,7 @@ void base64_decode(std::string_view text, unsigned char* out, std::size_t out_si
     if (q < 4) continue;
     q = 0;
     if (quad[0] == kPad || quad[1] == kPad) fail_char(text, quad_pos[quad[0] == kPad ? 0 : 1]);
-    if ((quad[2] == kPad || quad[3] == kPad) &&
-        text.find_first_not_of(" \t\r\n", i + 1) != std::string_view::npos) {
+    if ((quad[2] == kPad || quad[3] == kPad) && text.find_first_not_of(" \t\r\n", i + 1) != std::string_view::npos) {
       throw InputError("invalid base64: data after '=' padding at offset " +
                        std::to_string(quad_pos[quad[2] == kPad ? 2 : 3]));
     }
@@ -130,14 +127,12 @@ void base64_decode(std::string_view text, unsigned char* out, std::size_t out_si
     if (quad[2] == kPad) {  // "xx==": one byte; the 4 low bits of quad[1] must be zero
       if (quad[3] != kPad) fail_char(text, quad_pos[2]);
       if (quad[1] & 15) {
-        throw InputError("invalid base64: non-zero unused bits before '==' at offset " +
-                         std::to_string(quad_pos[1]));
+        throw InputError("invalid base64: non-zero unused bits before '==' at offset " + std::to_string(quad_pos[1]));
       }
       *o++ = static_cast<unsigned char>(v01 >> 16);
     } else if (quad[3] == kPad) {  // "xxx=": two bytes; the 2 low bits of quad[2] must be zero
       if (quad[2] & 3) {
-        throw InputError("invalid base64: non-zero unused bits before '=' at offset " +
-                         std::to_string(quad_pos[2]));
+        throw InputError("invalid base64: non-zero unused bits before '=' at offset " + std::to_string(quad_pos[2]));
       }
       const unsigned v = v01 | (quad[2] << 6);
       *o++ = static_cast<unsigned char>(v >> 16);

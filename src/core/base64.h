@@ -10,9 +10,7 @@ namespace soapgap {
 // Encodes n bytes (no line breaks). Encoding consecutive chunks whose sizes are multiples
 // of 3 and concatenating the results gives the encoding of the whole.
 std::string base64_encode(const void* data, std::size_t n);
-inline std::string base64_encode(std::string_view bytes) {
-  return base64_encode(bytes.data(), bytes.size());
-}
+inline std::string base64_encode(std::string_view bytes) { return base64_encode(bytes.data(), bytes.size()); }
 
 // Strict decoding. Whitespace (space, tab, CR, LF) anywhere is ignored; everything else
 // must be the alphabet, with 0-2 '=' only at the very end, a total (without whitespace)

@@ -97,9 +97,7 @@ int KeyValueSpec::get_int(const std::string& key) const {
   return static_cast<int>(v);
 }
 
-int KeyValueSpec::get_int(const std::string& key, int fallback) const {
-  return has(key) ? get_int(key) : fallback;
-}
+int KeyValueSpec::get_int(const std::string& key, int fallback) const { return has(key) ? get_int(key) : fallback; }
 
 std::vector<double> KeyValueSpec::get_doubles(const std::string& key) const {
   std::istringstream in(get_string(key));
@@ -111,8 +109,7 @@ std::vector<double> KeyValueSpec::get_doubles(const std::string& key) const {
 
 void KeyValueSpec::check_all_used() const {
   for (const auto& kv : values_)
-    if (!used_.count(kv.first))
-      throw InputError(context_ + ": " + type_ + ": unknown key \"" + kv.first + "\"");
+    if (!used_.count(kv.first)) throw InputError(context_ + ": " + type_ + ": unknown key \"" + kv.first + "\"");
 }
 
 std::string format_exact(double x) {

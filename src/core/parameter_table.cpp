@@ -44,8 +44,7 @@ std::string number_text(double x) {
 std::string range_text(double lo, double hi, bool lo_open, bool hi_open, const std::string& at_most_key) {
   const bool has_lo = std::isfinite(lo), has_hi = std::isfinite(hi) || !at_most_key.empty();
   const std::string hi_text = at_most_key.empty() ? number_text(hi) : at_most_key;
-  if (has_lo && has_hi)
-    return number_text(lo) + (lo_open ? " < x " : " ≤ x ") + (hi_open ? "< " : "≤ ") + hi_text;
+  if (has_lo && has_hi) return number_text(lo) + (lo_open ? " < x " : " ≤ x ") + (hi_open ? "< " : "≤ ") + hi_text;
   if (has_lo) return lo_open ? "> " + number_text(lo) : "≥ " + number_text(lo);
   if (has_hi) return hi_open ? "< " + hi_text : "≤ " + hi_text;
   return "any";

@@ -115,8 +115,10 @@ class ParameterTable {
       if (r.applies && !r.applies(p)) continue;
       double x = 0;
       bool is_int = false;
-      if (auto m = std::get_if<int P::*>(&r.member)) x = p.**m, is_int = true;
-      else if (auto m = std::get_if<double P::*>(&r.member)) x = p.**m;
+      if (auto m = std::get_if<int P::*>(&r.member))
+        x = p.**m, is_int = true;
+      else if (auto m = std::get_if<double P::*>(&r.member))
+        x = p.**m;
       else if (auto m = std::get_if<std::string P::*>(&r.member)) {
         check_choice(r, p.**m, ctx);
         continue;
@@ -158,11 +160,10 @@ class ParameterTable {
     static const P defaults{};
     std::string out = "| key | default | allowed | meaning |\n|---|---|---|---|\n";
     for (const Parameter<P>& r : rows_) {
-      std::string def = !r.default_text.empty() ? r.default_text
-                        : r.required          ? "required"
-                        : std::holds_alternative<std::vector<int> P::*>(r.member)
-                            ? "the model's elements"
-                            : "`" + value_text(r, defaults) + "`";
+      std::string def = !r.default_text.empty()                                   ? r.default_text
+                        : r.required                                              ? "required"
+                        : std::holds_alternative<std::vector<int> P::*>(r.member) ? "the model's elements"
+                                                                                  : "`" + value_text(r, defaults) + "`";
       out += "| `" + r.key + "` | " + def + " | " + allowed_text(r) + " | " + r.doc + " |\n";
     }
     return out;
@@ -179,11 +180,14 @@ class ParameterTable {
 
  private:
   static void read_row(const Parameter<P>& r, const KeyValueSpec& spec, const std::string& ctx, P& p) {
-    if (auto m = std::get_if<int P::*>(&r.member)) p.**m = spec.get_int(r.key);
-    else if (auto m = std::get_if<double P::*>(&r.member)) p.**m = spec.get_double(r.key);
-    else if (auto m = std::get_if<std::string P::*>(&r.member)) p.**m = spec.get_string(r.key);
+    if (auto m = std::get_if<int P::*>(&r.member))
+      p.** m = spec.get_int(r.key);
+    else if (auto m = std::get_if<double P::*>(&r.member))
+      p.** m = spec.get_double(r.key);
+    else if (auto m = std::get_if<std::string P::*>(&r.member))
+      p.** m = spec.get_string(r.key);
     else if (auto m = std::get_if<std::vector<int> P::*>(&r.member))
-      p.**m = parameter_detail::read_species(spec, r.key, ctx);
+      p.** m = parameter_detail::read_species(spec, r.key, ctx);
     else {
       const std::string text = spec.get_string(r.key);
       bool v = false;

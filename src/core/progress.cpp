@@ -8,9 +8,13 @@ namespace soapgap {
 
 std::string format_duration(double s) {
   char buf[64];
-  if (s < 60) std::snprintf(buf, sizeof buf, "%.1f s", s);
-  else if (s < 3600) std::snprintf(buf, sizeof buf, "%d min %02d s", static_cast<int>(s / 60), static_cast<int>(std::fmod(s, 60)));
-  else std::snprintf(buf, sizeof buf, "%d h %02d min", static_cast<int>(s / 3600), static_cast<int>(std::fmod(s, 3600) / 60));
+  if (s < 60)
+    std::snprintf(buf, sizeof buf, "%.1f s", s);
+  else if (s < 3600)
+    std::snprintf(buf, sizeof buf, "%d min %02d s", static_cast<int>(s / 60), static_cast<int>(std::fmod(s, 60)));
+  else
+    std::snprintf(buf, sizeof buf, "%d h %02d min", static_cast<int>(s / 3600),
+                  static_cast<int>(std::fmod(s, 3600) / 60));
   return buf;
 }
 

@@ -31,9 +31,7 @@ constexpr std::uint32_t kK[64] = {
 
 inline std::uint32_t rotr(std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 inline std::uint32_t ch(std::uint32_t x, std::uint32_t y, std::uint32_t z) { return (x & y) ^ (~x & z); }
-inline std::uint32_t maj(std::uint32_t x, std::uint32_t y, std::uint32_t z) {
-  return (x & y) ^ (x & z) ^ (y & z);
-}
+inline std::uint32_t maj(std::uint32_t x, std::uint32_t y, std::uint32_t z) { return (x & y) ^ (x & z) ^ (y & z); }
 inline std::uint32_t big_sigma0(std::uint32_t x) { return rotr(x, 2) ^ rotr(x, 13) ^ rotr(x, 22); }
 inline std::uint32_t big_sigma1(std::uint32_t x) { return rotr(x, 6) ^ rotr(x, 11) ^ rotr(x, 25); }
 inline std::uint32_t small_sigma0(std::uint32_t x) { return rotr(x, 7) ^ rotr(x, 18) ^ (x >> 3); }
@@ -44,27 +42,24 @@ inline std::uint32_t small_sigma1(std::uint32_t x) { return rotr(x, 17) ^ rotr(x
 // The same compression with the x86 SHA extensions (Intel SHA-NI: sha256rnds2 does two
 // rounds, sha256msg1/msg2 the message schedule), chosen at run time where the CPU has them.
 // The state is kept as the two vectors ABEF and CDGH that sha256rnds2 works on.
-__attribute__((target("sha,sse4.1,ssse3"))) void compress_shani(std::uint32_t* h,
-                                                                 const std::uint8_t* block) {
+__attribute__((target("sha,sse4.1,ssse3"))) void compress_shani(std::uint32_t* h, const std::uint8_t* block) {
   const __m128i byteswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
   __m128i abcd = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h));      // A B C D (low..high)
   __m128i efgh = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h + 4));  // E F G H
-  abcd = _mm_shuffle_epi32(abcd, 0xB1);                                    // B A D C
-  efgh = _mm_shuffle_epi32(efgh, 0x1B);                                    // H G F E
-  __m128i abef = _mm_alignr_epi8(abcd, efgh, 8);                           // F E B A
-  __m128i cdgh = _mm_blend_epi16(efgh, abcd, 0xF0);                        // H G D C
+  abcd = _mm_shuffle_epi32(abcd, 0xB1);                                     // B A D C
+  efgh = _mm_shuffle_epi32(efgh, 0x1B);                                     // H G F E
+  __m128i abef = _mm_alignr_epi8(abcd, efgh, 8);                            // F E B A
+  __m128i cdgh = _mm_blend_epi16(efgh, abcd, 0xF0);                         // H G D C
   const __m128i abef_in = abef, cdgh_in = cdgh;
 
   __m128i w[16];  // w[i] = message words 4i..4i+3
   for (int i = 0; i < 4; ++i) {
-    w[i] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * i)),
-                            byteswap);
+    w[i] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * i)), byteswap);
   }
   for (int i = 4; i < 16; ++i) {
     // W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16]: msg1 adds s0, alignr gives W[t-7],
     // msg2 adds s1 (including that of the words being computed).
-    const __m128i t = _mm_add_epi32(_mm_sha256msg1_epu32(w[i - 4], w[i - 3]),
-                                    _mm_alignr_epi8(w[i - 1], w[i - 2], 4));
+    const __m128i t = _mm_add_epi32(_mm_sha256msg1_epu32(w[i - 4], w[i - 3]), _mm_alignr_epi8(w[i - 1], w[i - 2], 4));
     w[i] = _mm_sha256msg2_epu32(t, w[i - 1]);
   }
   for (int i = 0; i < 16; ++i) {
@@ -108,8 +103,7 @@ bool Sha256::uses_cpu_extensions() {
 void Sha256::allow_cpu_extensions(bool allow) { g_allow_cpu_extensions = allow; }
 
 void Sha256::reset() {
-  h_ = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  h_ = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
   buffered_ = 0;
   length_ = 0;
 }
@@ -133,9 +127,8 @@ void Sha256::compress(const std::uint8_t* block) {
   std::uint32_t e = h_[4], f = h_[5], g = h_[6], h = h_[7];
   // One round of 6.2.2 step 3 without the register shuffle: the roles of the eight working
   // variables rotate instead (after a round, the new 'a' is stored in h and the new 'e' in d).
-  const auto round = [&w](std::uint32_t a_, std::uint32_t b_, std::uint32_t c_, std::uint32_t& d_,
-                          std::uint32_t e_, std::uint32_t f_, std::uint32_t g_, std::uint32_t& h_,
-                          int t) {
+  const auto round = [&w](std::uint32_t a_, std::uint32_t b_, std::uint32_t c_, std::uint32_t& d_, std::uint32_t e_,
+                          std::uint32_t f_, std::uint32_t g_, std::uint32_t& h_, int t) {
     const std::uint32_t t1 = h_ + big_sigma1(e_) + ch(e_, f_, g_) + kK[t] + w[t];
     d_ += t1;
     h_ = t1 + big_sigma0(a_) + maj(a_, b_, c_);
@@ -150,8 +143,14 @@ void Sha256::compress(const std::uint8_t* block) {
     round(c, d, e, f, g, h, a, b, t + 6);
     round(b, c, d, e, f, g, h, a, t + 7);
   }
-  h_[0] += a; h_[1] += b; h_[2] += c; h_[3] += d;
-  h_[4] += e; h_[5] += f; h_[6] += g; h_[7] += h;
+  h_[0] += a;
+  h_[1] += b;
+  h_[2] += c;
+  h_[3] += d;
+  h_[4] += e;
+  h_[5] += f;
+  h_[6] += g;
+  h_[7] += h;
 }
 
 void Sha256::update(const void* data, std::size_t n) {

@@ -28,8 +28,8 @@ class Sha256 {
   void compress(const std::uint8_t* block);
   std::array<std::uint32_t, 8> h_;
   std::array<std::uint8_t, 64> buffer_;
-  std::size_t buffered_ = 0;     // bytes in buffer_
-  std::uint64_t length_ = 0;     // message length in bytes
+  std::size_t buffered_ = 0;  // bytes in buffer_
+  std::uint64_t length_ = 0;  // message length in bytes
 };
 
 // Hex SHA-256 of a byte string.

@@ -29,10 +29,10 @@ struct Structure {
   MatrixX3 positions;        // n_atoms x 3, Cartesian
 
   // Reference labels, present when the input file had them.
-  std::optional<double> energy;          // total energy
-  std::optional<MatrixX3> forces;        // n_atoms x 3
+  std::optional<double> energy;           // total energy
+  std::optional<MatrixX3> forces;         // n_atoms x 3
   std::optional<Eigen::Matrix3d> virial;  // symmetric 3x3
-  std::string config_type;               // empty when the file had none
+  std::string config_type;                // empty when the file had none
 
   // Per-configuration regularisation overrides (sigma_energy is per atom, as the CLI option).
   std::optional<double> sigma_energy, sigma_force, sigma_virial;

@@ -19,11 +19,11 @@ namespace soapgap {
 
 // The environments of one structure for one descriptor.
 struct Environments {
-  RowMatrix q;              // n_env x dim, one row per environment
-  Eigen::VectorXd w;        // n_env weights (1 for SOAP; cutoff weight for pair terms)
-  std::vector<int> atom;    // atom whose local energy this environment contributes to
-  std::vector<int> group;   // kernel group index (see Descriptor::group_keys()); -1: skip
-  std::vector<int> tag;     // descriptor-specific (pair terms: the neighbour-list entry); may be empty
+  RowMatrix q;             // n_env x dim, one row per environment
+  Eigen::VectorXd w;       // n_env weights (1 for SOAP; cutoff weight for pair terms)
+  std::vector<int> atom;   // atom whose local energy this environment contributes to
+  std::vector<int> group;  // kernel group index (see Descriptor::group_keys()); -1: skip
+  std::vector<int> tag;    // descriptor-specific (pair terms: the neighbour-list entry); may be empty
   int size() const { return static_cast<int>(atom.size()); }
 };
 
@@ -54,12 +54,11 @@ class Descriptor {
   // Reverse mode: given dE/dq (n_env x dim) and dE/dw (n_env) for the environments that
   // compute() returned, add dE/dr_k to dE_dr (n_entries x 3, rows = neighbour-list entries).
   virtual void backpropagate(const Structure& s, const NeighbourList& nl, const Environments& env,
-                             const RowMatrix& dE_dq, const Eigen::VectorXd& dE_dw,
-                             MatrixX3& dE_dr) const = 0;
+                             const RowMatrix& dE_dq, const Eigen::VectorXd& dE_dw, MatrixX3& dE_dr) const = 0;
 
   // Forward mode, for fitting: the full Jacobian of environment e.
-  virtual void jacobian(const Structure& s, const NeighbourList& nl, const Environments& env,
-                        int e, EnvironmentJacobian& out) const = 0;
+  virtual void jacobian(const Structure& s, const NeighbourList& nl, const Environments& env, int e,
+                        EnvironmentJacobian& out) const = 0;
 };
 
 // Creates a descriptor from its specification string (see docs/cli.md, "Descriptors and kernels").

@@ -12,15 +12,15 @@ namespace soapgap {
 const ParameterTable<Distance2bParameters>& Distance2bParameters::table() {
   using P = Distance2bParameters;
   using R = Parameter<P>;
-  static const ParameterTable<P> t(
-      "distance_2b", {
-                         R("cutoff", &P::cutoff, "cutoff radius, Å").need().above(0),
-                         R("cutoff_transition_width", &P::cutoff_transition_width,
-                           "width of the cosine taper below the cutoff, Å (0: a hard step)")
-                             .at_least(0)
-                             .not_above(&P::cutoff, "cutoff"),
-                         R("species", &P::species, "elements whose pairs get a kernel group each"),
-                     });
+  static const ParameterTable<P> t("distance_2b",
+                                   {
+                                       R("cutoff", &P::cutoff, "cutoff radius, Å").need().above(0),
+                                       R("cutoff_transition_width", &P::cutoff_transition_width,
+                                         "width of the cosine taper below the cutoff, Å (0: a hard step)")
+                                           .at_least(0)
+                                           .not_above(&P::cutoff, "cutoff"),
+                                       R("species", &P::species, "elements whose pairs get a kernel group each"),
+                                   });
   return t;
 }
 
@@ -75,8 +75,7 @@ Environments Distance2bDescriptor::compute(const Structure& s, const NeighbourLi
 }
 
 void Distance2bDescriptor::backpropagate(const Structure&, const NeighbourList& nl, const Environments& env,
-                                         const RowMatrix& dE_dq, const Eigen::VectorXd& dE_dw,
-                                         MatrixX3& dE_dr) const {
+                                         const RowMatrix& dE_dq, const Eigen::VectorXd& dE_dw, MatrixX3& dE_dr) const {
   for (int e = 0; e < env.size(); ++e) {
     const int k = env.tag[e];
     const double r = nl.distance(k);

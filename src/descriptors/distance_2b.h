@@ -33,8 +33,8 @@ class Distance2bDescriptor : public Descriptor {
   int dimension() const override { return 1; }
   std::vector<std::string> group_keys() const override;
   Environments compute(const Structure& s, const NeighbourList& nl) const override;
-  void backpropagate(const Structure& s, const NeighbourList& nl, const Environments& env,
-                     const RowMatrix& dE_dq, const Eigen::VectorXd& dE_dw, MatrixX3& dE_dr) const override;
+  void backpropagate(const Structure& s, const NeighbourList& nl, const Environments& env, const RowMatrix& dE_dq,
+                     const Eigen::VectorXd& dE_dw, MatrixX3& dE_dr) const override;
   void jacobian(const Structure& s, const NeighbourList& nl, const Environments& env, int e,
                 EnvironmentJacobian& out) const override;
 

@@ -87,7 +87,9 @@ const ParameterTable<SoapParameters>& SoapParameters::table() {
       "soap",
       {
           R("n_max", &P::n_max, "radial resolution: number of radial basis functions").need().between(1, sm::kMaxNMax),
-          R("l_max", &P::l_max, "angular resolution: largest spherical-harmonic degree").need().between(0, sm::kMaxLMax),
+          R("l_max", &P::l_max, "angular resolution: largest spherical-harmonic degree")
+              .need()
+              .between(0, sm::kMaxLMax),
           R("cutoff", &P::cutoff, "cutoff radius r_c, Å").need().above(0),
           R("cutoff_transition_width", &P::cutoff_transition_width,
             "width of the cosine taper below the cutoff, Å (0: a hard step)")
@@ -121,8 +123,7 @@ const ParameterTable<SoapParameters>& SoapParameters::table() {
 
 SoapParameters SoapParameters::from_spec(const KeyValueSpec& spec, const std::vector<int>& model_species) {
   const std::string ctx = spec.context() + ": soap";
-  if (spec.type() != "soap")
-    throw InputError(spec.context() + ": descriptor type \"" + spec.type() + "\" is not soap");
+  if (spec.type() != "soap") throw InputError(spec.context() + ": descriptor type \"" + spec.type() + "\" is not soap");
   SoapParameters p = table().read(spec, model_species, ctx);
   p.validate(ctx);  // the table's checks again, and the radial basis
   return p;
@@ -204,13 +205,14 @@ std::vector<int> SoapDescriptor::channels_of(const Structure& s, const Neighbour
   for (int k = 0; k < nl.n_entries(); ++k)
     if (nl.neighbour(k) >= s.size())
       throw InputError("soap: neighbour-list entry " + std::to_string(k) + " names atom " +
-                       std::to_string(nl.neighbour(k)) + ", beyond the structure's " + std::to_string(s.size()) + " atoms");
+                       std::to_string(nl.neighbour(k)) + ", beyond the structure's " + std::to_string(s.size()) +
+                       " atoms");
   std::vector<int> ch(s.size());
   for (int i = 0; i < s.size(); ++i) {
     ch[i] = channel(s.numbers[i]);
     if (ch[i] < 0)
-      throw InputError((s.source.empty() ? "" : s.source + ": ") + "atom " + std::to_string(i) + ": element Z=" +
-                       std::to_string(s.numbers[i]) + " not in the descriptor's species {" +
+      throw InputError((s.source.empty() ? "" : s.source + ": ") + "atom " + std::to_string(i) +
+                       ": element Z=" + std::to_string(s.numbers[i]) + " not in the descriptor's species {" +
                        species_string(params_.species) + "}");
   }
   return ch;
@@ -299,8 +301,8 @@ void SoapDescriptor::backpropagate(const Structure& s, const NeighbourList& nl, 
         if (!(radius[m] > 0.0)) continue;
         const int k = first + m;
         double g[3];
-        sm::basis_gradient(P, nl.r(k).data(), radius[m], basis.data() + m * nb,
-                           dEdc.data() + ch[nl.neighbour(k)] * cs, g, V.data());
+        sm::basis_gradient(P, nl.r(k).data(), radius[m], basis.data() + m * nb, dEdc.data() + ch[nl.neighbour(k)] * cs,
+                           g, V.data());
         dE_dr(k, 0) += g[0];
         dE_dr(k, 1) += g[1];
         dE_dr(k, 2) += g[2];

@@ -71,11 +71,11 @@ struct SoapParameters {
   double cutoff_transition_width = 0.5;
   double atom_sigma = 0.5;
   double central_weight = 1.0;
-  std::vector<int> species;  // sorted atomic numbers: density channels and centre species
-  std::string radial_basis = "quip";         // quip (the default) | soapgap (the first basis)
-  double basis_error_exponent = 10.0;        // radial_basis=quip only
+  std::vector<int> species;            // sorted atomic numbers: density channels and centre species
+  std::string radial_basis = "quip";   // quip (the default) | soapgap (the first basis)
+  double basis_error_exponent = 10.0;  // radial_basis=quip only
   bool central_reference_all_species = false;
-  bool merged_channels = false;              // species_channels=merged
+  bool merged_channels = false;  // species_channels=merged
 
   // The keys, defaults, ranges and documentation of these parameters (see core/parameter_table.h):
   // what from_spec reads, validate checks, SoapDescriptor::spec prints and `soapgap keys` lists.
@@ -103,9 +103,8 @@ class SoapDescriptor : public Descriptor {
   std::vector<std::string> group_keys() const override;
 
   Environments compute(const Structure& s, const NeighbourList& nl) const override;
-  void backpropagate(const Structure& s, const NeighbourList& nl, const Environments& env,
-                     const RowMatrix& dE_dq, const Eigen::VectorXd& dE_dw,
-                     MatrixX3& dE_dr) const override;
+  void backpropagate(const Structure& s, const NeighbourList& nl, const Environments& env, const RowMatrix& dE_dq,
+                     const Eigen::VectorXd& dE_dw, MatrixX3& dE_dr) const override;
   void jacobian(const Structure& s, const NeighbourList& nl, const Environments& env, int e,
                 EnvironmentJacobian& out) const override;
 
@@ -131,8 +130,8 @@ class SoapDescriptor : public Descriptor {
   std::vector<int> channels_of(const Structure& s, const NeighbourList& nl) const;
 
   // Zeroes c and accumulates the density coefficients of atom i.
-  void atom_coefficients(const soap_math::SoapMath& P, const NeighbourList& nl, const std::vector<int>& ch,
-                         int i, double* c, double* work) const;
+  void atom_coefficients(const soap_math::SoapMath& P, const NeighbourList& nl, const std::vector<int>& ch, int i,
+                         double* c, double* work) const;
 
   SoapParameters params_;
   int dim_ = 0;

@@ -28,8 +28,8 @@ constexpr double kPi = 3.14159265358979323846;
 // refer to arrays owned by the caller (SoapDescriptor on the host; device views later).
 struct SoapMath {
   int n_max = 0, l_max = 0, n_species = 0;
-  double cutoff = 0, width = 0;  // cutoff radius and transition width w
-  double alpha = 0;              // 1 / (2 atom_sigma^2)
+  double cutoff = 0, width = 0;       // cutoff radius and transition width w
+  double alpha = 0;                   // 1 / (2 atom_sigma^2)
   const double* centres = nullptr;    // n_max radial centres r_n
   const double* W = nullptr;          // n_max x n_max (row-major): R = W g; lower triangular for
                                       // the soapgap basis, full for radial_basis=quip
@@ -45,8 +45,7 @@ SOAPGAP_INLINE int channel_size(const SoapMath& P) { return P.n_max * n_lm(P.l_m
 
 // Length of the power spectrum.
 SOAPGAP_INLINE int power_spectrum_size(int n_species, int n_max, int l_max) {
-  return (n_species * n_max * (n_max + 1) / 2 + n_species * (n_species - 1) / 2 * n_max * n_max) *
-         (l_max + 1);
+  return (n_species * n_max * (n_max + 1) / 2 + n_species * (n_species - 1) / 2 * n_max * n_max) * (l_max + 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -85,8 +84,7 @@ SOAPGAP_INLINE void ylm_table_init(int l_max, double* table) {
 
 // Y_lm(r/|r|) for all l <= l_max, and (if dY is not null) the gradients w.r.t. r.
 // r must be non-zero.
-SOAPGAP_INLINE void spherical_harmonics(int l_max, const double* table, const double* rvec, double* Y,
-                                        double* dY) {
+SOAPGAP_INLINE void spherical_harmonics(int l_max, const double* table, const double* rvec, double* Y, double* dY) {
   const double r = std::sqrt(rvec[0] * rvec[0] + rvec[1] * rvec[1] + rvec[2] * rvec[2]);
   const double inv_r = 1.0 / r;
   const double x = rvec[0] * inv_r, y = rvec[1] * inv_r, z = rvec[2] * inv_r;
@@ -276,8 +274,7 @@ SOAPGAP_INLINE void bessel_scaled_many(int lmax1, int count, const double* x, do
 //   ib_l' = (l ib_{l-1} + (l+1) ib_{l+1}) / (2l+1) - ib_l   (ib_0' = ib_1 - ib_0).
 SOAPGAP_INLINE void bessel_scaled_derivative(int lmax, const double* ib, double* dib) {
   dib[0] = ib[1] - ib[0];
-  for (int l = 1; l <= lmax; ++l)
-    dib[l] = (l * ib[l - 1] + (l + 1.0) * ib[l + 1]) / (2.0 * l + 1.0) - ib[l];
+  for (int l = 1; l <= lmax; ++l) dib[l] = (l * ib[l - 1] + (l + 1.0) * ib[l + 1]) / (2.0 * l + 1.0) - ib[l];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -291,12 +288,12 @@ SOAPGAP_INLINE void radial_functions(const SoapMath& P, double r, double* R, dou
   const int L1 = P.l_max + 1, L2 = P.l_max + 2;
   double* g = work;
   double* dg = g + P.n_max * L1;
-  double* ib = dg + P.n_max * L1;    // n_max x (l_max+2)
-  double* bw = ib + P.n_max * L2;    // bessel_scaled_many work
-  double* x = bw + P.n_max * L2;     // n_max arguments
-  double* e = x + P.n_max;           // n_max Gaussians
-  double* de = e + P.n_max;          // n_max
-  double* dib = de + P.n_max;        // l_max+1
+  double* ib = dg + P.n_max * L1;  // n_max x (l_max+2)
+  double* bw = ib + P.n_max * L2;  // bessel_scaled_many work
+  double* x = bw + P.n_max * L2;   // n_max arguments
+  double* e = x + P.n_max;         // n_max Gaussians
+  double* de = e + P.n_max;        // n_max
+  double* dib = de + P.n_max;      // l_max+1
   for (int n = 0; n < P.n_max; ++n) {
     const double rn = P.centres[n];
     x[n] = 2.0 * P.alpha * r * rn;
@@ -335,9 +332,7 @@ SOAPGAP_INLINE void radial_functions(const SoapMath& P, double r, double* R, dou
 // Per-neighbour basis: Y (n_lm), dY (3 n_lm), fR = f(r) R_nl(r) and dfR = d(f R_nl)/dr
 // (n_max (l_max+1) each), i.e. everything that the coefficients and their derivatives need
 // from one neighbour. neighbour_basis_size(P) doubles.
-SOAPGAP_INLINE int neighbour_basis_size(const SoapMath& P) {
-  return 4 * n_lm(P.l_max) + 2 * P.n_max * (P.l_max + 1);
-}
+SOAPGAP_INLINE int neighbour_basis_size(const SoapMath& P) { return 4 * n_lm(P.l_max) + 2 * P.n_max * (P.l_max + 1); }
 
 // Fills `basis` for the neighbour at rvec (dY only if `gradients`). Returns |r|, or 0 when
 // |r| >= cutoff (basis then left unset: the neighbour contributes nothing).
@@ -450,8 +445,7 @@ SOAPGAP_INLINE void neighbour_gradient(const SoapMath& P, const double* rvec, co
 
 // Forward mode for one neighbour: dc[(d*n_max + n)*n_lm + lm] = d[f R_nl Y_lm]/d r_d
 // (3 * n_max * n_lm values, all zero outside the cutoff).
-SOAPGAP_INLINE void neighbour_coefficient_derivatives(const SoapMath& P, const double* rvec, double* dc,
-                                                      double* work) {
+SOAPGAP_INLINE void neighbour_coefficient_derivatives(const SoapMath& P, const double* rvec, double* dc, double* work) {
   const int nlm = n_lm(P.l_max), L1 = P.l_max + 1, cs = P.n_max * nlm;
   double* basis = work;
   double* rwork = basis + neighbour_basis_size(P) + 2 * nlm;
@@ -499,8 +493,7 @@ SOAPGAP_INLINE void power_spectrum(const SoapMath& P, const double* c, double* p
 }
 
 // Adjoint of power_spectrum: dEdc (n_coefficients, overwritten) from dEdp.
-SOAPGAP_INLINE void power_spectrum_adjoint(const SoapMath& P, const double* c, const double* dEdp,
-                                           double* dEdc) {
+SOAPGAP_INLINE void power_spectrum_adjoint(const SoapMath& P, const double* c, const double* dEdp, double* dEdc) {
   const int nlm = n_lm(P.l_max), N = P.n_max, L1 = P.l_max + 1;
   for (int i = 0; i < n_coefficients(P); ++i) dEdc[i] = 0.0;
   double norm[kMaxLMax + 1];
@@ -585,8 +578,7 @@ SOAPGAP_INLINE double normalise(int dim, const double* p, double* q) {
 
 // out = (I - q q^T) v / |p|: maps dp to dq (forward) and dE/dq to dE/dp (reverse; the matrix is
 // symmetric). out may alias v. Zero when |p| == 0.
-SOAPGAP_INLINE void normalisation_derivative(int dim, const double* q, double norm, const double* v,
-                                             double* out) {
+SOAPGAP_INLINE void normalisation_derivative(int dim, const double* q, double norm, const double* v, double* out) {
   if (!(norm > 0.0)) {
     for (int i = 0; i < dim; ++i) out[i] = 0.0;
     return;

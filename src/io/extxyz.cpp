@@ -56,8 +56,7 @@ struct KeyValue {
 
 class FrameReader {
  public:
-  FrameReader(std::istream& in, const std::string& name, const ExtxyzKeys& keys)
-      : in_(in), name_(name), keys_(keys) {}
+  FrameReader(std::istream& in, const std::string& name, const ExtxyzKeys& keys) : in_(in), name_(name), keys_(keys) {}
 
   std::vector<Structure> read_all() {
     std::vector<Structure> frames;
@@ -67,8 +66,8 @@ class FrameReader {
         const long blank_line = line_no_;
         while (next_line(line))
           if (!blank(line))
-            fail(blank_line, "blank line before line " + std::to_string(line_no_) + " (\"" +
-                                 shorten(trim(line)) + "\")",
+            fail(blank_line,
+                 "blank line before line " + std::to_string(line_no_) + " (\"" + shorten(trim(line)) + "\")",
                  "the atom count of the next frame, or only blank lines up to the end of the file");
         break;
       }
@@ -114,8 +113,9 @@ class FrameReader {
         size_t start = pos++;
         for (;;) {
           if (pos >= n)
-            fail(line, std::string("unterminated ") + c + " starting at column " +
-                           std::to_string(start + 1) + " of the comment line",
+            fail(line,
+                 std::string("unterminated ") + c + " starting at column " + std::to_string(start + 1) +
+                     " of the comment line",
                  std::string("a closing ") + close);
           if (s[pos] == '\\') {
             if (pos + 1 < n) w += s[pos + 1];
@@ -181,11 +181,9 @@ class FrameReader {
       std::string_view t(value.data() + b, i - b);
       double x;
       if (!parse_double(t, x))
-        fail(line, key + "=\"" + shorten(value) + "\" has the non-numeric value \"" + shorten(t) + "\"",
-             expected);
+        fail(line, key + "=\"" + shorten(value) + "\" has the non-numeric value \"" + shorten(t) + "\"", expected);
       if (!std::isfinite(x))
-        fail(line, key + "=\"" + shorten(value) + "\" has the non-finite value \"" + shorten(t) + "\"",
-             expected);
+        fail(line, key + "=\"" + shorten(value) + "\" has the non-finite value \"" + shorten(t) + "\"", expected);
       v.push_back(x);
     }
     return v;
@@ -194,16 +192,14 @@ class FrameReader {
   double parse_scalar(const std::string& key, const std::string& value, long line) const {
     std::vector<double> v = parse_numbers(key, value, line, "one finite number");
     if (v.size() != 1)
-      fail(line, key + "=\"" + shorten(value) + "\" has " + std::to_string(v.size()) + " numbers",
-           "one finite number");
+      fail(line, key + "=\"" + shorten(value) + "\" has " + std::to_string(v.size()) + " numbers", "one finite number");
     return v[0];
   }
 
   Eigen::Matrix3d parse_3x3(const std::string& key, const std::string& value, long line,
                             const std::string& expected) const {
     std::vector<double> v = parse_numbers(key, value, line, expected);
-    if (v.size() != 9)
-      fail(line, key + " has " + std::to_string(v.size()) + " numbers", expected);
+    if (v.size() != 9) fail(line, key + " has " + std::to_string(v.size()) + " numbers", expected);
     Eigen::Matrix3d m;
     for (int i = 0; i < 3; ++i)
       for (int j = 0; j < 3; ++j) m(i, j) = v[3 * i + j];
@@ -220,8 +216,9 @@ class FrameReader {
   };
 
   std::vector<Column> parse_properties(const std::string& value, long line) const {
-    const std::string expected = "Properties=name:type:ncols:... with type S, R, I or L (e.g. "
-                                 "Properties=species:S:1:pos:R:3)";
+    const std::string expected =
+        "Properties=name:type:ncols:... with type S, R, I or L (e.g. "
+        "Properties=species:S:1:pos:R:3)";
     std::vector<std::string> f;
     size_t b = 0;
     for (;;) {
@@ -231,8 +228,7 @@ class FrameReader {
       b = e + 1;
     }
     if (f.size() % 3 != 0)
-      fail(line, "Properties=" + shorten(value) + " has " + std::to_string(f.size()) +
-                     " fields, not a multiple of 3",
+      fail(line, "Properties=" + shorten(value) + " has " + std::to_string(f.size()) + " fields, not a multiple of 3",
            expected);
     std::vector<Column> cols;
     int total = 0;
@@ -247,8 +243,7 @@ class FrameReader {
         fail(line, "Properties column " + nm + " has the type \"" + f[i + 1] + "\"", expected);
       long long nc = 0;
       if (!text::parse_integer(f[i + 2], nc) || nc < 1 || nc > 1000000)
-        fail(line, "Properties column " + nm + " has \"" + f[i + 2] + "\" columns",
-             "a positive number of columns");
+        fail(line, "Properties column " + nm + " has \"" + f[i + 2] + "\" columns", "a positive number of columns");
       if (!seen.insert(nm).second) fail(line, "Properties lists the column " + nm + " twice", expected);
       if (total + nc > 1000000)  // (also keeps the int sum below from overflowing)
         fail(line, "Properties has more than 1000000 columns in all", "at most 1000000 columns");
@@ -269,11 +264,10 @@ class FrameReader {
     for (size_t i = (ct.size() > 0 && (ct[0] == '+' || ct[0] == '-')) ? 1 : 0; i < ct.size(); ++i)
       digits = digits && ct[i] >= '0' && ct[i] <= '9';
     if (!digits || ct == "+" || ct == "-")
-      fail(count_line_no, "found \"" + shorten(ct) + "\" where the atom count of frame " +
-                              std::to_string(frame) + " should be",
+      fail(count_line_no,
+           "found \"" + shorten(ct) + "\" where the atom count of frame " + std::to_string(frame) + " should be",
            "a line with the number of atoms (a non-negative integer)");
-    if (ct[0] == '-')
-      fail(count_line_no, "atom count " + shorten(ct) + " is negative", "a non-negative integer");
+    if (ct[0] == '-') fail(count_line_no, "atom count " + shorten(ct) + " is negative", "a non-negative integer");
     auto r = std::from_chars(ct.data() + (ct[0] == '+'), ct.data() + ct.size(), natoms_ll);
     if (r.ec != std::errc() || natoms_ll > std::numeric_limits<int>::max())
       fail(count_line_no, "atom count " + shorten(ct) + " is too large",
@@ -312,8 +306,7 @@ class FrameReader {
   }
 
   Eigen::Matrix3d parse_stress(const KeyValue& p, long cl) const {
-    std::vector<double> v =
-        parse_numbers(p.key, p.value, cl, p.key + "=\"6 or 9 finite numbers\"");
+    std::vector<double> v = parse_numbers(p.key, p.value, cl, p.key + "=\"6 or 9 finite numbers\"");
     Eigen::Matrix3d m;
     if (v.size() == 9) {
       for (int i = 0; i < 3; ++i)
@@ -352,9 +345,9 @@ class FrameReader {
                  is_key(p.key, keys_.sigma_virial)) {
         double x = parse_scalar(p.key, p.value, cl);
         if (!(x > 0)) fail(cl, p.key + "=" + shorten(p.value) + " is not positive", "a positive number");
-        (p.key == keys_.sigma_energy ? s.sigma_energy
+        (p.key == keys_.sigma_energy  ? s.sigma_energy
          : p.key == keys_.sigma_force ? s.sigma_force
-                                       : s.sigma_virial) = x;
+                                      : s.sigma_virial) = x;
       } else {
         s.extra_info.emplace_back(p.key, p.value);
       }
@@ -385,8 +378,7 @@ class FrameReader {
     for (size_t i = 0; i < v.size(); ++i)
       for (size_t j = 0; j < v.size(); ++j) g(i, j) = v[i].dot(v[j]);
     if (zero || !(g.determinant() > 1e-20))
-      fail(cl, "Lattice=\"" + lattice_text(s.cell) +
-                   "\" is singular in its periodic directions",
+      fail(cl, "Lattice=\"" + lattice_text(s.cell) + "\" is singular in its periodic directions",
            "linearly independent lattice vectors where pbc is T");
   }
 
@@ -406,7 +398,7 @@ class FrameReader {
   struct ColumnRoles {
     int total = 0;  // tokens per atom line
     const Column *species = nullptr, *znum = nullptr, *pos = nullptr, *forces = nullptr;
-    const Column* element = nullptr;      // species, else Z
+    const Column* element = nullptr;    // species, else Z
     std::vector<const Column*> extras;  // the others, kept verbatim
   };
 
@@ -416,12 +408,12 @@ class FrameReader {
     for (const auto& c : cols) {
       auto require = [&](char type, int n) {
         if (c.type != type || c.ncols != n)
-          fail(cl, "Properties column " + c.name + " is " + c.name + ":" + c.type + ":" +
-                       std::to_string(c.ncols),
+          fail(cl, "Properties column " + c.name + " is " + c.name + ":" + c.type + ":" + std::to_string(c.ncols),
                c.name + ":" + type + ":" + std::to_string(n));
       };
       auto once = [&](const Column*& slot, const char* what) {
-        if (slot) fail(cl, "Properties has both " + slot->name + " and " + c.name, std::string("one ") + what + " column");
+        if (slot)
+          fail(cl, "Properties has both " + slot->name + " and " + c.name, std::string("one ") + what + " column");
         slot = &c;
       };
       if (c.name == "species" || c.name == "symbols") {
@@ -442,12 +434,10 @@ class FrameReader {
       fail(cl, "Properties=" + shorten(properties) + " has no pos column",
            "a pos:R:3 column (e.g. Properties=species:S:1:pos:R:3)");
     if (!roles.species && !roles.znum)
-      fail(cl, "Properties=" + shorten(properties) + " has no species column",
-           "a species:S:1 (or Z:I:1) column");
+      fail(cl, "Properties=" + shorten(properties) + " has no species column", "a species:S:1 (or Z:I:1) column");
     roles.element = roles.species ? roles.species : roles.znum;
     for (const auto& c : cols)
-      if (&c != roles.species && &c != roles.znum && &c != roles.pos && &c != roles.forces)
-        roles.extras.push_back(&c);
+      if (&c != roles.species && &c != roles.znum && &c != roles.pos && &c != roles.forces) roles.extras.push_back(&c);
     return roles;
   }
 
@@ -468,15 +458,12 @@ class FrameReader {
     }
   }
 
-  void read_reals(const std::vector<std::string_view>& tok, const Column& c, long ln,
-                  std::vector<double>& dst) const {
+  void read_reals(const std::vector<std::string_view>& tok, const Column& c, long ln, std::vector<double>& dst) const {
     for (int k = 0; k < c.ncols; ++k) {
       std::string_view t = tok[c.first + k];
       double x;
-      if (!parse_double(t, x))
-        fail(ln, c.name + " has the non-numeric value \"" + shorten(t) + "\"", "a number");
-      if (!std::isfinite(x))
-        fail(ln, c.name + " has the non-finite value \"" + shorten(t) + "\"", "a finite number");
+      if (!parse_double(t, x)) fail(ln, c.name + " has the non-numeric value \"" + shorten(t) + "\"", "a number");
+      if (!std::isfinite(x)) fail(ln, c.name + " has the non-finite value \"" + shorten(t) + "\"", "a finite number");
       dst.push_back(x);
     }
   }
@@ -508,8 +495,9 @@ class FrameReader {
     std::vector<std::string_view> tok;
     for (int i = 0; i < natoms; ++i) {
       if (!next_line(line))
-        fail(line_no_ + 1, "file ends after " + std::to_string(i) + " of the " + std::to_string(natoms) +
-                               " atom lines of frame " + std::to_string(frame),
+        fail(line_no_ + 1,
+             "file ends after " + std::to_string(i) + " of the " + std::to_string(natoms) + " atom lines of frame " +
+                 std::to_string(frame),
              std::to_string(natoms) + " atom lines after line " + std::to_string(cl));
       const long ln = line_no_;
       text::split(line, tok);
@@ -519,7 +507,8 @@ class FrameReader {
       s.numbers.push_back(read_element(*roles.element, tok[roles.element->first], ln));
       read_reals(tok, *roles.pos, ln, posv);
       if (roles.forces) read_reals(tok, *roles.forces, ln, forcev);
-      for (size_t e = 0; e < roles.extras.size(); ++e) read_verbatim(tok, *roles.extras[e], ln, s.extra_columns[e].values);
+      for (size_t e = 0; e < roles.extras.size(); ++e)
+        read_verbatim(tok, *roles.extras[e], ln, s.extra_columns[e].values);
     }
     s.positions = Eigen::Map<const MatrixX3>(posv.data(), natoms, 3);
     if (roles.forces) s.forces = MatrixX3(Eigen::Map<const MatrixX3>(forcev.data(), natoms, 3));
@@ -570,8 +559,7 @@ class FrameReader {
 bool needs_quotes(const std::string& s) {
   if (s.empty()) return true;
   for (char c : s)
-    if (is_space(c) || c == '"' || c == '\'' || c == '{' || c == '}' || c == '[' || c == ']' ||
-        c == '=' || c == '\\')
+    if (is_space(c) || c == '"' || c == '\'' || c == '{' || c == '}' || c == '[' || c == ']' || c == '=' || c == '\\')
       return true;
   return false;
 }
@@ -638,7 +626,8 @@ InfoItems info_items(const Structure& s, const ExtxyzExtras& extras, const Extxy
   InfoItems extra_items;
   for (const auto& p : extras.info) {
     if (p.first.empty()) refuse(s, "empty info key");
-    if (!used.insert(canonical(p.first)).second) refuse(s, "extra info key \"" + p.first + "\" collides with another key");
+    if (!used.insert(canonical(p.first)).second)
+      refuse(s, "extra info key \"" + p.first + "\" collides with another key");
     extra_items.push_back(p);
   }
   if (options.write_extras)
@@ -690,7 +679,8 @@ std::vector<WriteColumn> write_columns(const Structure& s, const ExtxyzExtras& e
     return WriteColumn{name, 'R', ncols, v, nullptr};
   };
   if (options.write_labels && s.forces && !k.forces.empty()) {
-    if (s.forces->rows() != n) refuse(s, "forces have " + std::to_string(s.forces->rows()) + " rows for " + std::to_string(n) + " atoms");
+    if (s.forces->rows() != n)
+      refuse(s, "forces have " + std::to_string(s.forces->rows()) + " rows for " + std::to_string(n) + " atoms");
     used_cols.insert(k.forces);
     cols.push_back(real_col(k.forces, 3, s.forces->data(), s.forces->size()));
   }
@@ -795,7 +785,8 @@ ExtxyzExtras labels_as_extras(const Structure& s, const std::string& prefix) {
 void write_extxyz(std::ostream& out, const Structure& s, const ExtxyzExtras& extras,
                   const ExtxyzWriteOptions& options) {
   const int n = s.size();
-  if (s.positions.rows() != n) refuse(s, "positions have " + std::to_string(s.positions.rows()) + " rows for " + std::to_string(n) + " atoms");
+  if (s.positions.rows() != n)
+    refuse(s, "positions have " + std::to_string(s.positions.rows()) + " rows for " + std::to_string(n) + " atoms");
   for (int z : s.numbers)
     if (!valid_atomic_number(z)) refuse(s, "invalid atomic number " + std::to_string(z));
   const InfoItems items = info_items(s, extras, options);
@@ -805,8 +796,8 @@ void write_extxyz(std::ostream& out, const Structure& s, const ExtxyzExtras& ext
   out << n << '\n' << line << '\n' << body;
 }
 
-void write_extxyz(const std::string& path, const std::vector<Structure>& structures,
-                  const ExtxyzWriteOptions& options, const std::vector<ExtxyzExtras>& extras) {
+void write_extxyz(const std::string& path, const std::vector<Structure>& structures, const ExtxyzWriteOptions& options,
+                  const std::vector<ExtxyzExtras>& extras) {
   if (!extras.empty() && extras.size() != structures.size())
     throw std::invalid_argument("write_extxyz: " + std::to_string(extras.size()) + " extras for " +
                                 std::to_string(structures.size()) + " structures");

@@ -42,8 +42,7 @@ struct ExtxyzKeys {
   std::string stress = "stress";
   std::string config_type = "config_type";
   // Per-config regularisation overrides (positive numbers).
-  std::string sigma_energy = "energy_sigma", sigma_force = "force_sigma",
-              sigma_virial = "virial_sigma";
+  std::string sigma_energy = "energy_sigma", sigma_force = "force_sigma", sigma_virial = "virial_sigma";
 };
 
 // Reads every frame of an extxyz file. Structure::source is "<path>:frame <n> (line <L>)"
@@ -51,8 +50,7 @@ struct ExtxyzKeys {
 // Throws InputError("cannot open <path>: <reason>") when the file cannot be opened.
 std::vector<Structure> read_extxyz(const std::string& path, const ExtxyzKeys& keys = {});
 // The same from a stream; `name` is used in messages and in Structure::source.
-std::vector<Structure> read_extxyz_stream(std::istream& in, const std::string& name,
-                                          const ExtxyzKeys& keys = {});
+std::vector<Structure> read_extxyz_stream(std::istream& in, const std::string& name, const ExtxyzKeys& keys = {});
 
 // ---------------------------------------------------------------------------------------
 // Writing.
@@ -86,11 +84,11 @@ struct ExtxyzExtras {
   std::vector<PerAtomColumn> columns;
 
   void add_info(const std::string& key, const std::string& value) { info.emplace_back(key, value); }
-  void add_real(const std::string& key, double value);                      // one number
-  void add_reals(const std::string& key, const std::vector<double>& values);  // "x y z ..."
-  void add_matrix(const std::string& key, const Eigen::Matrix3d& m);          // 9, row-major
+  void add_real(const std::string& key, double value);                            // one number
+  void add_reals(const std::string& key, const std::vector<double>& values);      // "x y z ..."
+  void add_matrix(const std::string& key, const Eigen::Matrix3d& m);              // 9, row-major
   void add_column(const std::string& name, const std::vector<double>& per_atom);  // R:1
-  void add_column(const std::string& name, const MatrixX3& per_atom);              // R:3
+  void add_column(const std::string& name, const MatrixX3& per_atom);             // R:3
 };
 
 // The labels present in `s` (energy, forces, virial) as extras under prefix + "energy",
@@ -102,10 +100,10 @@ struct ExtxyzExtras {
 ExtxyzExtras labels_as_extras(const Structure& s, const std::string& prefix);
 
 struct ExtxyzWriteOptions {
-  ExtxyzKeys keys;            // keys for the Structure's own labels
-  bool write_labels = true;   // energy, forces, virial, stress
-  bool write_stress = true;   // stress = -virial/volume, for fully periodic cells only
-  bool write_extras = true;   // Structure::extra_info and extra_columns
+  ExtxyzKeys keys;           // keys for the Structure's own labels
+  bool write_labels = true;  // energy, forces, virial, stress
+  bool write_stress = true;  // stress = -virial/volume, for fully periodic cells only
+  bool write_extras = true;  // Structure::extra_info and extra_columns
 };
 
 // Writes one frame. Throws std::invalid_argument when the Structure is inconsistent
@@ -117,7 +115,6 @@ void write_extxyz(std::ostream& out, const Structure& s, const ExtxyzExtras& ext
 // `extras` is either empty or holds one entry per structure. Throws InputError when the file
 // cannot be written.
 void write_extxyz(const std::string& path, const std::vector<Structure>& structures,
-                  const ExtxyzWriteOptions& options = {},
-                  const std::vector<ExtxyzExtras>& extras = {});
+                  const ExtxyzWriteOptions& options = {}, const std::vector<ExtxyzExtras>& extras = {});
 
 }  // namespace soapgap

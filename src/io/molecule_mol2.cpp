@@ -97,7 +97,8 @@ std::vector<Molecule> read_mol2_stream(std::istream& in, const std::string& name
           if (f.size() < 6) r.fail(std::to_string(f.size()) + " fields in " + quoted(trim(a)), expected);
           for (int d = 0; d < 3; ++d)
             if (!parse_number(f[2 + d], s.positions(i, d)))
-              r.fail(std::string("coordinate ") + "xyz"[d] + " = " + quoted(f[2 + d]), "a number (Angstrom) in " + expected);
+              r.fail(std::string("coordinate ") + "xyz"[d] + " = " + quoted(f[2 + d]),
+                     "a number (Angstrom) in " + expected);
           try {
             s.numbers[i] = mol2_element(f[5]);
           } catch (const InputError& e) {

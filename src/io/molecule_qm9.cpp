@@ -37,7 +37,8 @@ Molecule read_record(LineReader& r, const std::string& count_line, long record) 
   const long first_line = r.line_number();
   long long n = 0;
   if (!parse_integer(count_line, n) || n < 1 || n > 1000000)
-    r.fail("atom count " + quoted(trim(count_line)), "the number of atoms (a positive integer) on the first line of a QM9 record");
+    r.fail("atom count " + quoted(trim(count_line)),
+           "the number of atoms (a positive integer) on the first line of a QM9 record");
   const std::vector<Qm9Property>& props = qm9_properties();
   const std::string expected2 = "\"gdb <index>\" and 15 numbers (A B C mu alpha homo lumo gap r2 zpve U0 U H G Cv)";
   const std::string line2 = r.require(expected2);
@@ -62,15 +63,16 @@ Molecule read_record(LineReader& r, const std::string& count_line, long record) 
   s.positions.resize(n, 3);
   std::vector<double> charges(n);
   for (long long i = 0; i < n; ++i) {
-    const std::string expected = "atom " + std::to_string(i + 1) + " of " + std::to_string(n) + ": element x y z charge";
+    const std::string expected =
+        "atom " + std::to_string(i + 1) + " of " + std::to_string(n) + ": element x y z charge";
     const std::string line = r.require(expected);
     const std::vector<std::string> a = split(line);
     if (a.size() != 5) r.fail(std::to_string(a.size()) + " fields in " + quoted(trim(line)), expected);
     try {
       s.numbers[i] = atomic_number(a[0]);
     } catch (const InputError&) {
-      r.fail("element " + quoted(a[0]), "a chemical symbol (H, C, N, O, F, ...) as the first field of atom " +
-                                            std::to_string(i + 1));
+      r.fail("element " + quoted(a[0]),
+             "a chemical symbol (H, C, N, O, F, ...) as the first field of atom " + std::to_string(i + 1));
     }
     for (int d = 0; d < 3; ++d)
       if (!parse_number(a[1 + d], s.positions(i, d)))

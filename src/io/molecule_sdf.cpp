@@ -9,7 +9,9 @@ using namespace molecule_detail;
 
 namespace {
 
-bool starts_with(const std::string& s, const char* prefix) { return s.compare(0, std::char_traits<char>::length(prefix), prefix) == 0; }
+bool starts_with(const std::string& s, const char* prefix) {
+  return s.compare(0, std::char_traits<char>::length(prefix), prefix) == 0;
+}
 
 bool is_record_end(const std::string& line) { return trim(line) == "$$$$"; }
 
@@ -38,8 +40,9 @@ bool read_header(LineReader& r, const std::string& title, std::vector<std::strin
       bool all_blank = true;
       for (const std::string& h : header) all_blank = all_blank && trim(h).empty();
       if (all_blank) return false;
-      r.fail(r.line_number() + 1, "end of file",
-             header.size() < 3 ? "the three header lines of a molfile record" : "the counts line (\"aaabbb ... V2000\")");
+      r.fail(
+          r.line_number() + 1, "end of file",
+          header.size() < 3 ? "the three header lines of a molfile record" : "the counts line (\"aaabbb ... V2000\")");
     }
     header.push_back(line);
   }
@@ -66,8 +69,8 @@ void parse_counts(const LineReader& r, const std::string& counts, long long& n_a
 
 // Atom i (from 0) of n_atoms: fixed columns, else whitespace-separated fields.
 void read_atom(LineReader& r, long long i, long long n_atoms, Structure& s) {
-  const std::string expected = "atom " + std::to_string(i + 1) + " of " + std::to_string(n_atoms) +
-                               ": x y z (Angstrom) and the element symbol";
+  const std::string expected =
+      "atom " + std::to_string(i + 1) + " of " + std::to_string(n_atoms) + ": x y z (Angstrom) and the element symbol";
   const std::string a = r.require(expected);
   if (is_record_end(a) || starts_with(a, "M  END")) r.fail(quoted(trim(a)), expected);
   double x[3];
@@ -122,8 +125,7 @@ void read_data_items(LineReader& r, Molecule& m) {
   while (r.next(line)) {
     if (is_record_end(line)) break;
     if (trim(line).empty()) continue;
-    if (line[0] != '>')
-      r.fail(quoted(trim(line)), "a data item header (\"> <NAME>\"), a blank line or \"$$$$\"");
+    if (line[0] != '>') r.fail(quoted(trim(line)), "a data item header (\"> <NAME>\"), a blank line or \"$$$$\"");
     std::string key;
     const size_t open = line.find('<');
     const size_t close = open == std::string::npos ? open : line.find('>', open + 1);

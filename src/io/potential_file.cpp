@@ -49,8 +49,8 @@ std::uint64_t validate_terms(const std::string& path, const PotentialData& d) {
       const auto cols = static_cast<std::uint64_t>(g.sparse_points.cols());
       if (cols != 0 && rows > kMaxArrayValues / cols) bad_data(path, gwhere + ": too many values");
       if (static_cast<std::uint64_t>(g.alpha.size()) != rows) {
-        bad_data(path, gwhere + ": " + std::to_string(g.alpha.size()) + " alpha values for " +
-                           std::to_string(rows) + " sparse points");
+        bad_data(path, gwhere + ": " + std::to_string(g.alpha.size()) + " alpha values for " + std::to_string(rows) +
+                           " sparse points");
       }
       if (!g.sparse_points.allFinite()) bad_data(path, gwhere + ": sparse points not finite");
       if (!g.alpha.allFinite()) bad_data(path, gwhere + ": alpha not finite");

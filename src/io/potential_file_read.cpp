@@ -207,9 +207,8 @@ SparseGroupData DocumentReader::read_group(const xmlNode* g) {
   const std::uint64_t rows = size_attr(sp, "rows");
   const std::uint64_t cols = size_attr(sp, "cols");
   if (rows != n_sparse || cols != dim) {
-    r_.fail(sp, "rows=" + std::to_string(rows) + " cols=" + std::to_string(cols) +
-                    ": expected the group's n_sparse=" + std::to_string(n_sparse) +
-                    " and dimension=" + std::to_string(dim));
+    r_.fail(sp, "rows=" + std::to_string(rows) + " cols=" + std::to_string(cols) + ": expected the group's n_sparse=" +
+                    std::to_string(n_sparse) + " and dimension=" + std::to_string(dim));
   }
   group.sparse_points = array(sp, rows, cols);
   const xmlNode* al = gc.take("alpha", "sparse_points");
@@ -286,8 +285,9 @@ CubicSplineData DocumentReader::read_spline(const xmlNode* e) {
 
 VarianceFactors DocumentReader::read_variance(const xmlNode* v) {
   if (d_.format_version < 2)
-    r_.fail(v, "format 1 stored the variance as one matrix P, which soapgap no longer reads (it was numerically "
-               "fragile): refit the potential with this soapgap, or use it without variance");
+    r_.fail(v,
+            "format 1 stored the variance as one matrix P, which soapgap no longer reads (it was numerically "
+            "fragile): refit the potential with this soapgap, or use it without variance");
   r_.check_attributes(v, {"size"});
   const std::uint64_t size = size_attr(v, "size");
   if (size != total_sparse_) {
@@ -353,8 +353,8 @@ Eigen::MatrixXd DocumentReader::array(const xmlNode* n, std::uint64_t rows, std:
   const std::string enc = r_.required_attr(n, "encoding");
   if (enc != kArrayEncoding) r_.fail(n, "encoding=\"" + enc + "\": expected \"" + kArrayEncoding + "\"");
   if (cols != 0 && rows > kMaxArrayValues / cols) {
-    r_.fail(n, "declared size " + std::to_string(rows) + "x" + std::to_string(cols) +
-                   " exceeds the limit of 2^31 values");
+    r_.fail(n,
+            "declared size " + std::to_string(rows) + "x" + std::to_string(cols) + " exceeds the limit of 2^31 values");
   }
   std::string storage;
   const std::string_view text = r_.text_of(n, storage);

@@ -11,13 +11,13 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "core/text.h"
 #include "core/key_value.h"
+#include "core/text.h"
 #include "descriptors/distance_2b.h"
 #include "descriptors/soap.h"
 #include "descriptors/soap_math.h"
-#include "kernels/kernel.h"
 #include "io/xml_document.h"
+#include "kernels/kernel.h"
 
 namespace soapgap {
 
@@ -51,9 +51,7 @@ class QuipReader : public xml::Reader {
     return v;
   }
   double dattr(const xmlNode* n, const char* a) const { return number(n, a, value(n, a)); }
-  double dattr(const xmlNode* n, const char* a, double fallback) const {
-    return has(n, a) ? dattr(n, a) : fallback;
-  }
+  double dattr(const xmlNode* n, const char* a, double fallback) const { return has(n, a) ? dattr(n, a) : fallback; }
   long iattr(const xmlNode* n, const char* a, long lo, long hi) const {
     const double v = dattr(n, a);
     if (v != std::floor(v) || v < lo || v > hi)
@@ -125,11 +123,30 @@ std::map<std::string, std::string> parse_quip_args(const std::string& s, std::st
 
 // Options of gap_fit that QUIP records in the descriptor string but that do not change
 // predictions.
-const std::set<std::string> kFitOnlyKeys = {
-    "n_sparse", "n_sparsex", "delta", "f0", "covariance_type", "sparse_method", "add_species", "config_type_n_sparse",
-    "sparse_file", "print_sparse_index", "mark_sparse_atoms", "unique_descriptor_tolerance", "unique_hash_tolerance",
-    "theta_uniform", "theta_fac", "theta_file", "zeta", "xml_version", "sparse_jitter", "soap_exponent",
-    "config_type_sigma", "lap_tol", "mark_sparse_atoms", "atom_mask_name"};
+const std::set<std::string> kFitOnlyKeys = {"n_sparse",
+                                            "n_sparsex",
+                                            "delta",
+                                            "f0",
+                                            "covariance_type",
+                                            "sparse_method",
+                                            "add_species",
+                                            "config_type_n_sparse",
+                                            "sparse_file",
+                                            "print_sparse_index",
+                                            "mark_sparse_atoms",
+                                            "unique_descriptor_tolerance",
+                                            "unique_hash_tolerance",
+                                            "theta_uniform",
+                                            "theta_fac",
+                                            "theta_file",
+                                            "zeta",
+                                            "xml_version",
+                                            "sparse_jitter",
+                                            "soap_exponent",
+                                            "config_type_sigma",
+                                            "lap_tol",
+                                            "mark_sparse_atoms",
+                                            "atom_mask_name"};
 
 struct QuipArgs {
   std::string type, context;
@@ -182,8 +199,8 @@ struct QuipArgs {
   }
   // Refuses options that this importer does not implement (those that change predictions).
   void refuse(const std::string& k, const std::string& expected, const std::string& actual) const {
-    throw InputError(context + ": " + type + " option " + k + "=" + actual + " is not supported by soapgap (supported: " +
-                     expected + ")");
+    throw InputError(context + ": " + type + " option " + k + "=" + actual +
+                     " is not supported by soapgap (supported: " + expected + ")");
   }
   void check_unknown() const {
     for (const auto& kv : v)
@@ -207,8 +224,8 @@ struct QuipCoordinate {
   int covariance_type = 0, dimension = 0;
   double delta = 0, zeta = 0;
   std::vector<double> theta;
-  Eigen::MatrixXd x;         // n_sparse x dimension (QUIP order)
-  Eigen::VectorXd alpha;     // alpha * sparseCutoff
+  Eigen::MatrixXd x;      // n_sparse x dimension (QUIP order)
+  Eigen::VectorXd alpha;  // alpha * sparseCutoff
 };
 
 std::string directory_of(const std::string& path) {
@@ -275,7 +292,9 @@ QuipCoordinate read_coordinate(const QuipReader& R, const xmlNode* n) {
       // (a directory, FIFO or device such as /dev/zero: an error, or a read that never ends)
       R.fail(n, "sparseX_filename=\"" + name + "\": " + file + " is not a regular file");
     std::ifstream in(file);
-    if (!in) R.fail(n, "sparseX_filename=\"" + name + "\": cannot open " + file + " (looked beside the XML file and in the working directory)");
+    if (!in)
+      R.fail(n, "sparseX_filename=\"" + name + "\": cannot open " + file +
+                    " (looked beside the XML file and in the working directory)");
     std::string tok;
     const long total = m * static_cast<long>(c.dimension);
     long line = 0;
@@ -293,7 +312,7 @@ QuipCoordinate read_coordinate(const QuipReader& R, const xmlNode* n) {
       throw InputError(file + ": ends after " + std::to_string(line) + " numbers; expected n_sparseX x dimensions = " +
                        std::to_string(m) + " x " + std::to_string(c.dimension) + " (from " + R.where(n) + ")");
     c.x = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(values.data(), m,
-                                                                                                    c.dimension);
+                                                                                                   c.dimension);
   } else {
     std::vector<std::vector<double>> rows(m);
     for (long k = 0; k < m; ++k) {
@@ -377,8 +396,8 @@ QuipSoapOptions soap_options(const QuipReader& R, const QuipCoordinate& c, long 
                      ": expected n_max in 1.." + std::to_string(soap_math::kMaxNMax) + " and l_max in 0.." +
                      std::to_string(soap_math::kMaxLMax));
   if (static_cast<int>(o.species_z.size()) != o.n_species)
-    throw InputError(a.context + ": n_species=" + std::to_string(o.n_species) + " but species_Z={" +
-                     join(o.species_z) + "}");
+    throw InputError(a.context + ": n_species=" + std::to_string(o.n_species) + " but species_Z={" + join(o.species_z) +
+                     "}");
   if (static_cast<int>(o.centre_z.size()) != n_z)
     throw InputError(a.context + ": n_Z=" + std::to_string(n_z) + " but Z={" + join(o.centre_z) + "}");
   o.central_all = a.flag("central_reference_all_species", false);
@@ -404,8 +423,8 @@ std::vector<int> soap_centres(const QuipSoapOptions& o, const std::vector<int>& 
       break;
     }
     if (!std::binary_search(species.begin(), species.end(), z))
-      throw InputError(o.context + ": centre Z=" + std::to_string(z) + " is not among species_Z={" +
-                       join(o.species_z) + "}: not supported by soapgap");
+      throw InputError(o.context + ": centre Z=" + std::to_string(z) + " is not among species_Z={" + join(o.species_z) +
+                       "}: not supported by soapgap");
     // (a centre listed twice is still one centre: QUIP computes each atom once)
     if (std::find(centres.begin(), centres.end(), z) == centres.end()) centres.push_back(z);
   }
@@ -423,9 +442,10 @@ std::vector<int> soap_permutation(const QuipReader& R, const QuipCoordinate& c, 
   const int K = n_species * n_max, L1 = o.l_max + 1;
   const int dim = soap_math::power_spectrum_size(S, n_max, o.l_max);
   if (c.dimension != K * (K + 1) / 2 * L1 + 1)
-    throw InputError(R.where(c.node) + ": dimensions=" + std::to_string(c.dimension) + " does not match the descriptor (" +
-                     std::to_string(K * (K + 1) / 2 * L1 + 1) + " for n_species=" + std::to_string(n_species) +
-                     " n_max=" + std::to_string(n_max) + " l_max=" + std::to_string(o.l_max) + ")");
+    throw InputError(R.where(c.node) + ": dimensions=" + std::to_string(c.dimension) +
+                     " does not match the descriptor (" + std::to_string(K * (K + 1) / 2 * L1 + 1) +
+                     " for n_species=" + std::to_string(n_species) + " n_max=" + std::to_string(n_max) +
+                     " l_max=" + std::to_string(o.l_max) + ")");
   std::map<std::tuple<int, int, int, int, int>, int> ours;
   int idx = 0;
   for (int ca = 0; ca < S; ++ca)
@@ -540,7 +560,8 @@ TermData distance_2b_term(const QuipReader& R, const QuipCoordinate& c, const st
   for (size_t i = 0; i < species.size(); ++i)
     for (size_t j = i; j < species.size(); ++j) {
       const int za = species[i], zb = species[j];
-      const bool match = ((z1 == 0 || z1 == za) && (z2 == 0 || z2 == zb)) || ((z1 == 0 || z1 == zb) && (z2 == 0 || z2 == za));
+      const bool match =
+          ((z1 == 0 || z1 == za) && (z2 == 0 || z2 == zb)) || ((z1 == 0 || z1 == zb) && (z2 == 0 || z2 == za));
       if (!match) continue;
       SparseGroupData g;
       g.key = std::to_string(za) + "-" + std::to_string(zb);
@@ -709,7 +730,8 @@ static PotentialData read_quip(const std::string& path, const std::string& label
                          " is not supported (soapgap reads IP GAP and IP Glue)");
     }
     if (init.find("IP") == std::string::npos || (init.find("Sum") == std::string::npos && glue))
-      throw InputError(path + ": <Potential init_args=\"" + init + "\">: expected \"IP GAP ...\" or a Sum of IP GAP and IP Glue");
+      throw InputError(path + ": <Potential init_args=\"" + init +
+                       "\">: expected \"IP GAP ...\" or a Sum of IP GAP and IP Glue");
   }
   const long version = R.has(gap, "gap_version") ? R.iattr(gap, "gap_version", 0, 99999999999L) : 0;
   if (version < kTwoLPlusOneVersion)
@@ -727,7 +749,8 @@ static PotentialData read_quip(const std::string& path, const std::string& label
   std::set<int> elements;
   if (glue) {
     const xmlNode* g = find_descendant(root, "Glue_params");
-    if (!g) throw InputError(path + ": the potential uses the Glue core (init_args or do_core=T) but has no <Glue_params>");
+    if (!g)
+      throw InputError(path + ": the potential uses the Glue core (init_args or do_core=T) but has no <Glue_params>");
     d.core = read_glue(R, g);
     for (const GlueElementData& e : d.core->elements) elements.insert(e.Z);
   }
@@ -748,8 +771,9 @@ static PotentialData read_quip(const std::string& path, const std::string& label
       }
   }
   if (elements.empty())
-    throw InputError(path + ": every descriptor is a wildcard (species_Z=0, Z=0) and there is no Glue core: the "
-                            "elements of the potential cannot be told; add species_Z/Z to the descriptor string");
+    throw InputError(path +
+                     ": every descriptor is a wildcard (species_Z=0, Z=0) and there is no Glue core: the "
+                     "elements of the potential cannot be told; add species_Z/Z to the descriptor string");
   d.elements.assign(elements.begin(), elements.end());
   const auto e0s = xml::child_elements(gap_data[0], "e0");
   const double e0_all = R.dattr(gap_data[0], "e0", 0.0);
@@ -784,9 +808,10 @@ bool is_quip_init_string(const std::string& arg) {
 std::string quip_init_label(const std::string& init) {
   const std::vector<std::string> words = text::split(init, " \t");
   const auto refuse = [&](const std::string& why) {
-    throw InputError("QUIP init string \"" + init + "\": " + why +
-                     "; expected \"Potential\" or \"Potential xml_label=LABEL\" (LABEL: a GAP_params label of the file) "
-                     "or no init string");
+    throw InputError(
+        "QUIP init string \"" + init + "\": " + why +
+        "; expected \"Potential\" or \"Potential xml_label=LABEL\" (LABEL: a GAP_params label of the file) "
+        "or no init string");
   };
   if (words.empty() || words[0] != "Potential")
     refuse("it does not start with the word Potential (soapgap reads GAP potentials only)");

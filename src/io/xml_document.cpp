@@ -41,9 +41,9 @@ std::size_t xml_char_length(const std::string& s, std::size_t i) {
     cp = (cp << 6) | (b(i + k) & 0x3F);
   }
   const std::uint32_t min_cp[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < min_cp[len] || cp > 0x10FFFF) return 0;               // overlong or too large
-  if (cp >= 0xD800 && cp <= 0xDFFF) return 0;                     // surrogates
-  if (cp == 0xFFFE || cp == 0xFFFF) return 0;                     // not XML characters
+  if (cp < min_cp[len] || cp > 0x10FFFF) return 0;  // overlong or too large
+  if (cp >= 0xD800 && cp <= 0xDFFF) return 0;       // surrogates
+  if (cp == 0xFFFE || cp == 0xFFFF) return 0;       // not XML characters
   return len;
 }
 

@@ -115,9 +115,7 @@ class Reader {
   std::int64_t int_attr(const xmlNode* n, const char* name, std::int64_t lo, std::int64_t hi) const;
   // A finite number (std::from_chars: as written with "%.17g"); `value` is the attribute's.
   double double_attr(const xmlNode* n, const char* name, const std::string& value) const;
-  double double_attr(const xmlNode* n, const char* name) const {
-    return double_attr(n, name, required_attr(n, name));
-  }
+  double double_attr(const xmlNode* n, const char* name) const { return double_attr(n, name, required_attr(n, name)); }
 
   // The element children of n; whitespace and comments between them are skipped, anything
   // else (text, CDATA, processing instructions, entity references, namespaced elements) is
@@ -142,8 +140,7 @@ std::string text_content(const xmlNode* n);
 // Walks the element children of an element in the order a format requires.
 class ChildCursor {
  public:
-  ChildCursor(const Reader& r, const xmlNode* parent)
-      : r_(r), parent_(parent), children_(r.element_children(parent)) {}
+  ChildCursor(const Reader& r, const xmlNode* parent) : r_(r), parent_(parent), children_(r.element_children(parent)) {}
   bool at(const char* name) const { return pos_ < children_.size() && Reader::name(children_[pos_]) == name; }
   // The next child, which must be <name>; `after` names the element before it, for messages.
   const xmlNode* take(const char* name, const char* after);

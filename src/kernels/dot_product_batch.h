@@ -19,9 +19,8 @@ namespace soapgap {
 // G (n x D, row-major); at most block_rows x M doubles of work space per thread, kept between
 // calls (thread_local) so that MD steps do not page-fault on fresh memory.
 template <class QMatrix, class XMatrix, class BetaVector, class GMatrix>
-void dot_product_values_and_gradients(const QMatrix& Q, const XMatrix& X, const BetaVector& beta, double d2,
-                                      int zeta, Eigen::VectorXd& eps, GMatrix& G,
-                                      Eigen::Index block_rows = 1024) {
+void dot_product_values_and_gradients(const QMatrix& Q, const XMatrix& X, const BetaVector& beta, double d2, int zeta,
+                                      Eigen::VectorXd& eps, GMatrix& G, Eigen::Index block_rows = 1024) {
   const Eigen::Index n = Q.rows(), m = X.rows();
   eps.setZero(n);
   G.resize(n, X.cols());

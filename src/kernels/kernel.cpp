@@ -15,20 +15,18 @@ namespace km = kernel_math;
 const ParameterTable<DotProductParameters>& DotProductParameters::table() {
   using P = DotProductParameters;
   using R = Parameter<P>;
-  static const ParameterTable<P> t("dot_product",
-                                   {R("zeta", &P::zeta, "exponent ζ of δ²(q·x)^ζ on the normalised power spectrum")
-                                        .between(1, 64),
-                                    R("delta", &P::delta, "energy scale δ, eV").above(0)});
+  static const ParameterTable<P> t(
+      "dot_product", {R("zeta", &P::zeta, "exponent ζ of δ²(q·x)^ζ on the normalised power spectrum").between(1, 64),
+                      R("delta", &P::delta, "energy scale δ, eV").above(0)});
   return t;
 }
 
 const ParameterTable<SquaredExponentialParameters>& SquaredExponentialParameters::table() {
   using P = SquaredExponentialParameters;
   using R = Parameter<P>;
-  static const ParameterTable<P> t(
-      "squared_exponential",
-      {R("theta", &P::theta, "length scale θ of δ² exp(−(r−r')²/2θ²), Å").need().above(0),
-       R("delta", &P::delta, "energy scale δ, eV").above(0)});
+  static const ParameterTable<P> t("squared_exponential",
+                                   {R("theta", &P::theta, "length scale θ of δ² exp(−(r−r')²/2θ²), Å").need().above(0),
+                                    R("delta", &P::delta, "energy scale δ, eV").above(0)});
   return t;
 }
 
@@ -46,9 +44,8 @@ void DotProductKernel::matrix(const RowMatrix& Q, const Eigen::MatrixXd& X, Eige
   K = K.unaryExpr([&](double g) { return km::dot_product_kernel(d2, zeta_, g); });
 }
 
-void DotProductKernel::values_and_gradients(const RowMatrix& Q, const Eigen::MatrixXd& X,
-                                            const Eigen::VectorXd& beta, Eigen::VectorXd& eps,
-                                            RowMatrix& G) const {
+void DotProductKernel::values_and_gradients(const RowMatrix& Q, const Eigen::MatrixXd& X, const Eigen::VectorXd& beta,
+                                            Eigen::VectorXd& eps, RowMatrix& G) const {
   // Two GEMMs per block of rows (kernels/dot_product_batch.h); blocks of at most kBlockRows
   // rows keep the N x M intermediate bounded (64k atoms x 9000 sparse points would be 4.6 GB).
   dot_product_values_and_gradients(Q, X, beta, delta_ * delta_, zeta_, eps, G, kBlockRows);

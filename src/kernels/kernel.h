@@ -22,13 +22,12 @@ class Kernel {
   virtual void matrix(const RowMatrix& Q, const Eigen::MatrixXd& X, Eigen::MatrixXd& K) const = 0;
 
   // Batched prediction: eps_i = sum_s k(Q_i, X_s) beta_s and G_i = d eps_i / d Q_i.
-  virtual void values_and_gradients(const RowMatrix& Q, const Eigen::MatrixXd& X,
-                                    const Eigen::VectorXd& beta, Eigen::VectorXd& eps,
-                                    RowMatrix& G) const = 0;
+  virtual void values_and_gradients(const RowMatrix& Q, const Eigen::MatrixXd& X, const Eigen::VectorXd& beta,
+                                    Eigen::VectorXd& eps, RowMatrix& G) const = 0;
 
   // For fitting: k_s = k(q, X_s) (M) and dK(:, s) = dk(q, X_s)/dq (d x M).
-  virtual void gradients(const Eigen::Ref<const Eigen::RowVectorXd>& q, const Eigen::MatrixXd& X,
-                         Eigen::VectorXd& k, Eigen::MatrixXd& dK) const = 0;
+  virtual void gradients(const Eigen::Ref<const Eigen::RowVectorXd>& q, const Eigen::MatrixXd& X, Eigen::VectorXd& k,
+                         Eigen::MatrixXd& dK) const = 0;
 
  protected:
   explicit Kernel(double delta) : delta_(delta) {}
@@ -62,8 +61,8 @@ class DotProductKernel : public Kernel {
   void matrix(const RowMatrix& Q, const Eigen::MatrixXd& X, Eigen::MatrixXd& K) const override;
   void values_and_gradients(const RowMatrix& Q, const Eigen::MatrixXd& X, const Eigen::VectorXd& beta,
                             Eigen::VectorXd& eps, RowMatrix& G) const override;
-  void gradients(const Eigen::Ref<const Eigen::RowVectorXd>& q, const Eigen::MatrixXd& X,
-                 Eigen::VectorXd& k, Eigen::MatrixXd& dK) const override;
+  void gradients(const Eigen::Ref<const Eigen::RowVectorXd>& q, const Eigen::MatrixXd& X, Eigen::VectorXd& k,
+                 Eigen::MatrixXd& dK) const override;
 
  private:
   int zeta_;
@@ -80,8 +79,8 @@ class SquaredExponentialKernel : public Kernel {
   void matrix(const RowMatrix& Q, const Eigen::MatrixXd& X, Eigen::MatrixXd& K) const override;
   void values_and_gradients(const RowMatrix& Q, const Eigen::MatrixXd& X, const Eigen::VectorXd& beta,
                             Eigen::VectorXd& eps, RowMatrix& G) const override;
-  void gradients(const Eigen::Ref<const Eigen::RowVectorXd>& q, const Eigen::MatrixXd& X,
-                 Eigen::VectorXd& k, Eigen::MatrixXd& dK) const override;
+  void gradients(const Eigen::Ref<const Eigen::RowVectorXd>& q, const Eigen::MatrixXd& X, Eigen::VectorXd& k,
+                 Eigen::MatrixXd& dK) const override;
 
  private:
   double theta_;

@@ -14,7 +14,6 @@
 
 namespace soapgap {
 
-
 class CubicSpline {
  public:
   // Throws InputError(context + ": ...") for fewer than 2 points, x and y of different sizes,

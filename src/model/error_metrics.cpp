@@ -48,8 +48,9 @@ std::string json_escape(const std::string& s) {
 
 void json_stats(std::ostream& out, const char* name, const ErrorStats& s, const char* unit) {
   char buf[256];
-  std::snprintf(buf, sizeof buf, "\"%s\": {\"unit\": \"%s\", \"count\": %lld, \"rmse\": %.10g, \"mae\": %.10g, \"max\": %.10g}",
-                name, unit, s.count, s.rmse(), s.mae(), s.max_abs);
+  std::snprintf(buf, sizeof buf,
+                "\"%s\": {\"unit\": \"%s\", \"count\": %lld, \"rmse\": %.10g, \"mae\": %.10g, \"max\": %.10g}", name,
+                unit, s.count, s.rmse(), s.mae(), s.max_abs);
   out << buf;
 }
 
@@ -89,7 +90,8 @@ void ErrorReport::print_table(std::ostream& out, const std::string& title) const
   out << buf;
   auto row = [&](const std::string& name, const ErrorGroup& g) {
     std::snprintf(buf, sizeof buf, "  %-24s %8d %22s %22s %22s\n", name.c_str(), g.n_configs,
-                  cell(g.energy_per_atom, 1000).c_str(), cell(g.force, 1).c_str(), cell(g.virial_per_atom, 1000).c_str());
+                  cell(g.energy_per_atom, 1000).c_str(), cell(g.force, 1).c_str(),
+                  cell(g.virial_per_atom, 1000).c_str());
     out << buf;
   };
   for (const auto& kv : by_config_type) row(name_of(kv.first), kv.second);
@@ -112,7 +114,8 @@ void ErrorReport::write_json(std::ostream& out, int indent) const {
 
 void ErrorReport::write_markdown(std::ostream& out, const std::string& title) const {
   out << "### " << title << "\n\n"
-      << "| config_type | configs | energy RMSE / MAE (meV/atom) | force RMSE / MAE (eV/Å) | virial RMSE / MAE (meV/atom) |\n"
+      << "| config_type | configs | energy RMSE / MAE (meV/atom) | force RMSE / MAE (eV/Å) | virial RMSE / MAE "
+         "(meV/atom) |\n"
       << "|---|---|---|---|---|\n";
   auto row = [&](const std::string& name, const ErrorGroup& g) {
     out << "| " << name << " | " << g.n_configs << " | " << cell(g.energy_per_atom, 1000) << " | " << cell(g.force, 1)

@@ -89,8 +89,8 @@ void GlueCore::compute(const Structure& s, const NeighbourList& nl, Eigen::Vecto
   const int n_types = static_cast<int>(elem_.size());
   auto type_of = [&](int atom) {
     if (atom < 0 || atom >= s.size())
-      throw InputError(context_ + ": neighbour list refers to atom " + std::to_string(atom) +
-                       " of a structure of " + std::to_string(s.size()) + " atoms");
+      throw InputError(context_ + ": neighbour list refers to atom " + std::to_string(atom) + " of a structure of " +
+                       std::to_string(s.size()) + " atoms");
     const int z = s.numbers[atom];
     return z >= 1 && z <= 118 ? index_[z] : -1;
   };

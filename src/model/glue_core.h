@@ -24,12 +24,11 @@
 #include <vector>
 
 #include "core/structure.h"
-#include "model/glue_data.h"
 #include "model/cubic_spline.h"
+#include "model/glue_data.h"
 #include "neighbours/neighbour_list.h"
 
 namespace soapgap {
-
 
 class GlueCore {
  public:

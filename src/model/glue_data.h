@@ -20,8 +20,8 @@ struct GlueElementData {
 };
 
 struct GluePairData {
-  int Z1 = 0, Z2 = 0;           // applies to both orders
-  CubicSplineData potential;    // (r, E)
+  int Z1 = 0, Z2 = 0;         // applies to both orders
+  CubicSplineData potential;  // (r, E)
 };
 
 struct GlueData {

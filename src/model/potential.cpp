@@ -68,7 +68,8 @@ Potential::Potential(const PotentialData& data) : data_(data) {
     core_ = std::make_shared<const GlueCore>(*data_.core, "potential core (Glue)");
     for (int z : core_->elements())
       if (!std::binary_search(data_.elements.begin(), data_.elements.end(), z))
-        throw InputError("potential core (Glue): element Z=" + std::to_string(z) + " is not among the potential's elements");
+        throw InputError("potential core (Glue): element Z=" + std::to_string(z) +
+                         " is not among the potential's elements");
     cutoff_ = std::max(cutoff_, core_->cutoff());
   }
   if (data_.variance && (data_.variance->u.rows() != n_sparse_total_ || data_.variance->u.cols() != n_sparse_total_ ||
@@ -88,9 +89,9 @@ namespace {
 // With options.variance: whether the variance of term t is wanted (options.variance_terms;
 // empty = all terms).
 bool variance_selected(const PredictOptions& options, size_t t) {
-  return options.variance && (options.variance_terms.empty() ||
-                              std::find(options.variance_terms.begin(), options.variance_terms.end(),
-                                        static_cast<int>(t)) != options.variance_terms.end());
+  return options.variance &&
+         (options.variance_terms.empty() || std::find(options.variance_terms.begin(), options.variance_terms.end(),
+                                                      static_cast<int>(t)) != options.variance_terms.end());
 }
 
 // Variance parts of no environments: [term][group] empty, the kernel sum zero.
@@ -152,8 +153,7 @@ void add_group_prior_variance(const Term& term, const Environments& env, const s
                               const RowMatrix& Q, Eigen::VectorXd& local_variance) {
   std::vector<int> order(rows.size());
   for (size_t r = 0; r < rows.size(); ++r) order[r] = static_cast<int>(r);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int a, int b) { return env.atom[rows[a]] < env.atom[rows[b]]; });
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return env.atom[rows[a]] < env.atom[rows[b]]; });
   for (size_t a = 0; a < order.size();) {
     size_t b = a;
     while (b < order.size() && env.atom[rows[order[b]]] == env.atom[rows[order[a]]]) ++b;
@@ -172,9 +172,9 @@ void add_group_prior_variance(const Term& term, const Environments& env, const s
 
 // One term: local energies, dE_dr (with forces) and, where its variance is selected, the
 // kernel rows kq, the prior local variances and the variance parts.
-void add_term(const Term& term, const std::vector<int>& offsets, size_t t, const Structure& s,
-              const NeighbourList& nl, const PredictOptions& options, Prediction& out, MatrixX3& dE_dr,
-              Eigen::MatrixXd& kq, EnergyVarianceParts& parts) {
+void add_term(const Term& term, const std::vector<int>& offsets, size_t t, const Structure& s, const NeighbourList& nl,
+              const PredictOptions& options, Prediction& out, MatrixX3& dE_dr, Eigen::MatrixXd& kq,
+              EnergyVarianceParts& parts) {
   const bool term_variance = variance_selected(options, t);
   const Environments env = term.descriptor().compute(s, nl);
   RowMatrix dE_dq = RowMatrix::Zero(env.size(), term.descriptor().dimension());
@@ -273,7 +273,8 @@ void Potential::check_variance_terms(const std::vector<int>& terms) const {
   for (int t : terms)
     if (t < 0 || t >= static_cast<int>(terms_.size()))
       throw InputError("variance terms: term " + std::to_string(t + 1) + " does not exist (the potential has " +
-                       std::to_string(terms_.size()) + " term" + (terms_.size() == 1 ? "" : "s") + ", numbered from 1)");
+                       std::to_string(terms_.size()) + " term" + (terms_.size() == 1 ? "" : "s") +
+                       ", numbered from 1)");
 }
 
 double Potential::prior_energy_covariance(const EnergyVarianceParts& a, const EnergyVarianceParts& b) const {

@@ -9,15 +9,15 @@
 #include <vector>
 
 #include "core/structure.h"
-#include "model/potential_data.h"
 #include "model/glue_core.h"
+#include "model/potential_data.h"
 #include "model/term.h"
 #include "neighbours/neighbour_list.h"
 
 namespace soapgap {
 
 struct PredictOptions {
-  bool forces = true;    // forces and virial (reverse-mode derivatives)
+  bool forces = true;     // forces and virial (reverse-mode derivatives)
   bool variance = false;  // local predicted variances (needs the variance factors)
   // With variance: also the variance of the total energy. Its prior term sums the kernel over
   // all pairs of environments, O(N^2 D) for N atoms: switch it off for large systems.
@@ -44,16 +44,16 @@ struct EnergyVarianceParts {
 };
 
 struct Prediction {
-  double energy = 0;                      // eV
-  Eigen::VectorXd local_energy;           // eV per atom, includes e0; sums to energy
-  MatrixX3 forces;                        // eV/Angstrom
+  double energy = 0;                                 // eV
+  Eigen::VectorXd local_energy;                      // eV per atom, includes e0; sums to energy
+  MatrixX3 forces;                                   // eV/Angstrom
   Eigen::Matrix3d virial = Eigen::Matrix3d::Zero();  // eV, = -dE/d(strain)
-  Eigen::VectorXd local_variance;         // eV^2 per atom (with options.variance)
-  double energy_variance = 0;             // eV^2, of the total energy (with variance and total_variance)
+  Eigen::VectorXd local_variance;                    // eV^2 per atom (with options.variance)
+  double energy_variance = 0;                        // eV^2, of the total energy (with variance and total_variance)
   // Per-atom virial, eV, columns xx yy zz xy xz yz (LAMMPS' order); each neighbour pair's
   // contribution -r (x) dE/dr is split equally between its two atoms. Sums to the virial.
   Eigen::Matrix<double, Eigen::Dynamic, 6, Eigen::RowMajor> atom_virial;
-  EnergyVarianceParts variance_parts;     // with options.variance_parts
+  EnergyVarianceParts variance_parts;  // with options.variance_parts
 };
 
 class Potential {

@@ -14,9 +14,9 @@ namespace soapgap {
 
 // Sparse points and weights of one kernel group of one term.
 struct SparseGroupData {
-  std::string key;                 // group key, as Descriptor::group_keys()
-  Eigen::MatrixXd sparse_points;   // M_g x dim (row s = descriptor of sparse point s)
-  Eigen::VectorXd alpha;           // M_g weights (eV / delta^2-scaled kernel units)
+  std::string key;                // group key, as Descriptor::group_keys()
+  Eigen::MatrixXd sparse_points;  // M_g x dim (row s = descriptor of sparse point s)
+  Eigen::VectorXd alpha;          // M_g weights (eV / delta^2-scaled kernel units)
 };
 
 // One additive term: a descriptor with its kernel (a full spec string such as
@@ -49,10 +49,10 @@ struct PotentialData {
   // Free-form provenance: "date", "command_line", "training_file", "training_sha256",
   // "n_configurations", "host"... written as attributes of <provenance>, in key order.
   std::map<std::string, std::string> provenance;
-  std::vector<int> elements;        // atomic numbers the potential covers, sorted
-  std::map<int, double> e0;         // isolated-atom energy per Z (eV)
+  std::vector<int> elements;  // atomic numbers the potential covers, sorted
+  std::map<int, double> e0;   // isolated-atom energy per Z (eV)
   std::vector<TermData> terms;
-  double jitter = 0.0;              // relative jitter added to K_MM in the fit (recorded)
+  double jitter = 0.0;  // relative jitter added to K_MM in the fit (recorded)
   // Predicted variance data; absent if not stored.
   std::optional<VarianceFactors> variance;
   // Fixed core potential added to the GP terms (QUIP's Glue); absent for soapgap's own fits.

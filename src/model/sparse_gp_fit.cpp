@@ -77,8 +77,10 @@ std::map<int, double> determine_e0(const std::vector<Structure>& train, const st
     double e = *s.energy;
     for (int z : s.numbers) {
       auto k = std::find(unknown.begin(), unknown.end(), z);
-      if (k != unknown.end()) A(r, k - unknown.begin()) += 1.0 / s.size();
-      else e -= e0[z];
+      if (k != unknown.end())
+        A(r, k - unknown.begin()) += 1.0 / s.size();
+      else
+        e -= e0[z];
     }
     b[r] = e / s.size();
   }
@@ -96,9 +98,8 @@ struct ConfigRows {
   Eigen::VectorXd b;
 };
 
-ConfigRows build_rows(const Structure& s, const std::vector<TermState>& terms,
-                      const std::vector<Environments>& envs, double cutoff, int m_total,
-                      const std::map<int, double>& e0, const FitSettings& settings) {
+ConfigRows build_rows(const Structure& s, const std::vector<TermState>& terms, const std::vector<Environments>& envs,
+                      double cutoff, int m_total, const std::map<int, double>& e0, const FitSettings& settings) {
   const int n = s.size();
   const bool use_e = settings.use_energy && s.energy.has_value();
   const bool use_f = settings.use_forces && s.forces.has_value();
@@ -213,7 +214,8 @@ ConfigEnvironments compute_environments(const std::vector<Structure>& train, con
   for (const Structure& s : train) n_env_estimate += s.size();
   double bytes = 0;
   for (const TermState& ts : terms) bytes += 8.0 * n_env_estimate * (ts.term.descriptor().dimension() + 3);
-  if (log) *log << "memory estimate: descriptors of ~" << n_env_estimate << " atoms: " << format_bytes(bytes) << std::endl;
+  if (log)
+    *log << "memory estimate: descriptors of ~" << n_env_estimate << " atoms: " << format_bytes(bytes) << std::endl;
   Progress progress(log, "descriptors", static_cast<long long>(nc), "configurations");
   std::string error;
   SingleThreadedBlas blas_guard;
@@ -274,8 +276,9 @@ int select_sparse_points(std::vector<TermState>& terms, const ConfigEnvironments
       m_total += static_cast<int>(chosen.size());
       term_total += static_cast<int>(chosen.size());
       if (log)
-        *log << "term " << t + 1 << " (" << ts.term.descriptor().type() << "), group " << grp.key << ": " << chosen.size()
-             << " sparse points (" << ts.options.sparse_method << ") from " << count << " environments" << std::endl;
+        *log << "term " << t + 1 << " (" << ts.term.descriptor().type() << "), group " << grp.key << ": "
+             << chosen.size() << " sparse points (" << ts.options.sparse_method << ") from " << count << " environments"
+             << std::endl;
     }
     result.n_sparse.push_back(term_total);
   }
@@ -371,8 +374,8 @@ void stream_rows_into_qr(const std::vector<Structure>& train, const std::vector<
   const long long block_target = std::max<long long>(std::max<long long>(m_total, 512), max_rows);
   if (log) {
     *log << "fit: " << total_rows << " observations x " << m_total << " sparse points" << std::endl;
-    *log << "memory estimate: R " << format_bytes(8.0 * m_total * m_total) << ", row block <= "
-         << format_bytes(8.0 * (2 * block_target + m_total) * m_total) << ", variance "
+    *log << "memory estimate: R " << format_bytes(8.0 * m_total * m_total)
+         << ", row block <= " << format_bytes(8.0 * (2 * block_target + m_total) * m_total) << ", variance "
          << format_bytes(settings.store_variance ? 8.0 * 2 * m_total * m_total : 0.0) << std::endl;
   }
   Progress progress(log, "kernel rows + QR", static_cast<long long>(nc), "configurations");
@@ -386,7 +389,8 @@ void stream_rows_into_qr(const std::vector<Structure>& train, const std::vector<
       rows += observation_count(train[c1], settings);
       ++c1;
     }
-    std::vector<ConfigRows> chunk = build_chunk_rows(train, c0, c1, terms, envs, cutoff, m_total, e0, settings, progress);
+    std::vector<ConfigRows> chunk =
+        build_chunk_rows(train, c0, c1, terms, envs, cutoff, m_total, e0, settings, progress);
     qr_update(chunk, rows, m_total, R, z);
     result.n_rows += rows;
     c0 = c1;

@@ -37,9 +37,9 @@ struct FitSettings {
 struct FitResult {
   PotentialData potential;
   std::vector<std::pair<std::string, double>> timings;  // step, seconds
-  std::map<int, std::string> e0_source;                  // "given", "isolated atom", "mean"
-  long long n_rows = 0;                                   // observations used
-  std::vector<int> n_sparse;                              // per term (all groups)
+  std::map<int, std::string> e0_source;                 // "given", "isolated atom", "mean"
+  long long n_rows = 0;                                 // observations used
+  std::vector<int> n_sparse;                            // per term (all groups)
 };
 
 // Throws InputError on unusable input (no labels, no configurations, NaN...).

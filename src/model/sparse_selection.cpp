@@ -34,7 +34,8 @@ std::vector<int> take_distinct(const RowMatrix& Q, const std::vector<int>& order
     bool dup = false;
     auto range = seen.equal_range(h);
     for (auto it = range.first; it != range.second && !dup; ++it)
-      dup = (Q.row(r) - Q.row(it->second)).squaredNorm() <= kDuplicateTolerance2 * std::max(1.0, Q.row(r).squaredNorm()) ||
+      dup = (Q.row(r) - Q.row(it->second)).squaredNorm() <=
+                kDuplicateTolerance2 * std::max(1.0, Q.row(r).squaredNorm()) ||
             (Q.row(r) - Q.row(it->second)).cwiseAbs().maxCoeff() < 1e-9;
     if (dup) continue;
     seen.emplace(h, r);

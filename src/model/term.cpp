@@ -10,8 +10,7 @@ std::unique_ptr<Descriptor> make_descriptor(const KeyValueSpec& spec, const std:
   if (spec.type() == "soap") return std::make_unique<SoapDescriptor>(SoapParameters::from_spec(spec, species));
   if (spec.type() == "distance_2b")
     return std::make_unique<Distance2bDescriptor>(Distance2bParameters::from_spec(spec, species));
-  throw InputError(spec.context() + ": unknown descriptor type \"" + spec.type() +
-                   "\"; supported: soap, distance_2b");
+  throw InputError(spec.context() + ": unknown descriptor type \"" + spec.type() + "\"; supported: soap, distance_2b");
 }
 
 std::unique_ptr<Descriptor> parse_descriptor(const std::string& text, const std::vector<int>& species) {
@@ -25,15 +24,13 @@ const ParameterTable<TermFitOptions>& TermFitOptions::table() {
   using P = TermFitOptions;
   using R = Parameter<P>;
   static const ParameterTable<P> t(
-      "fit",
-      {R("n_sparse", &P::n_sparse,
-         "sparse points per kernel group (per centre element for SOAP, per element pair for 2-body)")
-           .need()
-           .at_least(1),
-       R("sparse_method", &P::sparse_method,
-         "`cur` (leverage scores), `fps` (farthest point), `random`, `all`")
-           .one_of({"cur", "fps", "random", "all"})
-           .default_doc("`cur` (soap), `fps` (distance_2b)")});
+      "fit", {R("n_sparse", &P::n_sparse,
+                "sparse points per kernel group (per centre element for SOAP, per element pair for 2-body)")
+                  .need()
+                  .at_least(1),
+              R("sparse_method", &P::sparse_method, "`cur` (leverage scores), `fps` (farthest point), `random`, `all`")
+                  .one_of({"cur", "fps", "random", "all"})
+                  .default_doc("`cur` (soap), `fps` (distance_2b)")});
   return t;
 }
 

@@ -9,14 +9,14 @@
 
 #include "core/key_value.h"
 #include "descriptors/descriptor.h"
-#include "model/potential_data.h"
 #include "kernels/kernel.h"
+#include "model/potential_data.h"
 
 namespace soapgap {
 
 // Options of a term that only matter when fitting (not stored in the potential file).
 struct TermFitOptions {
-  int n_sparse = 0;                  // per kernel group
+  int n_sparse = 0;                   // per kernel group
   std::string sparse_method = "cur";  // cur | fps | random | all (default fps for distance_2b)
   static const ParameterTable<TermFitOptions>& table();
 };

@@ -13,7 +13,6 @@ namespace {
 // "SOURCE: " before a message about structure s, or nothing when s has no name (e.g. from Python).
 std::string where(const Structure& s) { return s.source.empty() ? std::string() : s.source + ": "; }
 
-
 // A full-rank basis whose periodic rows are the structure's lattice vectors; rows of
 // non-periodic directions are kept if they complete a well-conditioned basis and are
 // otherwise replaced by unit vectors orthogonal to the rest (ASE allows zero vectors there).
@@ -22,8 +21,7 @@ Eigen::Matrix3d effective_cell(const Structure& s) {
   for (int a = 0; a < 3; ++a)
     if (s.pbc[a] && cell.row(a).norm() < 1e-8) {
       std::ostringstream msg;
-      msg << s.source << (s.source.empty() ? "" : ": ") << "periodic direction " << a
-          << " has a zero lattice vector";
+      msg << s.source << (s.source.empty() ? "" : ": ") << "periodic direction " << a << " has a zero lattice vector";
       throw GeometryError(msg.str());
     }
   auto well_conditioned = [](const Eigen::Matrix3d& m) {
@@ -37,7 +35,8 @@ Eigen::Matrix3d effective_cell(const Structure& s) {
     if (s.pbc[a]) {
       Eigen::Vector3d v = cell.row(a).transpose();
       for (const auto& b : basis) v -= v.dot(b) * b;
-      if (v.norm() < 1e-6 * cell.row(a).norm()) throw GeometryError(where(s) + "the periodic lattice vectors are linearly dependent");
+      if (v.norm() < 1e-6 * cell.row(a).norm())
+        throw GeometryError(where(s) + "the periodic lattice vectors are linearly dependent");
       basis.push_back(v.normalized());
     }
   const Eigen::Vector3d axes[3] = {Eigen::Vector3d::UnitX(), Eigen::Vector3d::UnitY(), Eigen::Vector3d::UnitZ()};
@@ -60,7 +59,8 @@ Eigen::Matrix3d effective_cell(const Structure& s) {
 
 NeighbourList::NeighbourList(const Structure& s, double cutoff) : cutoff_(cutoff) {
   const int n = s.size();
-  if (!(cutoff > 0) || !std::isfinite(cutoff)) throw InputError("neighbour list: cutoff must be a positive finite number");
+  if (!(cutoff > 0) || !std::isfinite(cutoff))
+    throw InputError("neighbour list: cutoff must be a positive finite number");
   if (s.positions.rows() != n) throw InputError(where(s) + "positions and species have different lengths");
   if (!s.positions.allFinite()) throw GeometryError(where(s) + "positions contain NaN or Inf");
   if (!s.cell.allFinite()) throw GeometryError(where(s) + "cell contains NaN or Inf");
@@ -83,14 +83,19 @@ NeighbourList::NeighbourList(const Structure& s, double cutoff) : cutoff_(cutoff
     if (s.pbc[a]) {
       double h = 1.0 / inv.col(a).norm();
       double count = std::ceil(cutoff / h);
-      if (count > 1000) throw GeometryError(where(s) + "cell too thin for the cutoff (more than 1000 periodic images in one direction)");
+      if (count > 1000)
+        throw GeometryError(where(s) +
+                            "cell too thin for the cutoff (more than 1000 periodic images in one direction)");
       nimg[a] = static_cast<int>(count);
     }
   Eigen::RowVector3d lo = wrapped.colwise().minCoeff().array() - cutoff;
   Eigen::RowVector3d hi = wrapped.colwise().maxCoeff().array() + cutoff;
 
   // All images (including the originals) inside the padded bounding box.
-  struct Image { Eigen::RowVector3d p; int j; };
+  struct Image {
+    Eigen::RowVector3d p;
+    int j;
+  };
   std::vector<Image> images;
   images.reserve(static_cast<size_t>(n));
   for (int n0 = -nimg[0]; n0 <= nimg[0]; ++n0)
@@ -107,7 +112,9 @@ NeighbourList::NeighbourList(const Structure& s, double cutoff) : cutoff_(cutoff
   Eigen::RowVector3d extent = hi - lo;
   double bin = cutoff;
   const double max_bins = 8.0 * static_cast<double>(images.size()) + 64.0;
-  while ((std::floor(extent[0] / bin) + 1) * (std::floor(extent[1] / bin) + 1) * (std::floor(extent[2] / bin) + 1) > max_bins) bin *= 1.5;
+  while ((std::floor(extent[0] / bin) + 1) * (std::floor(extent[1] / bin) + 1) * (std::floor(extent[2] / bin) + 1) >
+         max_bins)
+    bin *= 1.5;
   int nb[3];
   for (int a = 0; a < 3; ++a) nb[a] = static_cast<int>(std::floor(extent[a] / bin)) + 1;
   auto bin_of = [&](const Eigen::RowVector3d& p, int a) {
@@ -117,7 +124,8 @@ NeighbourList::NeighbourList(const Structure& s, double cutoff) : cutoff_(cutoff
   std::vector<int> bin_start(total_bins + 1, 0), order(images.size());
   std::vector<size_t> image_bin(images.size());
   for (size_t m = 0; m < images.size(); ++m) {
-    image_bin[m] = (static_cast<size_t>(bin_of(images[m].p, 0)) * nb[1] + bin_of(images[m].p, 1)) * nb[2] + bin_of(images[m].p, 2);
+    image_bin[m] =
+        (static_cast<size_t>(bin_of(images[m].p, 0)) * nb[1] + bin_of(images[m].p, 1)) * nb[2] + bin_of(images[m].p, 2);
     ++bin_start[image_bin[m] + 1];
   }
   for (size_t b = 0; b < total_bins; ++b) bin_start[b + 1] += bin_start[b];
@@ -144,8 +152,8 @@ NeighbourList::NeighbourList(const Structure& s, double cutoff) : cutoff_(cutoff
               if (im.j == i && d2 == 0.0) continue;  // the atom itself
               std::ostringstream msg;
               msg << s.source << (s.source.empty() ? "" : ": ") << "atoms " << i << " and " << im.j
-                  << (im.j == i ? " (periodic image)" : "") << " are " << std::sqrt(d2)
-                  << " Angstrom apart (less than " << kMinDistance << " Angstrom): atoms on top of each other";
+                  << (im.j == i ? " (periodic image)" : "") << " are " << std::sqrt(d2) << " Angstrom apart (less than "
+                  << kMinDistance << " Angstrom): atoms on top of each other";
               throw GeometryError(msg.str());
             }
             i_.push_back(i);
@@ -160,7 +168,8 @@ NeighbourList::NeighbourList(const Structure& s, double cutoff) : cutoff_(cutoff
 
 NeighbourList NeighbourList::from_entries(double cutoff, std::vector<int> start, std::vector<int> j,
                                           std::vector<Eigen::Vector3d> r) {
-  if (!(cutoff > 0) || !std::isfinite(cutoff)) throw InputError("neighbour list: cutoff must be a positive finite number");
+  if (!(cutoff > 0) || !std::isfinite(cutoff))
+    throw InputError("neighbour list: cutoff must be a positive finite number");
   if (start.empty() || start.front() != 0 || static_cast<size_t>(start.back()) != j.size() || j.size() != r.size())
     throw InputError("neighbour list: inconsistent entry arrays");
   NeighbourList nl;
@@ -175,8 +184,8 @@ NeighbourList NeighbourList::from_entries(double cutoff, std::vector<int> start,
       if (j[k] < 0) throw InputError("neighbour list: negative neighbour index");
       if (!(nl.d_[k] >= kMinDistance)) {
         std::ostringstream msg;
-        msg << "atoms " << i << " and " << j[k] << " are " << nl.d_[k] << " Angstrom apart (less than "
-            << kMinDistance << " Angstrom): atoms on top of each other";
+        msg << "atoms " << i << " and " << j[k] << " are " << nl.d_[k] << " Angstrom apart (less than " << kMinDistance
+            << " Angstrom): atoms on top of each other";
         throw GeometryError(msg.str());
       }
     }

@@ -37,8 +37,8 @@ class NeighbourList {
   int n_entries() const { return static_cast<int>(j_.size()); }
   int size(int i) const { return start_[i + 1] - start_[i]; }
 
-  int centre(int k) const { return i_[k]; }       // atom i of entry k
-  int neighbour(int k) const { return j_[k]; }    // atom j of entry k (index in the structure)
+  int centre(int k) const { return i_[k]; }                // atom i of entry k
+  int neighbour(int k) const { return j_[k]; }             // atom j of entry k (index in the structure)
   const Eigen::Vector3d& r(int k) const { return r_[k]; }  // r_j(image) - r_i
   double distance(int k) const { return d_[k]; }
 

@@ -8,9 +8,9 @@
 namespace soapgap {
 
 struct StillingerWeberParameters {
-  double epsilon = 2.1683;   // eV
-  double sigma = 2.0951;     // Angstrom
-  double a = 1.80;           // cutoff = a * sigma
+  double epsilon = 2.1683;  // eV
+  double sigma = 2.0951;    // Angstrom
+  double a = 1.80;          // cutoff = a * sigma
   double lambda = 21.0;
   double gamma = 1.20;
   double cos_theta0 = -1.0 / 3.0;

@@ -45,7 +45,8 @@ std::vector<Eigen::VectorXd> kernel_atom_contributions(const std::vector<Structu
 #pragma omp parallel for schedule(dynamic)
     for (int u = 0; u < nu; ++u) {
       try {
-        shares[u] = weights[used[u]] * structure_kernel_atom_shares(X[x], train[used[u]], options, self_x[x], self_t[u]);
+        shares[u] =
+            weights[used[u]] * structure_kernel_atom_shares(X[x], train[used[u]], options, self_x[x], self_t[u]);
       } catch (const std::exception& e) {
 #pragma omp critical
         if (error.empty()) error = e.what();

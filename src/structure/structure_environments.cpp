@@ -47,8 +47,7 @@ StructureEnvironments environments_of(const Structure& s, const Descriptor& desc
 // molecule costs more than its descriptor, and far more when another process holds a core).
 // The error reported is that of the first failing structure, as in a serial loop.
 std::vector<StructureEnvironments> structure_environments(const std::vector<Structure>& structures,
-                                                          const Descriptor& descriptor,
-                                                          const std::string& set_name) {
+                                                          const Descriptor& descriptor, const std::string& set_name) {
   const long long n = static_cast<long long>(structures.size());
   std::vector<StructureEnvironments> out(structures.size());
   long long first_error = n;

@@ -20,7 +20,6 @@ std::vector<int> elements_of(const std::vector<const std::vector<Structure>*>& s
 // descriptor that does not give one environment per atom, and GeometryError (the neighbour
 // list's message, prefixed the same way) for atoms on top of each other.
 std::vector<StructureEnvironments> structure_environments(const std::vector<Structure>& structures,
-                                                          const Descriptor& descriptor,
-                                                          const std::string& set_name);
+                                                          const Descriptor& descriptor, const std::string& set_name);
 
 }  // namespace soapgap

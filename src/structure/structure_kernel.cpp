@@ -166,8 +166,9 @@ Eigen::MatrixXd structure_kernel_matrix(const std::vector<StructureEnvironments>
       try {
         const StructureEnvironments& s = i < na ? A[i] : Bs[i - na];
         const double k = structure_kernel(s, s, options);
-        if (!(k > 0)) throw InputError("structure " + std::to_string(i < na ? i : i - na) + " of set " +
-                                       (i < na ? "A" : "B") + " has a zero self-kernel (no atoms or zero vectors)");
+        if (!(k > 0))
+          throw InputError("structure " + std::to_string(i < na ? i : i - na) + " of set " + (i < na ? "A" : "B") +
+                           " has a zero self-kernel (no atoms or zero vectors)");
         (i < na ? self_a[i] : self_b[i - na]) = k;
       } catch (const std::exception& e) {
 #pragma omp critical

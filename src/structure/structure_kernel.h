@@ -41,12 +41,12 @@ enum class StructureKernelKind { Average, Match, REMatch };
 
 struct StructureKernelOptions {
   StructureKernelKind kind = StructureKernelKind::Average;
-  double gamma = 0.1;          // rematch: entropy weight (> 0)
-  double tolerance = 1e-9;     // rematch: stop when the summed marginal error is below this (or,
-                               // for gamma below ~1e-6, below what rounding allows)
+  double gamma = 0.1;           // rematch: entropy weight (> 0)
+  double tolerance = 1e-9;      // rematch: stop when the summed marginal error is below this (or,
+                                // for gamma below ~1e-6, below what rounding allows)
   int max_iterations = 100000;  // rematch: Sinkhorn iterations before giving up (an error)
   int max_match_copies = 1200;  // match: largest lcm(N, M) solved exactly
-  int zeta = 1;                // exponent of the normalised kernel
+  int zeta = 1;                 // exponent of the normalised kernel
 };
 
 // "average", "match", "rematch" (InputError otherwise).

@@ -13,7 +13,8 @@ namespace {
 
 void check_vector(const Eigen::VectorXd& v, Eigen::Index n, const char* what) {
   if (v.size() != n)
-    throw InputError(std::string(what) + ": expected " + std::to_string(n) + " values, got " + std::to_string(v.size()));
+    throw InputError(std::string(what) + ": expected " + std::to_string(n) + " values, got " +
+                     std::to_string(v.size()));
   if (!v.allFinite()) throw InputError(std::string(what) + ": NaN or Inf");
 }
 
@@ -47,7 +48,9 @@ StructureRegression::StructureRegression(const Eigen::MatrixXd& K, const Eigen::
   r.array() -= mu_;
 
   Eigen::MatrixXd Kpsd = 0.5 * (K + K.transpose());
-  auto clip = [&]() { Kpsd = clip_negative_eigenvalues(Kpsd, &n_clipped_, options.eigenvalue_tolerance, &lambda_min_); };
+  auto clip = [&]() {
+    Kpsd = clip_negative_eigenvalues(Kpsd, &n_clipped_, options.eigenvalue_tolerance, &lambda_min_);
+  };
   const Eigen::VectorXd diag = noise_variance.array() + options.jitter;
   auto factor = [&]() {
     Eigen::MatrixXd A = options.signal_variance * Kpsd;
@@ -69,16 +72,19 @@ StructureRegression::StructureRegression(const Eigen::MatrixXd& K, const Eigen::
     }
   }
   if (!ok)
-    throw InputError("regression: sigma_w^2 K + diag(noise_variance) + jitter is not positive definite (smallest "
-                     "eigenvalue of K " + std::to_string(lambda_min_) + "); give a positive noise_variance or jitter");
-  const Eigen::VectorXd z = L_.triangularView<Eigen::Lower>().solve(r);              // L z = r
+    throw InputError(
+        "regression: sigma_w^2 K + diag(noise_variance) + jitter is not positive definite (smallest "
+        "eigenvalue of K " +
+        std::to_string(lambda_min_) + "); give a positive noise_variance or jitter");
+  const Eigen::VectorXd z = L_.triangularView<Eigen::Lower>().solve(r);                  // L z = r
   const Eigen::VectorXd alpha = L_.transpose().triangularView<Eigen::Upper>().solve(z);  // A alpha = r
   w_ = options.signal_variance * alpha;
-  log_ml_ = -0.5 * z.squaredNorm() - L_.diagonal().array().log().sum() -
-            0.5 * static_cast<double>(n) * std::log(2.0 * M_PI);
+  log_ml_ =
+      -0.5 * z.squaredNorm() - L_.diagonal().array().log().sum() - 0.5 * static_cast<double>(n) * std::log(2.0 * M_PI);
 }
 
-Eigen::VectorXd StructureRegression::predict_mean(const Eigen::MatrixXd& K_star, const Eigen::VectorXd& baseline) const {
+Eigen::VectorXd StructureRegression::predict_mean(const Eigen::MatrixXd& K_star,
+                                                  const Eigen::VectorXd& baseline) const {
   if (K_star.cols() != w_.size())
     throw InputError("K_star: expected " + std::to_string(w_.size()) + " columns (training structures), got " +
                      std::to_string(K_star.cols()));
@@ -86,7 +92,8 @@ Eigen::VectorXd StructureRegression::predict_mean(const Eigen::MatrixXd& K_star,
   Eigen::VectorXd f = K_star * w_;
   f.array() += mu_;
   if (has_baseline_) {
-    if (baseline.size() == 0) throw InputError("baseline: the model was fitted with a baseline; give one for each structure");
+    if (baseline.size() == 0)
+      throw InputError("baseline: the model was fitted with a baseline; give one for each structure");
     check_vector(baseline, K_star.rows(), "baseline");
     f += baseline;
   } else if (baseline.size() != 0) {
@@ -95,7 +102,8 @@ Eigen::VectorXd StructureRegression::predict_mean(const Eigen::MatrixXd& K_star,
   return f;
 }
 
-Eigen::VectorXd StructureRegression::predict_variance(const Eigen::MatrixXd& K_star, const Eigen::VectorXd& diag_star) const {
+Eigen::VectorXd StructureRegression::predict_variance(const Eigen::MatrixXd& K_star,
+                                                      const Eigen::VectorXd& diag_star) const {
   if (K_star.cols() != w_.size())
     throw InputError("K_star: expected " + std::to_string(w_.size()) + " columns (training structures), got " +
                      std::to_string(K_star.cols()));

@@ -24,11 +24,11 @@
 namespace soapgap {
 
 struct StructureRegressionOptions {
-  double signal_variance = 1.0;        // sigma_w^2 (> 0), target units^2
-  double jitter = 0.0;                 // added to the diagonal of A (>= 0), target units^2
-  bool constant_mean = false;          // mu = mean of y - b (else 0)
-  bool check_eigenvalues = true;       // decompose K always; false: only when Cholesky of A fails
-  double eigenvalue_tolerance = 1e-10; // relative; eigenvalues above -tol * max|lambda| are not clipped
+  double signal_variance = 1.0;         // sigma_w^2 (> 0), target units^2
+  double jitter = 0.0;                  // added to the diagonal of A (>= 0), target units^2
+  bool constant_mean = false;           // mu = mean of y - b (else 0)
+  bool check_eigenvalues = true;        // decompose K always; false: only when Cholesky of A fails
+  double eigenvalue_tolerance = 1e-10;  // relative; eigenvalues above -tol * max|lambda| are not clipped
 };
 
 // sigma_0^2 exp(d^2 / lambda^2): a noise variance (units of sigma_0^2) growing with a discrepancy d
@@ -46,12 +46,13 @@ class StructureRegression {
 
   // K_star: m x n kernel between the new structures and the training ones; baseline: m values or
   // empty (required when the fit had a baseline). Means in target units.
-  Eigen::VectorXd predict_mean(const Eigen::MatrixXd& K_star, const Eigen::VectorXd& baseline = Eigen::VectorXd()) const;
+  Eigen::VectorXd predict_mean(const Eigen::MatrixXd& K_star,
+                               const Eigen::VectorXd& baseline = Eigen::VectorXd()) const;
   // diag_star: k(x, x) of the m new structures (1 for normalised kernels). Variances of f, units^2.
   Eigen::VectorXd predict_variance(const Eigen::MatrixXd& K_star, const Eigen::VectorXd& diag_star) const;
 
   const Eigen::VectorXd& weights() const { return w_; }  // w: f*(x) = b(x) + mu + sum_i w_i k(x, x_i)
-  double mean() const { return mu_; }                     // mu
+  double mean() const { return mu_; }                    // mu
   bool has_baseline() const { return has_baseline_; }
   int size() const { return static_cast<int>(w_.size()); }
   double smallest_eigenvalue() const { return lambda_min_; }  // of K; NaN when not computed

@@ -16,9 +16,12 @@ SvmModel fit_svm_classifier(const Eigen::MatrixXd& K, const Eigen::VectorXd& lab
     throw InputError("labels: expected " + std::to_string(n) + " values, got " + std::to_string(labels.size()));
   int n_pos = 0, n_neg = 0;
   for (Eigen::Index t = 0; t < n; ++t) {
-    if (labels[t] == 1.0) ++n_pos;
-    else if (labels[t] == -1.0) ++n_neg;
-    else throw InputError("labels: expected +1 or -1, got " + std::to_string(labels[t]) + " at " + std::to_string(t));
+    if (labels[t] == 1.0)
+      ++n_pos;
+    else if (labels[t] == -1.0)
+      ++n_neg;
+    else
+      throw InputError("labels: expected +1 or -1, got " + std::to_string(labels[t]) + " at " + std::to_string(t));
   }
   if (n_pos == 0 || n_neg == 0) throw InputError("labels: both classes (+1 and -1) must be present");
   if (!(options.C > 0) || !std::isfinite(options.C)) throw InputError("C must be positive");
@@ -72,10 +75,14 @@ SvmModel fit_svm_classifier(const Eigen::MatrixXd& K, const Eigen::VectorXd& lab
     if (d >= room_i || d >= room_j) {
       d = std::min(room_i, room_j);
       // Land exactly on the bound that limits the step.
-      if (room_i <= room_j) a[i] = y[i] > 0 ? C : 0.0;
-      else a[i] += y[i] * d;
-      if (room_j <= room_i) a[j] = y[j] > 0 ? 0.0 : C;
-      else a[j] -= y[j] * d;
+      if (room_i <= room_j)
+        a[i] = y[i] > 0 ? C : 0.0;
+      else
+        a[i] += y[i] * d;
+      if (room_j <= room_i)
+        a[j] = y[j] > 0 ? 0.0 : C;
+      else
+        a[j] -= y[j] * d;
     } else {
       a[i] += y[i] * d;
       a[j] -= y[j] * d;
@@ -107,9 +114,12 @@ SvmModel fit_svm_classifier(const Eigen::MatrixXd& K, const Eigen::VectorXd& lab
       hi = std::min(hi, v);  // y = +1 at C or y = -1 at 0: b <= v
     }
   }
-  if (n_free > 0) model.bias = sum / n_free;
-  else if (std::isfinite(lo) && std::isfinite(hi)) model.bias = 0.5 * (lo + hi);
-  else model.bias = std::isfinite(lo) ? lo : hi;
+  if (n_free > 0)
+    model.bias = sum / n_free;
+  else if (std::isfinite(lo) && std::isfinite(hi))
+    model.bias = 0.5 * (lo + hi);
+  else
+    model.bias = std::isfinite(lo) ? lo : hi;
   return model;
 }
 

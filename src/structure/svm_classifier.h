@@ -19,10 +19,10 @@
 namespace soapgap {
 
 struct SvmOptions {
-  double C = 1.0;                        // box constraint (> 0)
-  double tolerance = 1e-5;               // on the KKT gap m(a) - M(a), in units of the decision value
-  long long max_iterations = 10000000;   // pair updates before giving up (an InputError)
-  double tau = 1e-12;                    // curvature used for non-positive pair curvatures
+  double C = 1.0;                       // box constraint (> 0)
+  double tolerance = 1e-5;              // on the KKT gap m(a) - M(a), in units of the decision value
+  long long max_iterations = 10000000;  // pair updates before giving up (an InputError)
+  double tau = 1e-12;                   // curvature used for non-positive pair curvatures
 };
 
 struct SvmModel {

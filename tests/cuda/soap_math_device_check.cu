@@ -1,7 +1,7 @@
 // Compile check: the per-atom SOAP mathematics (soap_math.h), the cutoff function and the scalar
-// kernel mathematics (kernel_math.h) are usable in CUDA device code, as the Kokkos pair style needs. Built only when CMake finds
-// a CUDA compiler (option SOAPGAP_CUDA_COMPILE_CHECK); compiled and linked, not run (the
-// build machines have no GPU).
+// kernel mathematics (kernel_math.h) are usable in CUDA device code, as the Kokkos pair style needs. Built only when
+// CMake finds a CUDA compiler (option SOAPGAP_CUDA_COMPILE_CHECK); compiled and linked, not run (the build machines
+// have no GPU).
 #define SOAPGAP_INLINE __host__ __device__ inline
 #include "descriptors/cutoff_function.h"
 #include "descriptors/soap_math.h"
@@ -43,8 +43,8 @@ __global__ void soap_per_atom(sm::SoapMath P, int n_atoms, const int* first, con
 // One thread per centre: the dot-product kernel against M sparse points (energy and dE/dq) and
 // one distance_2b pair entry (squared-exponential kernel, cutoff, chain rule to the vector r).
 __global__ void kernels_per_atom(int n_atoms, int dim, int m, const double* q, const double* X, const double* alpha,
-                                 double d2, int zeta, double theta, const double* rvec, double* energy,
-                                 double* dEdq, double* dEdr) {
+                                 double d2, int zeta, double theta, const double* rvec, double* energy, double* dEdq,
+                                 double* dEdr) {
   const int i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= n_atoms) return;
   double e = 0.0;
@@ -55,7 +55,8 @@ __global__ void kernels_per_atom(int n_atoms, int dim, int m, const double* q, c
     double dk;
     e += alpha[s] * km::dot_product_kernel(d2, zeta, g, &dk);
     e += 0.0 * km::dot_product_kernel(d2, zeta, g) * km::dot_product_power(zeta, g);
-    for (int d = 0; d < dim; ++d) dEdq[static_cast<long>(i) * dim + d] += alpha[s] * dk * X[static_cast<long>(s) * dim + d];
+    for (int d = 0; d < dim; ++d)
+      dEdq[static_cast<long>(i) * dim + d] += alpha[s] * dk * X[static_cast<long>(s) * dim + d];
   }
   const double* r = rvec + 3 * i;
   const double len = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);

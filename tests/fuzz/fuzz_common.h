@@ -16,8 +16,8 @@
 
 #include "core/error.h"
 #include "core/structure.h"
-#include "model/potential_data.h"
 #include "model/potential.h"
+#include "model/potential_data.h"
 
 namespace soapgap_fuzz {
 
@@ -84,8 +84,7 @@ bool accepted(const char* stage, F&& f) {
     const std::string m = e.what();
     if (std::getenv("SOAPGAP_FUZZ_VERBOSE") != nullptr) std::fprintf(stderr, "%s: InputError: %s\n", stage, m.c_str());
     if (m.empty()) bug(std::string(stage) + ": InputError with an empty message");
-    if (m.find('\n') != std::string::npos)
-      bug(std::string(stage) + ": InputError message spans several lines: " + m);
+    if (m.find('\n') != std::string::npos) bug(std::string(stage) + ": InputError message spans several lines: " + m);
     return false;
   } catch (const std::exception& e) {
     bug(std::string(stage) + ": unexpected exception " + typeid(e).name() + ": " + e.what());

@@ -100,7 +100,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (back.size() != frames.size()) bug("the round trip changed the number of frames");
   for (size_t i = 0; i < frames.size(); ++i) {
     const std::string d = difference(frames[i], back[i]);
-    if (!d.empty()) bug("the round trip changed frame " + std::to_string(i) + ": " + d + "\n--- written:\n" + out.str());
+    if (!d.empty())
+      bug("the round trip changed frame " + std::to_string(i) + ": " + d + "\n--- written:\n" + out.str());
   }
   return 0;
 }
