@@ -19,6 +19,7 @@ PACKAGES=(
   libopenmpi-dev openmpi-bin             # the LAMMPS plugin (MPI) and its 2-rank tests
   pybind11-dev python3-dev python3-pytest  # Python bindings (module soapgap) and their tests
   python3-venv                           # test references from PyPI (quippy: QUIP itself)
+  clang-format-14                        # the layout check of the test suite (.clang-format)
   clang-14 libclang-rt-14-dev libomp-14-dev  # fuzzing: libFuzzer + ASan/UBSan runtimes, OpenMP for clang (tests/fuzz)
 )
 
