@@ -1,6 +1,6 @@
-// Internals of the extxyz reader and writer (not installed API): the FrameReader class, whose
-// comment-line and Properties parsing lies in extxyz_comment.cpp and whose frame and atom-line
-// reading lies in extxyz.cpp, and the small text helpers that the reader and writer share.
+// Internals of the extxyz reader and writer (private, not part of the public API): the
+// FrameReader class, whose comment-line and Properties parsing lies in extxyz_comment.cpp and
+// whose frame and atom-line reading lies in extxyz.cpp, and the text helpers both sides share.
 #pragma once
 #include <charconv>
 #include <istream>
