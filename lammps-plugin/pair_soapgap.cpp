@@ -19,8 +19,10 @@
 #include "memory.h"
 #include "model/potential.h"
 #include "neigh_list.h"
-#include "neigh_request.h"
 #include "neighbor.h"
+#ifndef SOAPGAP_LAMMPS_ADD_REQUEST
+#include "neigh_request.h"
+#endif
 #include "neighbours/neighbour_list.h"
 #include "update.h"
 
@@ -141,9 +143,13 @@ void PairSoapGap::init_style() {
     error->all(FLERR,
                "pair_style soapgap requires newton pair on (the forces on ghost atoms are summed by LAMMPS' "
                "reverse communication)");
+#ifdef SOAPGAP_LAMMPS_ADD_REQUEST  // LAMMPS 2022 and later (see CMakeLists.txt)
+  neighbor->add_request(this, NeighConst::REQ_FULL);
+#else
   const int irequest = neighbor->request(this, instance_me);
   neighbor->requests[irequest]->half = 0;
   neighbor->requests[irequest]->full = 1;
+#endif
 }
 
 double PairSoapGap::init_one(int i, int j) {

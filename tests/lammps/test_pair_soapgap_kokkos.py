@@ -26,7 +26,7 @@ import numpy as np
 from ase import Atoms
 from ase.io import write
 
-from lammps_common import NKTV2P, Checks, diamond, fit_potential, parse_args, read_dump, round_atoms, thermo_rows
+from lammps_common import NKTV2P, Checks, diamond, fit_potential, parse_args, read_dump, round_atoms, thermo_rows, mpirun_prefix
 from test_pair_soapgap import fit_two_element_potential, structures, two_element_structures
 
 KK = {  # label: (MPI ranks, OpenMP threads, extra command-line arguments, extra environment)
@@ -47,7 +47,7 @@ def run_lammps(args, work, name, deck, nprocs=1, threads=1, flags=(), env=None):
         f.write(deck)
     cmd = [args.lmp] + list(flags) + ["-in", infile, "-log", log, "-screen", "none"]
     if nprocs > 1:
-        cmd = [args.mpirun, "-np", str(nprocs), "--oversubscribe", "--allow-run-as-root"] + cmd
+        cmd = mpirun_prefix(args.mpirun, nprocs) + cmd
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), OMP_PROC_BIND="false", **(env or {}))
     r = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True)
     return r.returncode, r.stdout + r.stderr + (open(log).read() if os.path.exists(log) else "")

@@ -26,7 +26,7 @@ import numpy as np
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lammps_common import NKTV2P, Checks, parse_args, read_dump, run_deck, thermo_rows  # noqa: E402
+from lammps_common import NKTV2P, Checks, mpirun_prefix, parse_args, read_dump, run_deck, thermo_rows  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -108,7 +108,7 @@ def run_lammps(args, work, name, text, nprocs=1, kk_threads=0):
     if kk_threads:
         cmd += ["-k", "on", "t", str(kk_threads), "-sf", "kk"]
     if nprocs > 1:
-        cmd = [args.mpirun, "-np", str(nprocs), "--oversubscribe", "--allow-run-as-root"] + cmd
+        cmd = mpirun_prefix(args.mpirun, nprocs) + cmd
     r = subprocess.run(cmd, cwd=work, capture_output=True, text=True,
                        env=dict(os.environ, OMP_NUM_THREADS=str(max(1, kk_threads)), OPENBLAS_NUM_THREADS="1"))
     log = open(os.path.join(work, name + ".log")).read() if os.path.exists(os.path.join(work, name + ".log")) else ""
