@@ -6,7 +6,7 @@ LAMMPS labeller (soapgap.learn.labellers). Units: LAMMPS metal (eV, Angstrom, ps
     lmp = Lammps("/path/to/lmp", plugin="/path/to/soapgapplugin.so")
     write_data("in.data", atoms, ["Si"])
     rc, text = lmp.run(deck_text, workdir, "name")
-    frames = read_dump("traj.dump", ["Si"], extra_columns=["v_sg_sigma"])
+    frames = read_dump("traj.dump", ["Si"], extra_columns=["c_sg_var"])
 """
 
 import os

@@ -42,6 +42,19 @@ from ..selection import farthest_point_sampling, frame_descriptor, spearman
 __all__ = ["ActiveLearner", "main"]
 
 
+
+def sigma_frames(path, elements, pbc):
+    """(step, atoms, per-atom sigma in eV) of a task dump: the column c_sg_var (variance, eV^2),
+    or v_sg_sigma (sigma) in dumps of runs before 2026-12-07."""
+    with open(path) as f:
+        head = [next(f, "") for _ in range(9)]
+    column = "v_sg_sigma" if "v_sg_sigma" in head[8].split() else "c_sg_var"
+    out = []
+    for step, atoms, cols in read_dump(path, elements, pbc, (column,)):
+        values = cols[column]
+        out.append((step, atoms, values if column == "v_sg_sigma" else np.sqrt(np.maximum(values, 0.0))))
+    return out
+
 class ActiveLearner:
     def __init__(self, config, out=sys.stdout):
         self.cfg = config
@@ -218,13 +231,14 @@ class ActiveLearner:
             "pair_coeff * * %s %s" % (pot_path, " ".join(self.cfg.elements)),
             "compute sg_var all soapgap/variance/atom" + "".join(
                 [" terms"] + [" %d" % t for t in self.cfg.variance_terms] if self.cfg.variance_terms else []),
-            "variable sg_sigma atom sqrt(C_sg_var)",  # C_: the per-atom vector (c_ is the global scalar)
-            "compute sg_sigmax all reduce max v_sg_sigma",
-            "variable sg_sigmax equal c_sg_sigmax",
+            # the per-atom variance (eV^2) reduced and dumped as it is: no atom-style variable of a
+            # compute that also has a global scalar (its syntax differs between LAMMPS versions)
+            "compute sg_varmax all reduce max c_sg_var",
+            "variable sg_sigmax equal sqrt(c_sg_varmax)",
             "thermo_style custom step temp pe press v_sg_sigmax",
             "thermo_modify norm no flush yes format float %.10g",
             "thermo %d" % task.sample_every,
-            "dump sg_dump all custom %d %s id type x y z v_sg_sigma" % (task.sample_every, dump),
+            "dump sg_dump all custom %d %s id type x y z c_sg_var" % (task.sample_every, dump),
             "dump_modify sg_dump sort id format float %.12g",
             "fix sg_halt all halt %d v_sg_sigmax > %.10g error soft" % (task.sample_every, self.cfg.stop_threshold),
         ]
@@ -276,13 +290,13 @@ class ActiveLearner:
             t = time.time()
             rc, text = self.lammps.run(self._task_deck(task, k, data, os.path.abspath(pot_path), dump), md_dir,
                                        task.name, check=False)
-            frames = read_dump(dump, self.cfg.elements, atoms.pbc, ("v_sg_sigma",)) if os.path.exists(dump) else []
+            frames = sigma_frames(dump, self.cfg.elements, atoms.pbc) if os.path.exists(dump) else []
             if not frames:
                 errors = [l for l in text.splitlines() if "ERROR" in l]
                 raise LammpsError("task %s, iteration %d: LAMMPS produced no samples (exit %d): %s (log: %s)"
                                   % (task.name, k, rc, errors[0] if errors else text[-300:],
                                      os.path.join(md_dir, task.name + ".log")))
-            sig = np.array([f[2]["v_sg_sigma"].max() for f in frames])
+            sig = np.array([f[2].max() for f in frames])
             flagged = [int(f[0]) for f, m in zip(frames, sig) if m > self.cfg.threshold]
             halted = "Fix halt condition" in text
             info = {"kind": task.kind, "samples": len(frames), "flagged_steps": flagged,
@@ -325,10 +339,10 @@ class ActiveLearner:
             if not flagged:
                 continue
             structure = self._task_structure(task)
-            for step, atoms, cols in read_dump(os.path.join(md_dir, task.name + ".dump"), self.cfg.elements,
-                                               structure.pbc, ("v_sg_sigma",)):
+            for step, atoms, sigma in sigma_frames(os.path.join(md_dir, task.name + ".dump"), self.cfg.elements,
+                                                   structure.pbc):
                 if step in flagged:
-                    candidates.append((task, step, with_vacuum_of(atoms, structure), cols["v_sg_sigma"]))
+                    candidates.append((task, step, with_vacuum_of(atoms, structure), sigma))
         if not candidates:
             self._write_json(path, [])
             return [], []
