@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # Build (or locate) the LAMMPS that the soapgap `pair_style soapgap` plugin compiles against.
 #
-#   lammps-plugin/build-lammps.sh                  # LAMMPS 20220106 + Kokkos 3.4.01 (Serial+OpenMP)
-#   lammps-plugin/build-lammps.sh --cuda           # same with a CUDA Kokkos (sm_80), separate prefix
-#   lammps-plugin/build-lammps.sh --kokkos-only    # stop after Kokkos (any mode)
+#   lammps-plugin/build-lammps.sh                  # LAMMPS 20260704 (Debian sid source), no Kokkos
+#   lammps-plugin/build-lammps.sh --lammps 2022    # LAMMPS 20220106 + Kokkos 3.4.01 (Serial+OpenMP):
+#                                                  #   the build pair_style soapgap/kk is tested on
+#   lammps-plugin/build-lammps.sh --lammps 2022 --cuda   # same with a CUDA Kokkos (sm_80)
+#   lammps-plugin/build-lammps.sh --kokkos-only    # stop after Kokkos (2022 only)
 #   LAMMPS_SOURCE_DIR=... LAMMPS_BUILD_DIR=... lammps-plugin/build-lammps.sh   # use your own LAMMPS
+# SOAPGAP_LAMMPS_RELEASE=2022 does what --lammps 2022 does.
 #
-# Sources come only from Debian source packages (lammps 20220106, trilinos 13.2.0 for Kokkos
-# 3.4.01) fetched with `apt-get source --download-only` into a cache:
-#   ${SOAPGAP_CACHE:-$HOME/.cache/soapgap}/lammps-20220106-kokkos-3.4.01[-cuda-sm80]/
+# Sources come only from Debian source packages:
+#   2026  lammps 20260704+dfsg (sid): the orig tarball alone, fetched with apt's own downloader and
+#         checked against the SHA-256 of the signed sid index (the archive mirror serves no
+#         Debian packaging for it, and soapgap skips Debian's patches anyway). Debian sid's
+#         kokkos 5.2.2 (which LAMMPS 2026's KOKKOS package needs, >= 5.1) is not downloadable
+#         from the mirror (HTTP 404), so this LAMMPS has no KOKKOS package.
+#   2022  lammps 20220106 (bookworm) and trilinos 13.2.0 for Kokkos 3.4.01.
+# They are cached in ${SOAPGAP_CACHE:-$HOME/.cache/soapgap}/lammps-<version>[-kokkos-...]/.
 # Every stage writes a stamp and is skipped when its stamp matches, so a re-run is instant.
 # stdout carries only KEY=value lines (also written to <prefix>/lammps-paths.env);
 # progress goes to stderr, build logs to <prefix>/logs/. See lammps-plugin/BUILDING.md.
@@ -17,7 +25,6 @@ set -euo pipefail
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PATCH_DIR="$SCRIPT_DIR/patches"
 
-LAMMPS_UPSTREAM=20220106          # Debian: lammps 20220106.git7586adbb6a+ds1-* (bookworm)
 TRILINOS_UPSTREAM=13.2.0          # Debian: trilinos 13.2.0-* ships Kokkos 3.4.01
 KOKKOS_VERSION=3.4.01
 CUDA_ARCH=sm_80                   # Kokkos 3.4 knows no Hopper; sm_80 PTX JITs on H100/H200
@@ -31,15 +38,27 @@ usage() {
 
 CUDA=0
 KOKKOS_ONLY=0
+RELEASE=${SOAPGAP_LAMMPS_RELEASE:-2026}
 while [ $# -gt 0 ]; do
     case "$1" in
         --cuda) CUDA=1 ;;
         --kokkos-only) KOKKOS_ONLY=1 ;;
+        --lammps) RELEASE=${2:-}; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "build-lammps.sh: unknown option '$1'" >&2; usage; exit 2 ;;
     esac
     shift
 done
+
+case "$RELEASE" in
+    2026) LAMMPS_UPSTREAM=20260704; LAMMPS_SUITE=sid; LAMMPS_VERSION_H="4 Jul 2026"; WITH_KOKKOS=0 ;;
+    2022) LAMMPS_UPSTREAM=20220106; LAMMPS_SUITE=bookworm; LAMMPS_VERSION_H="29 Sep 2021"; WITH_KOKKOS=1 ;;
+    *) echo "build-lammps.sh: --lammps $RELEASE: expected 2026 or 2022" >&2; exit 2 ;;
+esac
+if [ "$WITH_KOKKOS" = 0 ] && { [ "$CUDA" = 1 ] || [ "$KOKKOS_ONLY" = 1 ]; }; then
+    echo "build-lammps.sh: --cuda and --kokkos-only need --lammps 2022 (LAMMPS 2026 is built without Kokkos here)" >&2
+    exit 2
+fi
 
 T0=$(date +%s)
 log() { printf '[build-lammps %4ss] %s\n' "$(( $(date +%s) - T0 ))" "$*" >&2; }
@@ -74,7 +93,8 @@ if [ -n "${LAMMPS_SOURCE_DIR:-}" ] || [ -n "${LAMMPS_BUILD_DIR:-}" ]; then
 fi
 
 CACHE=${SOAPGAP_CACHE:-$HOME/.cache/soapgap}
-PREFIX_NAME="lammps-${LAMMPS_UPSTREAM}-kokkos-${KOKKOS_VERSION}"
+PREFIX_NAME="lammps-${LAMMPS_UPSTREAM}"
+[ "$WITH_KOKKOS" = 1 ] && PREFIX_NAME="${PREFIX_NAME}-kokkos-${KOKKOS_VERSION}"
 [ "$CUDA" = 1 ] && PREFIX_NAME="${PREFIX_NAME}-cuda-${CUDA_ARCH/_/}"
 PREFIX="$CACHE/$PREFIX_NAME"
 DL="$CACHE/debian-src"            # downloaded Debian source packages, shared by all prefixes
@@ -169,18 +189,45 @@ ensure_deb_src() {
     DEB_SRC_OK=1
 }
 
+# Debian sid's source index (LAMMPS 2026): one deb-src stanza for suite sid, main, with the
+# URIs and keyring of this machine's first Debian stanza (no host name in this repository).
+ensure_sid_src() {
+    apt-cache showsrc lammps 2>/dev/null | grep -q "^Version: $LAMMPS_UPSTREAM" && return 0
+    local srcs_d=/etc/apt/sources.list.d uri="" keyring="" from
+    if [ -f "$srcs_d/debian.sources" ]; then  # deb822 (Debian 12 container images)
+        from="$srcs_d/debian.sources"
+        uri=$(awk '/^URIs:/ { print $2; exit }' "$from")
+        keyring=$(awk '/^Signed-By:/ { print $2; exit }' "$from")
+    elif [ -f /etc/apt/sources.list ]; then  # one-line format (installer, debootstrap)
+        from=/etc/apt/sources.list
+        uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i !~ /^\[/ && $i !~ /\]$/ && $i ~ /:\/\//) { print $i; exit } }' "$from")
+    fi
+    [ -n "$uri" ] || die "no Debian mirror found in /etc/apt (debian.sources or sources.list) to derive a sid deb-src entry from (add 'deb-src <mirror> sid main' yourself)"
+    [ -n "$keyring" ] || keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+    log "adding a deb-src stanza for Debian sid (mirror of $from) -> $srcs_d/soapgap-sid-src.sources"
+    printf 'Types: deb-src\nURIs: %s\nSuites: sid\nComponents: main\n%s' "$uri" \
+        "${keyring:+Signed-By: $keyring
+}" > "/tmp/soapgap-sid-src.$$"
+    as_root install -m 0644 "/tmp/soapgap-sid-src.$$" "$srcs_d/soapgap-sid-src.sources"
+    rm -f "/tmp/soapgap-sid-src.$$"
+    log "apt-get update (for the sid source index)"
+    run_logged apt-update-sid as_root apt-get update
+    apt-cache showsrc lammps 2>/dev/null | grep -q "^Version: $LAMMPS_UPSTREAM" ||
+        die "apt finds no lammps $LAMMPS_UPSTREAM source after adding $srcs_d/soapgap-sid-src.sources"
+}
+
 # ---------------------------------------------------------------------------------------------
 # 3. Download the Debian source packages (versions checked) and unpack.
 # ---------------------------------------------------------------------------------------------
 # The Debian version of source package $1 whose upstream part starts with $2.
 pick_version() {
-    ensure_deb_src
+    if [ "$LAMMPS_SUITE" = sid ]; then ensure_sid_src; else ensure_deb_src; fi
     local v
     v=$(apt-cache showsrc "$1" 2>/dev/null | sed -n 's/^Version: //p' | sed 's/^[0-9]*://' | grep -E "^$2([.+~-]|$)" | sort -V | tail -n1 || true)
     if [ -z "$v" ]; then
         local found
         found=$(apt-cache showsrc "$1" 2>/dev/null | sed -n 's/^Version: //p' | tr '\n' ' ')
-        die "Debian source package '$1' version $2 not available from apt (found: ${found:-none}). This recipe needs Debian 12 (bookworm) sources; or build LAMMPS yourself and set LAMMPS_SOURCE_DIR/LAMMPS_BUILD_DIR."
+        die "Debian source package '$1' version $2 not available from apt (found: ${found:-none}). This recipe needs Debian's $LAMMPS_SUITE sources; or build LAMMPS yourself and set LAMMPS_SOURCE_DIR/LAMMPS_BUILD_DIR."
     fi
     printf '%s' "$v"
 }
@@ -201,15 +248,47 @@ fetch_src() {
     log "  $pkg downloaded in $(( $(date +%s) - t ))s"
 }
 
+# The orig tarball of source package $1 version $2 alone, into $DL: its URI and SHA-256 from
+# `apt-get source --print-uris` (the signed index), downloaded and checked by apt-helper.
+# Prints the tarball's path.
+fetch_orig() {
+    local pkg=$1 ver=$2 key="orig $1 $2" line uri name hash
+    line=$(apt-get source --print-uris "$pkg=$ver" 2>/dev/null | grep -E "\.orig\.tar\.[a-z0-9]+' " | head -n1 || true)
+    [ -n "$line" ] || die "apt-get source --print-uris $pkg=$ver lists no orig tarball"
+    uri=$(printf '%s' "$line" | awk '{ gsub("\047", "", $1); print $1 }')
+    name=$(printf '%s' "$line" | awk '{ print $2 }')
+    hash=$(printf '%s' "$line" | awk '{ print $4 }')
+    case "$hash" in SHA256:*) ;; *) die "no SHA256 for $name in the source index (got '$hash')" ;; esac
+    if [ -f "$DL/.$name.stamp" ] && [ "$(cat "$DL/.$name.stamp")" = "$key $hash" ] && [ -f "$DL/$name" ]; then
+        printf '%s' "$DL/$name"
+        return 0
+    fi
+    log "downloading $name (orig tarball of Debian source $pkg=$ver, $hash)"
+    local t=$(date +%s)
+    run_logged "download-$pkg-orig" /usr/lib/apt/apt-helper download-file "$uri" "$DL/$name.part" "$hash"
+    mv -f "$DL/$name.part" "$DL/$name"
+    printf '%s' "$key $hash" > "$DL/.$name.stamp"
+    log "  downloaded in $(( $(date +%s) - t ))s"
+    printf '%s' "$DL/$name"
+}
+
 LAMMPS_DEB_VER=${LAMMPS_DEB_VER:-}
 TRILINOS_DEB_VER=${TRILINOS_DEB_VER:-}
 # Re-use the versions recorded by a previous successful fetch when apt is not needed.
-[ -z "$LAMMPS_DEB_VER" ] && [ -f "$DL/.lammps.stamp" ] && LAMMPS_DEB_VER=$(sed -n 's/^fetch lammps //p' "$DL/.lammps.stamp")
-[ -z "$TRILINOS_DEB_VER" ] && [ -f "$DL/.trilinos.stamp" ] && TRILINOS_DEB_VER=$(sed -n 's/^fetch trilinos //p' "$DL/.trilinos.stamp")
+if [ -z "$LAMMPS_DEB_VER" ] && [ -f "$DL/.lammps.stamp" ]; then
+    LAMMPS_DEB_VER=$(sed -n 's/^fetch lammps //p' "$DL/.lammps.stamp")
+    case "$LAMMPS_DEB_VER" in "$LAMMPS_UPSTREAM"*) ;; *) LAMMPS_DEB_VER= ;; esac
+fi
+if [ -z "$LAMMPS_DEB_VER" ] && [ -f "$PREFIX/stamps/lammps-src" ]; then
+    LAMMPS_DEB_VER=$(sed -n 's/^lammps-src \([^ ]*\) .*/\1/p' "$PREFIX/stamps/lammps-src")
+fi
 [ -n "$LAMMPS_DEB_VER" ] || LAMMPS_DEB_VER=$(pick_version lammps "$LAMMPS_UPSTREAM")
-[ -n "$TRILINOS_DEB_VER" ] || TRILINOS_DEB_VER=$(pick_version trilinos "$TRILINOS_UPSTREAM")
 case "$LAMMPS_DEB_VER" in "$LAMMPS_UPSTREAM"*) ;; *) die "lammps source version $LAMMPS_DEB_VER is not $LAMMPS_UPSTREAM" ;; esac
-case "$TRILINOS_DEB_VER" in "$TRILINOS_UPSTREAM"*) ;; *) die "trilinos source version $TRILINOS_DEB_VER is not $TRILINOS_UPSTREAM" ;; esac
+if [ "$WITH_KOKKOS" = 1 ]; then
+    [ -z "$TRILINOS_DEB_VER" ] && [ -f "$DL/.trilinos.stamp" ] && TRILINOS_DEB_VER=$(sed -n 's/^fetch trilinos //p' "$DL/.trilinos.stamp")
+    [ -n "$TRILINOS_DEB_VER" ] || TRILINOS_DEB_VER=$(pick_version trilinos "$TRILINOS_UPSTREAM")
+    case "$TRILINOS_DEB_VER" in "$TRILINOS_UPSTREAM"*) ;; *) die "trilinos source version $TRILINOS_DEB_VER is not $TRILINOS_UPSTREAM" ;; esac
+fi
 
 LAMMPS_SRC="$PREFIX/lammps-src"
 KOKKOS_SRC="$PREFIX/kokkos-src"
@@ -219,108 +298,128 @@ KOKKOS_SRC="$PREFIX/kokkos-src"
 # install of potentials), unpacked into a temp dir, then renamed into place.
 K_LSRC="lammps-src $LAMMPS_DEB_VER skip-patches"
 if [ "$KOKKOS_ONLY" = 0 ] && { ! stamp_ok lammps-src "$K_LSRC" || [ ! -f "$LAMMPS_SRC/src/pair.h" ]; }; then
-    fetch_src lammps "$LAMMPS_DEB_VER"
-    log "unpacking lammps $LAMMPS_DEB_VER -> $LAMMPS_SRC"
-    t=$(date +%s)
-    rm -rf "$LAMMPS_SRC" "$LAMMPS_SRC.tmp"
-    run_logged unpack-lammps dpkg-source --skip-patches -x "$DL/lammps_${LAMMPS_DEB_VER}.dsc" "$LAMMPS_SRC.tmp"
+    if [ "$LAMMPS_SUITE" = sid ]; then
+        orig=$(fetch_orig lammps "$LAMMPS_DEB_VER")
+        log "unpacking $(basename "$orig") -> $LAMMPS_SRC"
+        t=$(date +%s)
+        rm -rf "$LAMMPS_SRC" "$LAMMPS_SRC.tmp"
+        mkdir -p "$LAMMPS_SRC.tmp"
+        run_logged unpack-lammps tar -xf "$orig" -C "$LAMMPS_SRC.tmp"
+        # the tarball may hold the tree at its top or in one folder
+        if [ ! -f "$LAMMPS_SRC.tmp/src/pair.h" ] && [ "$(ls -A "$LAMMPS_SRC.tmp" | wc -l)" = 1 ]; then
+            top=$(ls -A "$LAMMPS_SRC.tmp")
+            mv "$LAMMPS_SRC.tmp/$top" "$LAMMPS_SRC.tmp2" && rmdir "$LAMMPS_SRC.tmp" && mv "$LAMMPS_SRC.tmp2" "$LAMMPS_SRC.tmp"
+        fi
+    else
+        fetch_src lammps "$LAMMPS_DEB_VER"
+        log "unpacking lammps $LAMMPS_DEB_VER -> $LAMMPS_SRC"
+        t=$(date +%s)
+        rm -rf "$LAMMPS_SRC" "$LAMMPS_SRC.tmp"
+        run_logged unpack-lammps dpkg-source --skip-patches -x "$DL/lammps_${LAMMPS_DEB_VER}.dsc" "$LAMMPS_SRC.tmp"
+    fi
     [ -f "$LAMMPS_SRC.tmp/src/pair.h" ] && [ -f "$LAMMPS_SRC.tmp/cmake/CMakeLists.txt" ] ||
         die "unpacked lammps has no src/pair.h or cmake/CMakeLists.txt"
-    # Debian's 20220106 snapshot is the 29Sep2021 stable release, update 2 (src/version.h).
-    grep -q 'LAMMPS_VERSION "29 Sep 2021"' "$LAMMPS_SRC.tmp/src/version.h" ||
-        die "lammps source is not 29 Sep 2021 (Debian 20220106): src/version.h says $(tr '\n' ' ' < "$LAMMPS_SRC.tmp/src/version.h")"
+    # Debian's 20220106 snapshot is the 29Sep2021 stable release, update 2; 20260704 is 4 Jul 2026.
+    grep -q "LAMMPS_VERSION \"$LAMMPS_VERSION_H\"" "$LAMMPS_SRC.tmp/src/version.h" ||
+        die "lammps source is not $LAMMPS_VERSION_H (Debian $LAMMPS_UPSTREAM): src/version.h says $(tr '\n' ' ' < "$LAMMPS_SRC.tmp/src/version.h")"
     mv "$LAMMPS_SRC.tmp" "$LAMMPS_SRC"
     stamp_set lammps-src "$K_LSRC"
     log "  unpacked in $(( $(date +%s) - t ))s"
 fi
 
-# Kokkos: only */packages/kokkos/* from the trilinos orig tarball (+ CUDA patches if --cuda).
-PATCHES=()
-if [ "$CUDA" = 1 ]; then
-    PATCHES=("$PATCH_DIR"/kokkos-3.4.01-*.patch)
-    [ -f "${PATCHES[0]}" ] || die "no Kokkos patches in $PATCH_DIR"
-fi
-PATCHES_HASH=none
-[ ${#PATCHES[@]} -gt 0 ] && PATCHES_HASH=$(cat "${PATCHES[@]}" | sha256sum | cut -c1-16)
-K_KSRC="kokkos-src $TRILINOS_DEB_VER cuda=$CUDA arch=$CUDA_ARCH patches=$PATCHES_HASH"
-if ! stamp_ok kokkos-src "$K_KSRC" || [ ! -f "$KOKKOS_SRC/CMakeLists.txt" ]; then
-    fetch_src trilinos "$TRILINOS_DEB_VER"
-    orig=$(ls -1 "$DL/trilinos_${TRILINOS_UPSTREAM}".orig.tar.* 2>/dev/null | head -n1)
-    [ -n "$orig" ] || die "no trilinos_${TRILINOS_UPSTREAM}.orig.tar.* in $DL"
-    log "extracting packages/kokkos from $(basename "$orig") -> $KOKKOS_SRC"
-    t=$(date +%s)
-    rm -rf "$KOKKOS_SRC" "$KOKKOS_SRC.tmp"
-    mkdir -p "$KOKKOS_SRC.tmp"
-    run_logged unpack-kokkos tar -xf "$orig" -C "$KOKKOS_SRC.tmp" --wildcards '*/packages/kokkos/*'
-    kdir=$(ls -d "$KOKKOS_SRC.tmp"/*/packages/kokkos 2>/dev/null | head -n1)
-    [ -n "$kdir" ] && [ -f "$kdir/CMakeLists.txt" ] || die "no packages/kokkos/CMakeLists.txt in $orig"
-    mv "$kdir" "$KOKKOS_SRC"
-    rm -rf "$KOKKOS_SRC.tmp"
-    kv=$(sed -nE 's/^ *set\(Kokkos_VERSION_(MAJOR|MINOR|PATCH) +([0-9]+)\).*/\2/p' "$KOKKOS_SRC/CMakeLists.txt" | head -n3 | tr '\n' ' ')
-    read -r kmaj kmin kpat <<< "$kv"
-    [ -n "${kpat:-}" ] && [ "$(printf '%s.%s.%02d' "$kmaj" "$kmin" "$((10#$kpat))")" = "$KOKKOS_VERSION" ] ||
-        die "Kokkos in trilinos $TRILINOS_DEB_VER is ${kmaj:-?}.${kmin:-?}.${kpat:-?}, expected $KOKKOS_VERSION"
+if [ "$WITH_KOKKOS" = 1 ]; then
+    # Kokkos: only */packages/kokkos/* from the trilinos orig tarball (+ CUDA patches if --cuda).
+    PATCHES=()
     if [ "$CUDA" = 1 ]; then
-        for p in "${PATCHES[@]}"; do
-            log "  applying $(basename "$p")"
-            patch -d "$KOKKOS_SRC" -p1 --forward --batch < "$p" >&2 || die "patch $(basename "$p") does not apply to Kokkos $KOKKOS_VERSION"
-        done
-        # nvcc_wrapper's default arch (sm_35) is rejected by nvcc >= 12: default to $CUDA_ARCH.
-        grep -q '^default_arch="sm_35"' "$KOKKOS_SRC/bin/nvcc_wrapper" || die "nvcc_wrapper has no default_arch=\"sm_35\" line"
-        sed -i "s/^default_arch=\"sm_35\"/default_arch=\"$CUDA_ARCH\"/" "$KOKKOS_SRC/bin/nvcc_wrapper"
-        log "  nvcc_wrapper default arch -> $CUDA_ARCH"
+        PATCHES=("$PATCH_DIR"/kokkos-3.4.01-*.patch)
+        [ -f "${PATCHES[0]}" ] || die "no Kokkos patches in $PATCH_DIR"
     fi
-    stamp_set kokkos-src "$K_KSRC"
-    log "  extracted in $(( $(date +%s) - t ))s"
-fi
+    PATCHES_HASH=none
+    [ ${#PATCHES[@]} -gt 0 ] && PATCHES_HASH=$(cat "${PATCHES[@]}" | sha256sum | cut -c1-16)
+    K_KSRC="kokkos-src $TRILINOS_DEB_VER cuda=$CUDA arch=$CUDA_ARCH patches=$PATCHES_HASH"
+    if ! stamp_ok kokkos-src "$K_KSRC" || [ ! -f "$KOKKOS_SRC/CMakeLists.txt" ]; then
+        fetch_src trilinos "$TRILINOS_DEB_VER"
+        orig=$(ls -1 "$DL/trilinos_${TRILINOS_UPSTREAM}".orig.tar.* 2>/dev/null | head -n1)
+        [ -n "$orig" ] || die "no trilinos_${TRILINOS_UPSTREAM}.orig.tar.* in $DL"
+        log "extracting packages/kokkos from $(basename "$orig") -> $KOKKOS_SRC"
+        t=$(date +%s)
+        rm -rf "$KOKKOS_SRC" "$KOKKOS_SRC.tmp"
+        mkdir -p "$KOKKOS_SRC.tmp"
+        run_logged unpack-kokkos tar -xf "$orig" -C "$KOKKOS_SRC.tmp" --wildcards '*/packages/kokkos/*'
+        kdir=$(ls -d "$KOKKOS_SRC.tmp"/*/packages/kokkos 2>/dev/null | head -n1)
+        [ -n "$kdir" ] && [ -f "$kdir/CMakeLists.txt" ] || die "no packages/kokkos/CMakeLists.txt in $orig"
+        mv "$kdir" "$KOKKOS_SRC"
+        rm -rf "$KOKKOS_SRC.tmp"
+        kv=$(sed -nE 's/^ *set\(Kokkos_VERSION_(MAJOR|MINOR|PATCH) +([0-9]+)\).*/\2/p' "$KOKKOS_SRC/CMakeLists.txt" | head -n3 | tr '\n' ' ')
+        read -r kmaj kmin kpat <<< "$kv"
+        [ -n "${kpat:-}" ] && [ "$(printf '%s.%s.%02d' "$kmaj" "$kmin" "$((10#$kpat))")" = "$KOKKOS_VERSION" ] ||
+            die "Kokkos in trilinos $TRILINOS_DEB_VER is ${kmaj:-?}.${kmin:-?}.${kpat:-?}, expected $KOKKOS_VERSION"
+        if [ "$CUDA" = 1 ]; then
+            for p in "${PATCHES[@]}"; do
+                log "  applying $(basename "$p")"
+                patch -d "$KOKKOS_SRC" -p1 --forward --batch < "$p" >&2 || die "patch $(basename "$p") does not apply to Kokkos $KOKKOS_VERSION"
+            done
+            # nvcc_wrapper's default arch (sm_35) is rejected by nvcc >= 12: default to $CUDA_ARCH.
+            grep -q '^default_arch="sm_35"' "$KOKKOS_SRC/bin/nvcc_wrapper" || die "nvcc_wrapper has no default_arch=\"sm_35\" line"
+            sed -i "s/^default_arch=\"sm_35\"/default_arch=\"$CUDA_ARCH\"/" "$KOKKOS_SRC/bin/nvcc_wrapper"
+            log "  nvcc_wrapper default arch -> $CUDA_ARCH"
+        fi
+        stamp_set kokkos-src "$K_KSRC"
+        log "  extracted in $(( $(date +%s) - t ))s"
+    fi
 
-# ---------------------------------------------------------------------------------------------
-# 4. Kokkos, then LAMMPS.
-# ---------------------------------------------------------------------------------------------
-KOKKOS_PREFIX="$PREFIX/kokkos"
-KOKKOS_BUILD="$PREFIX/kokkos-build"
-KOKKOS_CMAKE_DIR="$KOKKOS_PREFIX/lib/cmake/Kokkos"
-KOKKOS_OPTS=(
-    -DCMAKE_BUILD_TYPE=Release
-    -DCMAKE_INSTALL_PREFIX="$KOKKOS_PREFIX"
-    -DCMAKE_INSTALL_LIBDIR=lib
-    -DBUILD_SHARED_LIBS=ON
-    -DKokkos_ENABLE_SERIAL=ON
-    -DKokkos_ENABLE_OPENMP=ON
-    -DCMAKE_CXX_EXTENSIONS=OFF
-)
-if [ "$CUDA" = 1 ]; then
-    KOKKOS_OPTS+=(
-        -DCMAKE_CXX_COMPILER="$KOKKOS_SRC/bin/nvcc_wrapper"
-        -DCMAKE_CXX_STANDARD=17
-        -DKokkos_ENABLE_CUDA=ON
-        -DKokkos_ENABLE_CUDA_LAMBDA=ON
-        -DKokkos_ARCH_AMPERE80=ON
+    # ---------------------------------------------------------------------------------------------
+    # 4. Kokkos, then LAMMPS.
+    # ---------------------------------------------------------------------------------------------
+    KOKKOS_PREFIX="$PREFIX/kokkos"
+    KOKKOS_BUILD="$PREFIX/kokkos-build"
+    KOKKOS_CMAKE_DIR="$KOKKOS_PREFIX/lib/cmake/Kokkos"
+    KOKKOS_OPTS=(
+        -DCMAKE_BUILD_TYPE=Release
+        -DCMAKE_INSTALL_PREFIX="$KOKKOS_PREFIX"
+        -DCMAKE_INSTALL_LIBDIR=lib
+        -DBUILD_SHARED_LIBS=ON
+        -DKokkos_ENABLE_SERIAL=ON
+        -DKokkos_ENABLE_OPENMP=ON
+        -DCMAKE_CXX_EXTENSIONS=OFF
     )
-    export NVCC_WRAPPER_DEFAULT_COMPILER=${NVCC_WRAPPER_DEFAULT_COMPILER:-g++}
-    export PATH="$(dirname "$NVCC"):$PATH"       # nvcc_wrapper calls 'nvcc' from PATH
-    export CUDA_ROOT=${CUDA_ROOT:-$(dirname "$(dirname "$NVCC")")}
-else
-    KOKKOS_OPTS+=(-DCMAKE_CXX_COMPILER=g++ -DCMAKE_CXX_STANDARD=14)
-fi
-K_KOKKOS="kokkos $(keyhash "$K_KSRC" "${KOKKOS_OPTS[*]}")"
-if ! stamp_ok kokkos "$K_KOKKOS" || [ ! -f "$KOKKOS_CMAKE_DIR/KokkosConfig.cmake" ]; then
-    log "building Kokkos $KOKKOS_VERSION ($( [ "$CUDA" = 1 ] && echo "Serial+OpenMP+CUDA $CUDA_ARCH" || echo "Serial+OpenMP"), shared) -> $KOKKOS_PREFIX"
-    t=$(date +%s)
-    # A changed configuration starts from a clean build dir; an interrupted one just continues.
-    if [ -f "$KOKKOS_BUILD/.soapgap-key" ] && [ "$(cat "$KOKKOS_BUILD/.soapgap-key")" != "$K_KOKKOS" ]; then
-        rm -rf "$KOKKOS_BUILD" "$KOKKOS_PREFIX"
+    if [ "$CUDA" = 1 ]; then
+        KOKKOS_OPTS+=(
+            -DCMAKE_CXX_COMPILER="$KOKKOS_SRC/bin/nvcc_wrapper"
+            -DCMAKE_CXX_STANDARD=17
+            -DKokkos_ENABLE_CUDA=ON
+            -DKokkos_ENABLE_CUDA_LAMBDA=ON
+            -DKokkos_ARCH_AMPERE80=ON
+        )
+        export NVCC_WRAPPER_DEFAULT_COMPILER=${NVCC_WRAPPER_DEFAULT_COMPILER:-g++}
+        export PATH="$(dirname "$NVCC"):$PATH"       # nvcc_wrapper calls 'nvcc' from PATH
+        export CUDA_ROOT=${CUDA_ROOT:-$(dirname "$(dirname "$NVCC")")}
+    else
+        KOKKOS_OPTS+=(-DCMAKE_CXX_COMPILER=g++ -DCMAKE_CXX_STANDARD=14)
     fi
-    mkdir -p "$KOKKOS_BUILD"; printf '%s' "$K_KOKKOS" > "$KOKKOS_BUILD/.soapgap-key"
-    run_logged kokkos-configure cmake -S "$KOKKOS_SRC" -B "$KOKKOS_BUILD" "${KOKKOS_OPTS[@]}"
-    log "  configured in $(( $(date +%s) - t ))s; compiling (log: $LOGS/kokkos-build.log)"
-    run_logged kokkos-build "${NICE[@]}" cmake --build "$KOKKOS_BUILD" --parallel "$JOBS"
-    run_logged kokkos-install cmake --install "$KOKKOS_BUILD"
-    [ -f "$KOKKOS_CMAKE_DIR/KokkosConfig.cmake" ] || die "Kokkos installed no $KOKKOS_CMAKE_DIR/KokkosConfig.cmake"
-    stamp_set kokkos "$K_KOKKOS"
-    log "  Kokkos built and installed in $(( $(date +%s) - t ))s"
+    K_KOKKOS="kokkos $(keyhash "$K_KSRC" "${KOKKOS_OPTS[*]}")"
+    if ! stamp_ok kokkos "$K_KOKKOS" || [ ! -f "$KOKKOS_CMAKE_DIR/KokkosConfig.cmake" ]; then
+        log "building Kokkos $KOKKOS_VERSION ($( [ "$CUDA" = 1 ] && echo "Serial+OpenMP+CUDA $CUDA_ARCH" || echo "Serial+OpenMP"), shared) -> $KOKKOS_PREFIX"
+        t=$(date +%s)
+        # A changed configuration starts from a clean build dir; an interrupted one just continues.
+        if [ -f "$KOKKOS_BUILD/.soapgap-key" ] && [ "$(cat "$KOKKOS_BUILD/.soapgap-key")" != "$K_KOKKOS" ]; then
+            rm -rf "$KOKKOS_BUILD" "$KOKKOS_PREFIX"
+        fi
+        mkdir -p "$KOKKOS_BUILD"; printf '%s' "$K_KOKKOS" > "$KOKKOS_BUILD/.soapgap-key"
+        run_logged kokkos-configure cmake -S "$KOKKOS_SRC" -B "$KOKKOS_BUILD" "${KOKKOS_OPTS[@]}"
+        log "  configured in $(( $(date +%s) - t ))s; compiling (log: $LOGS/kokkos-build.log)"
+        run_logged kokkos-build "${NICE[@]}" cmake --build "$KOKKOS_BUILD" --parallel "$JOBS"
+        run_logged kokkos-install cmake --install "$KOKKOS_BUILD"
+        [ -f "$KOKKOS_CMAKE_DIR/KokkosConfig.cmake" ] || die "Kokkos installed no $KOKKOS_CMAKE_DIR/KokkosConfig.cmake"
+        stamp_set kokkos "$K_KOKKOS"
+        log "  Kokkos built and installed in $(( $(date +%s) - t ))s"
+    else
+        log "Kokkos: up to date ($KOKKOS_PREFIX)"
+    fi
+
 else
-    log "Kokkos: up to date ($KOKKOS_PREFIX)"
+    K_KOKKOS="kokkos none"
+    KOKKOS_CMAKE_DIR=""
 fi
 
 LAMMPS_BUILD="$PREFIX/lammps-build"
@@ -329,23 +428,23 @@ LAMMPS_OPTS=(
     -DCMAKE_BUILD_TYPE=Release
     -DCMAKE_INSTALL_PREFIX="$LAMMPS_PREFIX"
     -DCMAKE_INSTALL_LIBDIR=lib
-    "-DCMAKE_INSTALL_RPATH=$LAMMPS_PREFIX/lib;$KOKKOS_PREFIX/lib"
+    "-DCMAKE_INSTALL_RPATH=$LAMMPS_PREFIX/lib${KOKKOS_CMAKE_DIR:+;$KOKKOS_PREFIX/lib}"
     -DBUILD_SHARED_LIBS=on
     -DBUILD_MPI=on
     -DBUILD_OMP=on
     -DLAMMPS_EXCEPTIONS=on
     -DPKG_PLUGIN=on
-    -DPKG_KOKKOS=on
-    -DEXTERNAL_KOKKOS=on
-    -DKokkos_DIR="$KOKKOS_CMAKE_DIR"
+    ${KOKKOS_CMAKE_DIR:+-DPKG_KOKKOS=on -DEXTERNAL_KOKKOS=on "-DKokkos_DIR=$KOKKOS_CMAKE_DIR"}
     -DPKG_MANYBODY=on
     -DPKG_ML-SNAP=on
     -DPKG_EXTRA-PAIR=on
 )
 if [ "$CUDA" = 1 ]; then
     LAMMPS_OPTS+=(-DCMAKE_CXX_COMPILER="$KOKKOS_PREFIX/bin/nvcc_wrapper" -DCMAKE_CXX_STANDARD=17)
-else
+elif [ "$RELEASE" = 2022 ]; then
     LAMMPS_OPTS+=(-DCMAKE_CXX_COMPILER=g++ -DCMAKE_CXX_STANDARD=14)
+else
+    LAMMPS_OPTS+=(-DCMAKE_CXX_COMPILER=g++)  # LAMMPS 2026: its default, C++17
 fi
 K_LAMMPS="lammps $(keyhash "$K_LSRC" "$K_KOKKOS" "${LAMMPS_OPTS[*]}")"
 LMP="$LAMMPS_PREFIX/bin/lmp"
@@ -358,7 +457,7 @@ if [ "$KOKKOS_ONLY" = 1 ]; then
 fi
 
 if ! stamp_ok lammps "$K_LAMMPS" || [ ! -x "$LMP" ] || [ ! -f "$LAMMPS_BUILD/styles/style_pair.h" ]; then
-    log "building LAMMPS $LAMMPS_UPSTREAM (MPI, OpenMP, PLUGIN, KOKKOS, MANYBODY, ML-SNAP, EXTRA-PAIR) -> $LAMMPS_BUILD"
+    log "building LAMMPS $LAMMPS_UPSTREAM (MPI, OpenMP, PLUGIN,$( [ "$WITH_KOKKOS" = 1 ] && echo " KOKKOS,") MANYBODY, ML-SNAP, EXTRA-PAIR) -> $LAMMPS_BUILD"
     [ "$CUDA" = 1 ] && log "  (CUDA build through nvcc_wrapper: expect 45+ min on 2 cores)"
     t=$(date +%s)
     if [ -f "$LAMMPS_BUILD/.soapgap-key" ] && [ "$(cat "$LAMMPS_BUILD/.soapgap-key")" != "$K_LAMMPS" ]; then

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CUDA compile check of pair_style soapgap/kk: builds soapgapkkplugin_cuda.so (compile + link,
 # nothing is run) with the nvcc_wrapper of the CUDA Kokkos that `build-lammps.sh --cuda
-# --kokkos-only` installs, against the LAMMPS source headers and the style headers of the default
+# --kokkos-only` installs, against the LAMMPS source headers and the style headers of the 2022
 # (OpenMP) LAMMPS build (same packages), linked with the host-built libsoapgap of SOAPGAP_BUILD_DIR.
 #
 #   lammps-plugin/cuda-compile-check.sh        # prints the result; exit 0 when it compiled and linked
@@ -19,9 +19,9 @@ cuda_home="${CUDA_HOME:-/usr/local/cuda}"
 die() { printf '[cuda-check] %s\n' "$*" >&2; exit 1; }
 [ -x "$cuda_home/bin/nvcc" ] || die "no nvcc in $cuda_home/bin"
 [ -f "$cuda_prefix/kokkos/lib/cmake/Kokkos/KokkosConfig.cmake" ] ||
-  die "no CUDA Kokkos in $cuda_prefix (run lammps-plugin/build-lammps.sh --cuda --kokkos-only)"
+  die "no CUDA Kokkos in $cuda_prefix (run lammps-plugin/build-lammps.sh --lammps 2022 --cuda --kokkos-only)"
 [ -f "$build/src/libsoapgap.so" ] || die "no $build/src/libsoapgap.so (build soapgap first)"
-paths="$(bash "$root/lammps-plugin/build-lammps.sh" 2>/dev/null)" || die "build-lammps.sh failed"
+paths="$(bash "$root/lammps-plugin/build-lammps.sh" --lammps 2022 2>/dev/null)" || die "build-lammps.sh --lammps 2022 failed"
 lsrc="$(printf '%s\n' "$paths" | sed -n 's/^LAMMPS_SOURCE_DIR=//p')"
 lbuild="$(printf '%s\n' "$paths" | sed -n 's/^LAMMPS_BUILD_DIR=//p')"
 mkdir -p "$work"

