@@ -205,7 +205,10 @@ ensure_sid_src() {
     [ -n "$uri" ] || die "no Debian mirror found in /etc/apt (debian.sources or sources.list) to derive a sid deb-src entry from (add 'deb-src <mirror> sid main' yourself)"
     [ -n "$keyring" ] || keyring=/usr/share/keyrings/debian-archive-keyring.gpg
     log "adding a deb-src stanza for Debian sid (mirror of $from) -> $srcs_d/soapgap-sid-src.sources"
-    printf 'Types: deb-src\nURIs: %s\nSuites: sid\nComponents: main\n%s' "$uri" \
+    # Check-Valid-Until: no: mirrors and proxies that serve a dated sid index (its Release file
+    # expires within days) stay usable; the signature is still checked, and the one file taken
+    # from it, the orig tarball of a pinned version, is checked against that index's SHA-256.
+    printf 'Types: deb-src\nURIs: %s\nSuites: sid\nComponents: main\nCheck-Valid-Until: no\n%s' "$uri" \
         "${keyring:+Signed-By: $keyring
 }" > "/tmp/soapgap-sid-src.$$"
     as_root install -m 0644 "/tmp/soapgap-sid-src.$$" "$srcs_d/soapgap-sid-src.sources"
