@@ -17,6 +17,11 @@ void Arguments::flag(const std::string& name, const std::string& help) {
   specs_.push_back({name, "", help, false, false});
 }
 
+void Arguments::flag_with_value(const std::string& name, const std::string& metavar, const std::string& implicit_value,
+                                const std::string& help) {
+  specs_.push_back({name, metavar, help, false, false, true, implicit_value});
+}
+
 void Arguments::positional(const std::string& name, const std::string& help) { positionals_.emplace_back(name, help); }
 
 const Arguments::Spec* Arguments::find(const std::string& name) const {
@@ -39,6 +44,11 @@ void Arguments::parse(int argc, char** argv, int first) {
       }
       const Spec* spec = find(name);
       if (!spec) throw UsageError("unknown option --" + name);
+      if (spec->optional_value) {
+        if (values_.count(name)) throw UsageError("option --" + name + " given twice");
+        values_[name].push_back(inline_value ? value : spec->implicit_value);
+        continue;
+      }
       if (!spec->takes_value) {
         if (inline_value) throw UsageError("option --" + name + " takes no value");
         values_[name].push_back("1");
@@ -103,6 +113,7 @@ std::string Arguments::help() const {
   for (const Spec& s : specs_) {
     out << "  --" << s.name;
     if (s.takes_value) out << " " << s.metavar;
+    if (s.optional_value) out << "[=" << s.metavar << "]";
     if (s.repeatable) out << "  (repeatable)";
     out << "\n      " << s.help << "\n";
   }

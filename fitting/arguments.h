@@ -18,6 +18,10 @@ class Arguments {
   // Declares an option taking a value (repeatable: may be given several times), or a flag.
   void option(const std::string& name, const std::string& metavar, const std::string& help, bool repeatable = false);
   void flag(const std::string& name, const std::string& help);
+  // A flag with an optional inline value: --name means implicit_value, --name=VALUE gives one
+  // (a following separate word is never taken as its value).
+  void flag_with_value(const std::string& name, const std::string& metavar, const std::string& implicit_value,
+                       const std::string& help);
   // Positional argument (required, in declaration order).
   void positional(const std::string& name, const std::string& help);
 
@@ -38,6 +42,8 @@ class Arguments {
   struct Spec {
     std::string name, metavar, help;
     bool takes_value = true, repeatable = false;
+    bool optional_value = false;  // flag_with_value
+    std::string implicit_value;
   };
   std::vector<Spec> specs_;
   std::vector<std::pair<std::string, std::string>> positionals_;

@@ -19,12 +19,13 @@ namespace soapgap::cli {
 namespace {
 
 const char* kEvalHelp =
-    "Usage: soapgap eval --potential pot.xml --input in.xyz --output out.xyz [--variance] [options]\n"
+    "Usage: soapgap eval --potential pot.xml --input in.xyz --output out.xyz [--variance[=total]] [options]\n"
     "\n"
     "Writes out.xyz (extended XYZ, readable by ase.io.read) with the model's predictions as\n"
     "energy (eV), forces (eV/A), virial (eV) and stress (eV/A^3, ASE sign; periodic cells only),\n"
-    "per-atom local_energy (eV) and, with --variance, local_variance (eV^2) and energy_variance\n"
-    "(eV^2, of the total energy); --variance-terms 2,3 restricts both to the part of the energy\n"
+    "per-atom local_energy (eV), with --variance local_variance (eV^2, as cheap as the energy) and\n"
+    "with --variance=total also energy_variance (eV^2, of the total energy; its cost grows as the\n"
+    "square of the atom count); --variance-terms 2,3 restricts both to the part of the energy\n"
     "of those terms (numbered from 1 as `soapgap info` lists them), e.g. the SOAP terms alone.\n"
     "Reference labels of the input are kept as ref_energy,\n"
     "ref_forces and ref_virial, and their RMSE/MAE are printed, overall and per config_type.\n"
@@ -51,7 +52,9 @@ int run_eval(int argc, char** argv) {
   args.option("potential", "FILE", "potential file (required)");
   args.option("input", "FILE", "configurations, extended XYZ (required)");
   args.option("output", "FILE", "predictions, extended XYZ (required)");
-  args.flag("variance", "also predict the variance of local and total energies");
+  args.flag_with_value("variance", "local|total", "local",
+                       "also predict variances: local (per-atom local_variance, O(N) like the energy; the "
+                       "default) or total (adds energy_variance of the total energy, O(N^2) in the atom count)");
   args.option("variance-terms", "LIST", "with --variance: only these terms, e.g. 2,3 (numbered from 1)");
   args.option("report", "DIR", "write errors.json and errors.md to DIR");
   declare_common_options(args);
@@ -66,6 +69,12 @@ int run_eval(int argc, char** argv) {
   if (input.empty()) throw InputError(args.get("input") + ": no configurations");
   PredictOptions options;
   options.variance = args.has("variance");
+  if (options.variance) {
+    const std::string kind = args.get("variance");
+    if (kind != "local" && kind != "total")
+      throw UsageError("--variance=" + kind + ": expected --variance, --variance=local or --variance=total");
+    options.total_variance = kind == "total";
+  }
   if (options.variance && !pot.has_variance())
     throw InputError(args.get("potential") + ": the potential has no variance data (it was fitted with --no-variance)");
   if (args.has("variance-terms")) {
@@ -90,7 +99,7 @@ int run_eval(int argc, char** argv) {
     std::vector<double> local(p.local_energy.data(), p.local_energy.data() + p.local_energy.size());
     x.add_column("local_energy", local);
     if (options.variance) {
-      x.add_real("energy_variance", p.energy_variance);
+      if (options.total_variance) x.add_real("energy_variance", p.energy_variance);
       std::vector<double> var(p.local_variance.data(), p.local_variance.data() + p.local_variance.size());
       x.add_column("local_variance", var);
     }

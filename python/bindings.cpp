@@ -312,9 +312,10 @@ PYBIND11_MODULE(_soapgap, m) {
                              })
       .def_property_readonly("provenance", [](const PyPotential& p) { return p.get().data().provenance; })
       .def("predict", &PyPotential::predict, py::arg("atoms"), py::arg("variance") = false,
-           py::arg("total_variance") = true, py::arg("variance_terms") = std::vector<int>{},
+           py::arg("total_variance") = false, py::arg("variance_terms") = std::vector<int>{},
            "Energy (eV), forces (N x 3, eV/A), virial (3 x 3, eV), local_energy (N, eV); with\n"
-           "variance=True also local_variance (N, eV^2) and energy_variance (eV^2).\n"
+           "variance=True also local_variance (N, eV^2, as cheap as the energy), and with\n"
+           "total_variance=True also energy_variance (eV^2; O(N^2) in the atom count).\n"
            "variance_terms=[2, 3]: the variance of those terms' part of the energy only (terms\n"
            "numbered from 1 in the file's order, as `soapgap info` lists them; default: all).")
       .def("environments", &PyPotential::environments, py::arg("atoms"),

@@ -77,7 +77,7 @@ TEST_F(CliTest, EvalMatchesInProcessPredictionsAndKeepsLabels) {
   write_sets();
   fit_quietly();
   const CliResult r = soapgap({"eval", "--potential", path("pot.xml"), "--input", path("test.xyz"), "--output",
-                               path("out.xyz"), "--variance", "--threads", "2", "--report", path("eval_report")});
+                               path("out.xyz"), "--variance=total", "--threads", "2", "--report", path("eval_report")});
   ASSERT_EQ(r.signal, 0);
   ASSERT_EQ(r.exit_code, 0) << r.command << "\nstderr:\n" << r.err;
   EXPECT_NE(r.out.find("strained"), std::string::npos) << r.out;
@@ -154,6 +154,38 @@ TEST_F(CliTest, EvalMatchesInProcessPredictionsAndKeepsLabels) {
   }
   // The fit learnt something: held-out force errors well below the force scale.
   EXPECT_LT(std::sqrt(f2_err), 0.5 * std::sqrt(f2_ref)) << "force RMSE on the test set is not much below the RMS force";
+}
+
+TEST_F(CliTest, EvalVarianceIsLocalUnlessTotalIsAsked) {
+  write_sets();
+  fit_quietly();
+  ASSERT_EQ(soapgap({"eval", "--potential", path("pot.xml"), "--input", path("test.xyz"), "--output", path("local.xyz"),
+                     "--variance", "--quiet"})
+                .exit_code,
+            0);
+  ASSERT_EQ(soapgap({"eval", "--potential", path("pot.xml"), "--input", path("test.xyz"), "--output", path("total.xyz"),
+                     "--variance=total", "--quiet"})
+                .exit_code,
+            0);
+  const std::vector<Structure> local = read_extxyz(path("local.xyz")), total = read_extxyz(path("total.xyz"));
+  ASSERT_EQ(local.size(), total.size());
+  for (size_t c = 0; c < local.size(); ++c) {
+    EXPECT_EQ(find_info(local[c], "energy_variance"), nullptr) << "--variance alone wrote energy_variance";
+    ASSERT_NE(find_info(total[c], "energy_variance"), nullptr) << "--variance=total wrote no energy_variance";
+    const ExtraColumn* a = find_column(local[c], "local_variance");
+    const ExtraColumn* b = find_column(total[c], "local_variance");
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->values, b->values);  // the same per-atom variances, bit for bit
+  }
+  // --variance=local is the default spelled out; anything else is a usage error (exit 2).
+  EXPECT_EQ(soapgap({"eval", "--potential", path("pot.xml"), "--input", path("test.xyz"), "--output", path("l2.xyz"),
+                     "--variance=local", "--quiet"})
+                .exit_code,
+            0);
+  const CliResult bad = soapgap({"eval", "--potential", path("pot.xml"), "--input", path("test.xyz"), "--output",
+                                 path("bad.xyz"), "--variance=all", "--quiet"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--variance=all"), std::string::npos) << bad.err;
 }
 
 TEST_F(CliTest, EvalOutputReadsBackWithAse) {

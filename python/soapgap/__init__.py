@@ -4,7 +4,8 @@
     pot = soapgap.Potential("Si.xml")              # load a potential file
     pot.elements, pot.cutoff, pot.has_variance
     p = pot.predict(atoms, variance=False)         # dict: energy, forces, virial, local_energy
-                                                   # (+ local_variance, energy_variance)
+                                                   # (+ local_variance; + energy_variance with
+                                                   #  total_variance=True, O(N^2) in the atoms)
     pot = soapgap.fit(list_of_atoms, descriptors=["soap n_max=8 l_max=6 cutoff=5 n_sparse=500"])
     pot.save("Si.xml")
 

@@ -431,7 +431,7 @@ def compare_case(args, work, name, atoms, pot, species, failures):
     xyz_in, xyz_out = os.path.join(work, name + ".xyz"), os.path.join(work, name + ".pred.xyz")
     write(xyz_in, atoms, format="extxyz")
     subprocess.run([args.soapgap, "eval", "--potential", pot, "--input", xyz_in, "--output", xyz_out,
-                    "--variance", "--quiet"], check=True, capture_output=True)
+                    "--variance=total", "--quiet"], check=True, capture_output=True)
     ref = read(xyz_out)
     ref_e = ref.get_potential_energy()
     ref_f = ref.get_forces()
@@ -479,7 +479,7 @@ def variance_terms_case(args, work, pot):
     xyz_in, xyz_out = os.path.join(work, "terms.xyz"), os.path.join(work, "terms.pred.xyz")
     write(xyz_in, atoms, format="extxyz")
     subprocess.run([args.soapgap, "eval", "--potential", pot, "--input", xyz_in, "--output", xyz_out,
-                    "--variance", "--variance-terms", "2", "--quiet"], check=True, capture_output=True)
+                    "--variance=total", "--variance-terms", "2", "--quiet"], check=True, capture_output=True)
     ref = read(xyz_out)
     lmp = run_lammps(args, work, "terms", atoms, pot, 2, variance_terms="2")
     full = run_lammps(args, work, "terms_all", atoms, pot, 1)

@@ -54,7 +54,7 @@ def potential(tmp_path_factory):
 
 @pytest.fixture
 def calc(potential):
-    return SoapGapCalculator(potential=potential)
+    return SoapGapCalculator(potential=potential, total_variance=True)
 
 
 def rattled_cell(seed=3, stdev=0.1):

@@ -93,7 +93,7 @@ def test_potential_properties(potential, potential_file):
     loaded = soapgap.Potential(str(potential_file))
     assert loaded.elements == ["Si"] and loaded.has_variance and loaded.cutoff == potential.cutoff
     atoms = strained_si()
-    a, b = potential.predict(atoms, variance=True), loaded.predict(atoms, variance=True)
+    a, b = (p.predict(atoms, variance=True, total_variance=True) for p in (potential, loaded))
     assert a["energy"] == b["energy"]
     np.testing.assert_array_equal(a["forces"], b["forces"])
     assert a["forces"].shape == (8, 3) and a["virial"].shape == (3, 3)
@@ -102,15 +102,18 @@ def test_potential_properties(potential, potential_file):
     assert a["local_variance"].shape == (8,) and np.all(a["local_variance"] >= 0)
     assert a["energy_variance"] > 0
     assert "local_variance" not in potential.predict(atoms)
+    cheap = potential.predict(atoms, variance=True)  # the default: per-atom variances only
+    assert "energy_variance" not in cheap
+    np.testing.assert_array_equal(cheap["local_variance"], a["local_variance"])
 
 
 def test_calculator_matches_cli_eval(potential_file, dataset, tmp_path):
     out = tmp_path / "pred.xyz"
-    run([CLI, "eval", "--potential", potential_file, "--input", dataset / "test.xyz", "--output", out, "--variance"])
+    run([CLI, "eval", "--potential", potential_file, "--input", dataset / "test.xyz", "--output", out, "--variance=total"])
     reference = ase.io.read(out, ":")
     configs = ase.io.read(dataset / "test.xyz", ":")
     assert len(configs) == len(reference) > 0
-    calc = SoapGapCalculator(potential=str(potential_file))
+    calc = SoapGapCalculator(potential=str(potential_file), total_variance=True)
     n_stress = 0
     for atoms, ref in zip(configs, reference):
         atoms.calc = calc
@@ -179,8 +182,8 @@ def test_python_fit_equals_cli_fit(potential, dataset, tmp_path):
     assert cli.e0 == potential.e0
     assert cli.descriptors == potential.descriptors
     for atoms in ase.io.read(dataset / "test.xyz", ":"):
-        a = potential.predict(atoms, variance=True)
-        b = cli.predict(atoms, variance=True)
+        a = potential.predict(atoms, variance=True, total_variance=True)
+        b = cli.predict(atoms, variance=True, total_variance=True)
         for key in ("energy", "forces", "virial", "local_energy", "local_variance", "energy_variance"):
             assert rel(a[key], b[key]) <= 1e-10, key
 

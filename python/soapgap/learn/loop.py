@@ -186,7 +186,8 @@ class ActiveLearner:
             energy, forces, _ = _labels(a, i, "energy", "forces", "virial", "stress")
             if energy is None or forces is None:
                 raise ValueError("%s: configuration %d has no energy/forces" % (self.cfg.heldout, i))
-            p = pot.predict(a, variance=pot.has_variance, variance_terms=self.cfg.variance_terms)
+            p = pot.predict(a, variance=pot.has_variance, total_variance=pot.has_variance,
+                            variance_terms=self.cfg.variance_terms)
             n = len(a)
             rows["group"].append(str(a.info.get(key, "all")))
             rows["n"].append(n)
