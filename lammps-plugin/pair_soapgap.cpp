@@ -340,16 +340,42 @@ double PairSoapGap::energy_variance(const std::vector<int> &terms) {
   return potential_->posterior_variance(prior, k_total);
 }
 
+void *PairSoapGap::extract(const char *name, int &dim) {
+  dim = 0;
+  if (std::strcmp(name, "variance_flag") == 0) return &variance_flag_;
+  return nullptr;
+}
+
+#ifdef SOAPGAP_LAMMPS_EXTRACT_PERATOM
+void *PairSoapGap::extract_peratom(const char *name, int &ncol) {
+  ncol = 0;
+  if (std::strcmp(name, "variance") != 0) return nullptr;
+  // Nothing before a compute() that fix pair flagged (fix pair then names the property).
+  return peratom_variance_.size() >= static_cast<size_t>(atom->nlocal) && atom->nlocal > 0 ? peratom_variance_.data()
+                                                                                           : nullptr;
+}
+#endif
+
 void PairSoapGap::compute(int eflag, int vflag) {
   ev_init(eflag, vflag);
   double **f = atom->f;
   const int nlocal = atom->nlocal;
   soapgap::PredictOptions options;
   options.atom_virial = vflag_atom != 0;
+  if (variance_flag_) {
+    check_variance_data("fix pair ... soapgap variance");
+    options.variance = true;
+    options.total_variance = false;
+  }
   std::vector<int> lammps_of;
   int n_structure = 0;
   const soapgap::Prediction p = evaluate(options, lammps_of, n_structure, "pair_style soapgap");
   const int nc = static_cast<int>(lammps_of.size());
+  if (variance_flag_) {
+    peratom_variance_.assign(nlocal, 0.0);  // 0 for atoms of NULL types
+    for (int c = 0; c < nc; c++) peratom_variance_[lammps_of[c]] = p.local_variance[c];
+    variance_flag_ = 0;
+  }
 
   auto lammps_index = [&](int a) { return a < nc ? lammps_of[a] : nlocal + (a - nc); };
   for (int a = 0; a < n_structure; a++) {

@@ -37,6 +37,13 @@ class PairSoapGap : public Pair {
   void coeff(int, char **) override;
   void init_style() override;
   double init_one(int, int) override;
+  // fix pair's channel (LAMMPS 15Sep2022 and later): `fix ID all pair N soapgap variance 1` sets
+  // variance_flag on its steps, compute() then also predicts each local atom's variance of its
+  // local energy (eV^2), and extract_peratom("variance") returns it.
+  void *extract(const char *, int &) override;
+#ifdef SOAPGAP_LAMMPS_EXTRACT_PERATOM
+  void *extract_peratom(const char *, int &) override;
+#endif
 
   // The potential (null before pair_coeff) and the atomic number of each LAMMPS type
   // (index 1..ntypes; 0 for NULL types). Used by the variance compute.
@@ -91,6 +98,8 @@ class PairSoapGap : public Pair {
   std::vector<int> type_z_;
   double cutoff_ = 0.0;
   std::string file_;
+  int variance_flag_ = 0;                 // set by fix pair for the next compute()
+  std::vector<double> peratom_variance_;  // eV^2, local atoms, from the last flagged compute()
 };
 
 }  // namespace LAMMPS_NS

@@ -9,6 +9,8 @@ predicted variance in MD (LAMMPS plugin).
 - compute soapgap/variance/atom of a bulk-only fit: larger on the surface atoms of a slab than
   in its bulk-like middle, larger in a compressed cell than at the equilibrium lattice constant;
 - `fix halt` on the largest per-atom standard deviation stops MD when the model is unsure.
+- `fix pair ... soapgap variance 1` extracts the same per-atom variances (LAMMPS' channel for
+  uncertainty of machine-learned potentials).
 
 Usage: test_pair_soapgap_md.py --lmp LMP --plugin soapgapplugin.so --soapgap SOAPGAP
                                --dataset-tool soapgap_example_sw_dataset [--mpirun MPIRUN]
@@ -190,6 +192,36 @@ run 20
                      f"fix halt on sigma_max > {threshold:.4g} eV: halted at step 5 = {halted} (expected {expect_halt})")
 
 
+def fix_pair_variance(args, work, pot, checks):
+    """fix pair (LAMMPS 15Sep2022 and later) extracts the per-atom variance that compute()
+    predicts on the steps it flags: equal to compute soapgap/variance/atom, also along MD."""
+    slab = diamond(n=2)
+    slab.cell[2, 2] += 12.0
+    slab.positions[:, 2] += 6.0
+    data = write_data(work, "fixpair", round_atoms(slab))
+    dump = os.path.join(work, "fixpair.dump")
+    deck = plugin_header(args, data, [28.0855]) + pair_lines(pot) + f"""compute var all soapgap/variance/atom
+fix fp all pair 5 soapgap variance 1
+velocity all create 300 1234 loop geom
+fix nve all nve
+timestep 0.001
+dump d all custom 5 {dump} id c_var f_fp
+dump_modify d format float %.17g sort id
+run 10
+"""
+    rc, text = run_deck(args, work, "fixpair", deck)
+    if rc != 0 and "Unrecognized fix style 'pair'" in text:
+        print("fix pair: this LAMMPS has no fix pair (older than 15Sep2022): skipped")
+        return
+    frames = read_dump(dump) if rc == 0 else []
+    worst = max((float(np.max(np.abs(c["f_fp"] - c["c_var"]) / np.max(np.abs(c["c_var"])))) for _, c in frames),
+                default=np.inf)
+    checks.check(rc == 0 and len(frames) == 3 and worst <= 1e-12,
+                 f"fix pair soapgap variance: {len(frames)} dumps (expected 3), max relative difference to "
+                 f"compute soapgap/variance/atom {worst:.2e} (<= 1e-12)" + ("" if rc == 0 else f"; exit {rc}: "
+                                                                             f"{text[-300:]}"))
+
+
 def main():
     args = parse_args(__doc__)
     work = tempfile.mkdtemp(prefix="soapgap-lammps-md-")
@@ -214,6 +246,7 @@ def main():
         nve(args, work, pot, checks)
         s, m = variance_physics(args, work, bulk_pot, checks)
         halt_on_variance(args, work, bulk_pot, checks, s, m)
+        fix_pair_variance(args, work, bulk_pot, checks)
     finally:
         checks.clean_up(work)
     return checks.summary()
