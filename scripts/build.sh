@@ -6,6 +6,7 @@
 # cores, seconds when cached), or with SOAPGAP_LAMMPS_RELEASE=2022 LAMMPS 20220106 with Kokkos
 # 3.4 (about 7 min); then the pair_style soapgap plugins (soapgapplugin.so; soapgapkkplugin.so
 # with soapgap/kk when that LAMMPS has Kokkos) and their integration tests against that LAMMPS.
+# SOAPGAP_BUILD_TARGETS="a b" builds only those targets (scripts/demo.sh: the plugin and the CLI).
 # SOAPGAP_WITH_LAMMPS=0 skips LAMMPS (library, CLI, Python module and their tests only).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,4 +24,7 @@ if [ "${SOAPGAP_WITH_LAMMPS:-1}" = "1" ]; then
   if [ -n "$kokkos" ]; then extra+=("-DKokkos_DIR=$kokkos"); fi
 fi
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-Release}" "${extra[@]}" >/dev/null
-cmake --build "$build" -j "$jobs"
+# SOAPGAP_BUILD_TARGETS: only these targets (the main job builds what it runs: the plugin and the CLI).
+targets=()
+for t in ${SOAPGAP_BUILD_TARGETS:-}; do targets+=(--target "$t"); done
+cmake --build "$build" -j "$jobs" "${targets[@]}"

@@ -10,5 +10,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/install-dependencies.sh"
-SOAPGAP_WITH_LAMMPS=1 bash "$root/scripts/build.sh"
+# Only what the demo runs (the plugin, the CLI); scripts/test.sh builds the rest.
+SOAPGAP_WITH_LAMMPS=1 SOAPGAP_BUILD_TARGETS="${SOAPGAP_BUILD_TARGETS-soapgapplugin soapgap_cli}" \
+  bash "$root/scripts/build.sh"
 bash "$root/examples/silicon_surfaces/run_demo.sh" "$@"
