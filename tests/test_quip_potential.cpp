@@ -339,13 +339,24 @@ TEST(QuipInitString, LabelAndRefusals) {
   EXPECT_TRUE(is_quip_init_string("a=b"));
   EXPECT_FALSE(is_quip_init_string("Si"));
   EXPECT_FALSE(is_quip_init_string("14"));
+  EXPECT_TRUE(is_quip_init_string("IP GAP"));
+  EXPECT_TRUE(is_quip_init_string(""));
   EXPECT_EQ(quip_init_label("Potential"), "");
   EXPECT_EQ(quip_init_label("  Potential   xml_label=GAP_2017 "), "GAP_2017");
+  // The forms of pair_style quip decks and quippy: an empty label or none means the file's GAP.
+  EXPECT_EQ(quip_init_label("Potential xml_label="), "");
+  EXPECT_EQ(quip_init_label(""), "");
+  EXPECT_EQ(quip_init_label("IP GAP"), "");
+  EXPECT_EQ(quip_init_label("IP GAP label=GAP_2017"), "GAP_2017");
+  EXPECT_EQ(quip_init_label("IP GAP xml_label=GAP_2017"), "GAP_2017");
   for (const auto& [init, why] : std::vector<std::pair<std::string, std::string>>{
-           {"IP SW", "does not start with the word Potential"},
+           {"IP SW", "\"IP SW\" is not a GAP"},
+           {"Glue", "does not start with the word Potential or IP GAP"},
            {"Potential calc=1", "\"calc=1\" is not understood"},
-           {"Potential xml_label=", "xml_label= needs a label"},
-           {"Potential xml_label=A xml_label=B", "xml_label given twice"}}) {
+           {"Potential label=A", "\"label=A\" is not understood"},
+           {"IP GAP calc=1", "\"calc=1\" is not understood"},
+           {"Potential xml_label=A xml_label=B", "xml_label given twice"},
+           {"IP GAP label=A label=B", "label given twice"}}) {
     try {
       quip_init_label(init);
       ADD_FAILURE() << init << " accepted";

@@ -218,25 +218,39 @@ PotentialData read_quip_potential(const std::string& path, const std::string& la
 }
 
 bool is_quip_init_string(const std::string& arg) {
-  return arg.rfind("Potential", 0) == 0 || arg.find_first_of(" \t=") != std::string::npos;
+  return arg.empty() || arg.rfind("Potential", 0) == 0 || arg.rfind("IP ", 0) == 0 ||
+         arg.find_first_of(" \t=") != std::string::npos;
 }
 
 std::string quip_init_label(const std::string& init) {
   const std::vector<std::string> words = text::split(init, " \t");
   const auto refuse = [&](const std::string& why) {
-    throw InputError(
-        "QUIP init string \"" + init + "\": " + why +
-        "; expected \"Potential\" or \"Potential xml_label=LABEL\" (LABEL: a GAP_params label of the file) "
-        "or no init string");
+    throw InputError("QUIP init string \"" + init + "\": " + why +
+                     "; expected \"Potential\", \"Potential xml_label=LABEL\", \"IP GAP\", \"IP GAP label=LABEL\" "
+                     "(LABEL: a GAP_params label of the file; empty or none: the file's GAP) or no init string");
   };
-  if (words.empty() || words[0] != "Potential")
-    refuse("it does not start with the word Potential (soapgap reads GAP potentials only)");
+  if (words.empty()) return "";  // "" : the file's GAP, as without an init string
+  size_t first = 1;              // the first key=value word
+  std::string key = "xml_label";
+  if (words[0] == "IP") {
+    if (words.size() < 2 || words[1] != "GAP")
+      refuse("\"IP " + (words.size() > 1 ? words[1] : std::string()) +
+             "\" is not a GAP (soapgap reads GAP potentials only)");
+    first = 2;
+    key = "label";
+  } else if (words[0] != "Potential") {
+    refuse("it does not start with the word Potential or IP GAP (soapgap reads GAP potentials only)");
+  }
   std::string label;
-  for (size_t w = 1; w < words.size(); w++) {
-    if (words[w].rfind("xml_label=", 0) != 0) refuse("\"" + words[w] + "\" is not understood");
-    if (words[w].size() == 10) refuse("xml_label= needs a label");
-    if (!label.empty()) refuse("xml_label given twice");
-    label = words[w].substr(10);
+  bool given = false;
+  for (size_t w = first; w < words.size(); w++) {
+    const size_t eq = words[w].find('=');
+    const std::string name = eq == std::string::npos ? words[w] : words[w].substr(0, eq);
+    if (eq == std::string::npos || (name != key && name != "xml_label"))
+      refuse("\"" + words[w] + "\" is not understood");
+    if (given) refuse(name + " given twice");
+    given = true;
+    label = words[w].substr(eq + 1);
   }
   return label;
 }

@@ -36,10 +36,11 @@ bool is_quip_potential(const std::string& path);
 // the one named by <Potential init_args>, else the only one in the file.
 PotentialData read_quip_potential(const std::string& path, const std::string& label = "");
 
-// QUIP init strings as pair_style quip takes them after the file name ("Potential" or
-// "Potential xml_label=LABEL"). is_quip_init_string: whether an argument is one rather than an
-// element name (it starts with "Potential" or holds a blank or '='). quip_init_label: the LABEL
-// ("" without xml_label); InputError "QUIP init string "...": <why>; expected ..." otherwise.
+// QUIP init strings as pair_style quip and quippy take them: "Potential", "Potential
+// xml_label=LABEL", "IP GAP", "IP GAP label=LABEL" (or xml_label=), and "" (none).
+// is_quip_init_string: whether an argument is one rather than an element name (empty, starts
+// with "Potential" or "IP ", or holds a blank or '='). quip_init_label: the LABEL ("" when none or
+// empty: the file's GAP); InputError "QUIP init string "...": <why>; expected ..." otherwise.
 bool is_quip_init_string(const std::string& arg);
 std::string quip_init_label(const std::string& init);
 

@@ -250,12 +250,12 @@ def error_cases(args, work, pot):
                              "\"Potential xml_label=GAP_TEST xml_label=GAP_TEST\" Si\nrun 0\n", "given twice"),
         "wrong QUIP label": (head + f"pair_style soapgap\npair_coeff * * {quip} \"Potential xml_label=WRONG\" 14\n"
                              "run 0\n", "WRONG"),
-        "empty QUIP label": (head + f"pair_style soapgap\npair_coeff * * {quip} \"Potential xml_label=\" 14\n"
-                             "run 0\n", "xml_label= needs a label"),
         "QUIP init unknown key": (head + f"pair_style soapgap\npair_coeff * * {quip} "
                                   "\"Potential xml_label=GAP_TEST calc=1\" 14\nrun 0\n", "\"calc=1\" is not understood"),
         "QUIP IP SW": (head + f"pair_style soapgap\npair_coeff * * {quip} \"IP SW\" 14\nrun 0\n",
-                       "\"IP SW\": it does not start with the word Potential"),
+                       "\"IP SW\" is not a GAP"),
+        "QUIP IP GAP unknown key": (head + f"pair_style soapgap\npair_coeff * * {quip} \"IP GAP calc=1\" 14\nrun 0\n",
+                                    "\"calc=1\" is not understood"),
         "QUIP file, no variance": (head + f"pair_style soapgap\npair_coeff * * {quip} 14\n"
                                    "compute v all soapgap/variance/atom\n" + thermo, "no variance data"),
         # compute soapgap/variance/atom arguments
@@ -282,6 +282,13 @@ def error_cases(args, work, pot):
         "QUIP file, label": head + f"pair_style soapgap\npair_coeff * * {quip} \"Potential xml_label=GAP_TEST\" Si\n"
                             "run 0\n",
         "Potential, no label": head + f"pair_style soapgap\npair_coeff * * {pot} \"Potential\" Si\nrun 0\n",
+        # the forms of pair_style quip decks and quippy: an empty label or none is the file's GAP
+        "QUIP file, empty label": head + f"pair_style soapgap\npair_coeff * * {quip} \"Potential xml_label=\" 14\n"
+                                  "run 0\n",
+        "QUIP file, empty init": head + f"pair_style soapgap\npair_coeff * * {quip} \"\" 14\nrun 0\n",
+        "QUIP file, IP GAP": head + f"pair_style soapgap\npair_coeff * * {quip} \"IP GAP\" Si\nrun 0\n",
+        "QUIP file, IP GAP label": head + f"pair_style soapgap\npair_coeff * * {quip} \"IP GAP label=GAP_TEST\" Si\n"
+                                   "run 0\n",
     }
     failures = []
     for what, (deck, expected) in cases.items():
@@ -354,7 +361,7 @@ def fuzz_cases(args, work, head, files, n_decks=30, seed=20240611):
         key = next((k for k in ("pot", "novar", "quip") if paths[k] == words[2]), None)
         if key is None or words[-1] not in ("Si", "14", "014"):
             return None
-        if len(words) == 5 and not (words[3] == '"Potential"' or
+        if len(words) == 5 and not (words[3] in ('"Potential"', '"Potential xml_label="', '"IP GAP"', '""') or
                                     (words[3] == '"Potential xml_label=GAP_TEST"' and key == "quip")):
             return None
         return key
