@@ -349,14 +349,14 @@ TEST(QuipInitString, LabelAndRefusals) {
   EXPECT_EQ(quip_init_label("IP GAP"), "");
   EXPECT_EQ(quip_init_label("IP GAP label=GAP_2017"), "GAP_2017");
   EXPECT_EQ(quip_init_label("IP GAP xml_label=GAP_2017"), "GAP_2017");
-  for (const auto& [init, why] : std::vector<std::pair<std::string, std::string>>{
-           {"IP SW", "\"IP SW\" is not a GAP"},
-           {"Glue", "does not start with the word Potential or IP GAP"},
-           {"Potential calc=1", "\"calc=1\" is not understood"},
-           {"Potential label=A", "\"label=A\" is not understood"},
-           {"IP GAP calc=1", "\"calc=1\" is not understood"},
-           {"Potential xml_label=A xml_label=B", "xml_label given twice"},
-           {"IP GAP label=A label=B", "label given twice"}}) {
+  for (const auto& [init, why] :
+       std::vector<std::pair<std::string, std::string>>{{"IP SW", "\"IP SW\" is not a GAP"},
+                                                        {"Glue", "does not start with the word Potential or IP GAP"},
+                                                        {"Potential calc=1", "\"calc=1\" is not understood"},
+                                                        {"Potential label=A", "\"label=A\" is not understood"},
+                                                        {"IP GAP calc=1", "\"calc=1\" is not understood"},
+                                                        {"Potential xml_label=A xml_label=B", "xml_label given twice"},
+                                                        {"IP GAP label=A label=B", "label given twice"}}) {
     try {
       quip_init_label(init);
       ADD_FAILURE() << init << " accepted";
