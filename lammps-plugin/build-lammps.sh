@@ -112,6 +112,16 @@ stamp_ok() { [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]; }
 stamp_set() { printf '%s' "$2" > "$STAMPS/$1.tmp" && mv -f "$STAMPS/$1.tmp" "$STAMPS/$1"; }
 keyhash() { printf '%s' "$*" | sha256sum | cut -c1-16; }
 
+# prepare_build_dir KEY BUILD_DIR INSTALL_PREFIX: a build dir configured for another key starts
+# clean (and its install prefix goes too); an interrupted one with the same key just continues.
+prepare_build_dir() {
+    if [ -f "$2/.soapgap-key" ] && [ "$(cat "$2/.soapgap-key")" != "$1" ]; then
+        rm -rf "$2" "$3"
+    fi
+    mkdir -p "$2"
+    printf '%s' "$1" > "$2/.soapgap-key"
+}
+
 # Run a long command with its output in a log; on failure show the log's tail.
 run_logged() {
     local name=$1; shift
@@ -404,11 +414,7 @@ if [ "$WITH_KOKKOS" = 1 ]; then
     if ! stamp_ok kokkos "$K_KOKKOS" || [ ! -f "$KOKKOS_CMAKE_DIR/KokkosConfig.cmake" ]; then
         log "building Kokkos $KOKKOS_VERSION ($( [ "$CUDA" = 1 ] && echo "Serial+OpenMP+CUDA $CUDA_ARCH" || echo "Serial+OpenMP"), shared) -> $KOKKOS_PREFIX"
         t=$(date +%s)
-        # A changed configuration starts from a clean build dir; an interrupted one just continues.
-        if [ -f "$KOKKOS_BUILD/.soapgap-key" ] && [ "$(cat "$KOKKOS_BUILD/.soapgap-key")" != "$K_KOKKOS" ]; then
-            rm -rf "$KOKKOS_BUILD" "$KOKKOS_PREFIX"
-        fi
-        mkdir -p "$KOKKOS_BUILD"; printf '%s' "$K_KOKKOS" > "$KOKKOS_BUILD/.soapgap-key"
+        prepare_build_dir "$K_KOKKOS" "$KOKKOS_BUILD" "$KOKKOS_PREFIX"
         run_logged kokkos-configure cmake -S "$KOKKOS_SRC" -B "$KOKKOS_BUILD" "${KOKKOS_OPTS[@]}"
         log "  configured in $(( $(date +%s) - t ))s; compiling (log: $LOGS/kokkos-build.log)"
         run_logged kokkos-build "${NICE[@]}" cmake --build "$KOKKOS_BUILD" --parallel "$JOBS"
@@ -463,10 +469,7 @@ if ! stamp_ok lammps "$K_LAMMPS" || [ ! -x "$LMP" ] || [ ! -f "$LAMMPS_BUILD/sty
     log "building LAMMPS $LAMMPS_UPSTREAM (MPI, OpenMP, PLUGIN,$( [ "$WITH_KOKKOS" = 1 ] && echo " KOKKOS,") MANYBODY, ML-SNAP, EXTRA-PAIR) -> $LAMMPS_BUILD"
     [ "$CUDA" = 1 ] && log "  (CUDA build through nvcc_wrapper: expect 45+ min on 2 cores)"
     t=$(date +%s)
-    if [ -f "$LAMMPS_BUILD/.soapgap-key" ] && [ "$(cat "$LAMMPS_BUILD/.soapgap-key")" != "$K_LAMMPS" ]; then
-        rm -rf "$LAMMPS_BUILD" "$LAMMPS_PREFIX"
-    fi
-    mkdir -p "$LAMMPS_BUILD"; printf '%s' "$K_LAMMPS" > "$LAMMPS_BUILD/.soapgap-key"
+    prepare_build_dir "$K_LAMMPS" "$LAMMPS_BUILD" "$LAMMPS_PREFIX"
     run_logged lammps-configure cmake -S "$LAMMPS_SRC/cmake" -B "$LAMMPS_BUILD" "${LAMMPS_OPTS[@]}"
     log "  configured in $(( $(date +%s) - t ))s; compiling with -j$JOBS (log: $LOGS/lammps-build.log)"
     t2=$(date +%s)
