@@ -159,14 +159,17 @@ fi
 # ---------------------------------------------------------------------------------------------
 # 2. A deb-src entry, derived from this machine's own apt configuration.
 # ---------------------------------------------------------------------------------------------
-have_src() { apt-cache showsrc lammps 2>/dev/null | grep -q '^Package: lammps'; }
+# The wanted LAMMPS source version is known to apt (the sid stanza of LAMMPS 2026 does not count
+# for the 2022 build: it lists another version).
+have_src() { apt-cache showsrc lammps 2>/dev/null | grep "^Version: $LAMMPS_UPSTREAM" >/dev/null; }
 # Called lazily, only when something has to be downloaded.
 DEB_SRC_OK=0
 ensure_deb_src() {
     [ "$DEB_SRC_OK" = 1 ] && return 0
     if have_src; then DEB_SRC_OK=1; return 0; fi
     srcs_d=/etc/apt/sources.list.d
-    if ! grep -rqsE '^[[:space:]]*(deb-src|Types:.*deb-src)' /etc/apt/sources.list "$srcs_d"; then
+    # deb-src entries other than soapgap's sid stanza: the machine's own, then nothing is added
+    if ! grep -rlsE '^[[:space:]]*(deb-src|Types:.*deb-src)' /etc/apt/sources.list "$srcs_d" | grep -v 'soapgap-sid-src' >/dev/null; then
         if [ -f "$srcs_d/debian.sources" ]; then
             log "adding deb-src stanzas derived from $srcs_d/debian.sources -> $srcs_d/soapgap-deb-src.sources"
             # Copy each deb822 stanza whose Types include 'deb', with Types: deb-src.
@@ -195,14 +198,14 @@ ensure_deb_src() {
     fi
     log "apt-get update (for the source indices)"
     run_logged apt-update-src as_root apt-get update
-    have_src || die "apt-get still finds no source package 'lammps' after adding deb-src entries (check /etc/apt/sources.list.d/soapgap-deb-src.*)"
+    have_src || die "apt-get still finds no source package lammps $LAMMPS_UPSTREAM after adding deb-src entries (check /etc/apt/sources.list.d/soapgap-deb-src.*)"
     DEB_SRC_OK=1
 }
 
 # Debian sid's source index (LAMMPS 2026): one deb-src stanza for suite sid, main, with the
 # URIs and keyring of this machine's first Debian stanza (no host name in this repository).
 ensure_sid_src() {
-    apt-cache showsrc lammps 2>/dev/null | grep -q "^Version: $LAMMPS_UPSTREAM" && return 0
+    apt-cache showsrc lammps 2>/dev/null | grep "^Version: $LAMMPS_UPSTREAM" >/dev/null && return 0
     local srcs_d=/etc/apt/sources.list.d uri="" keyring="" from
     if [ -f "$srcs_d/debian.sources" ]; then  # deb822 (Debian 12 container images)
         from="$srcs_d/debian.sources"
@@ -225,7 +228,7 @@ ensure_sid_src() {
     rm -f "/tmp/soapgap-sid-src.$$"
     log "apt-get update (for the sid source index)"
     run_logged apt-update-sid as_root apt-get update
-    apt-cache showsrc lammps 2>/dev/null | grep -q "^Version: $LAMMPS_UPSTREAM" ||
+    apt-cache showsrc lammps 2>/dev/null | grep "^Version: $LAMMPS_UPSTREAM" >/dev/null ||
         die "apt finds no lammps $LAMMPS_UPSTREAM source after adding $srcs_d/soapgap-sid-src.sources"
 }
 
