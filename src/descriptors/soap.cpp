@@ -13,12 +13,6 @@ namespace sm = soap_math;
 
 namespace {
 
-std::string species_string(const std::vector<int>& species) {
-  std::string out;
-  for (size_t i = 0; i < species.size(); ++i) out += (i ? " " : "") + std::to_string(species[i]);
-  return out;
-}
-
 // Smallest Cholesky pivot L_nn of the radial overlap matrix below which the basis is rejected
 // as numerically linearly dependent (W = L^-1 would amplify rounding errors by 1/L_nn).
 constexpr double kMinPivot = 1e-6;
@@ -124,20 +118,25 @@ const ParameterTable<SoapParameters>& SoapParameters::table() {
 SoapParameters SoapParameters::from_spec(const KeyValueSpec& spec, const std::vector<int>& model_species) {
   const std::string ctx = spec.context() + ": soap";
   if (spec.type() != "soap") throw InputError(spec.context() + ": descriptor type \"" + spec.type() + "\" is not soap");
-  SoapParameters p = table().read(spec, model_species, ctx);
-  p.validate(ctx);  // the table's checks again, and the radial basis
+  SoapParameters p = table().read(spec, model_species, ctx);  // reads and checks every key
+  p.check_radial_basis(ctx);
   return p;
 }
 
 void SoapParameters::validate(const std::string& context) const {
   table().validate(*this, context);
-  auto fail = [&](const std::string& what) { throw InputError(context + ": " + what); };
+  check_radial_basis(context);
+}
+
+void SoapParameters::check_radial_basis(const std::string& context) const {
   std::vector<double> centres, r0;
   Eigen::MatrixXd W;
   if (!SoapDescriptor::radial_transform(*this, &centres, &W, &r0))
-    fail("n_max=" + std::to_string(n_max) + ": the radial basis is numerically linearly dependent for atom_sigma=" +
-         format_exact(atom_sigma) + " and cutoff=" + format_exact(cutoff) +
-         " (reduce n_max or increase atom_sigma; the centre spacing cutoff/n_max should not be much below atom_sigma)");
+    throw InputError(context + ": n_max=" + std::to_string(n_max) +
+                     ": the radial basis is numerically linearly dependent for atom_sigma=" + format_exact(atom_sigma) +
+                     " and cutoff=" + format_exact(cutoff) +
+                     " (reduce n_max or increase atom_sigma; the centre spacing cutoff/n_max should not be much below "
+                     "atom_sigma)");
 }
 
 // --------------------------------------------------------------------------------------------
@@ -213,7 +212,7 @@ std::vector<int> SoapDescriptor::channels_of(const Structure& s, const Neighbour
     if (ch[i] < 0)
       throw InputError((s.source.empty() ? "" : s.source + ": ") + "atom " + std::to_string(i) +
                        ": element Z=" + std::to_string(s.numbers[i]) + " not in the descriptor's species {" +
-                       species_string(params_.species) + "}");
+                       parameter_detail::species_text(params_.species) + "}");
   }
   return ch;
 }

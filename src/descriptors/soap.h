@@ -89,6 +89,8 @@ struct SoapParameters {
   // Throws InputError (prefixed with `context`) naming the first invalid parameter; also
   // rejects unsorted or duplicate species and radial bases whose overlap matrix is singular.
   void validate(const std::string& context = "soap") const;
+  // The part of validate() beyond the table: the radial overlap matrix must not be singular.
+  void check_radial_basis(const std::string& context) const;
 };
 
 class SoapDescriptor : public Descriptor {
