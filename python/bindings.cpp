@@ -19,6 +19,7 @@
 #include <set>
 #include <string>
 
+#include "bindings_descriptors.h"
 #include "bindings_molecule_io.h"
 #include "bindings_structure_learning.h"
 #include "core/elements.h"
@@ -331,6 +332,7 @@ PYBIND11_MODULE(_soapgap, m) {
 
   bind_structure_learning(m);
   bind_molecule_io(m);
+  bind_descriptors(m);
   m.def("_structure_kernel", &structure_kernel_py, py::arg("frames_a"), py::arg("frames_b"), py::arg("descriptor"),
         py::arg("kind"), py::arg("gamma"), py::arg("zeta"), py::arg("tolerance"), py::arg("progress"));
   m.def("_fit", &fit, py::arg("configs"), py::arg("terms"), py::arg("sigma_energy"), py::arg("sigma_force"),
