@@ -16,6 +16,7 @@
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,131 +66,165 @@ Structure structure_from_tuple(const py::handle& item, size_t index) {
   return s;
 }
 
-// The derivatives of one environment, folded onto atoms: periodic images onto the atom they are
-// images of, the -d/dr_k of each entry onto its centre.
-struct EnvironmentGradient {
-  std::vector<int> atoms;                // sorted, distinct; the centre included
-  RowMatrix dq;                          // 3 * atoms.size() x dim: row 3 s + a = d q / d r_{atoms[s], a}
-  Eigen::VectorXd dw;                    // 3 * atoms.size(): d w / d r_{atoms[s], a}
-  RowMatrix strain;                      // 9 x dim: row 3 a + b = d q / d strain_ab
-  Eigen::Matrix<double, 9, 1> strain_w;  // d w / d strain_ab
-};
-
-// slot: scratch of the structure's size (any content).
-void environment_gradient(const Descriptor& d, const Structure& s, const NeighbourList& nl, const Environments& env,
-                          int e, EnvironmentJacobian& J, std::vector<int>& slot, EnvironmentGradient& out) {
-  d.jacobian(s, nl, env, e, J);
-  const int dim = d.dimension();
-  out.atoms.assign(1, env.atom[e]);
-  for (int k : J.entries) {
-    if (nl.distance(k) >= d.cutoff()) continue;  // a list with a larger cutoff: no dependence
-    out.atoms.push_back(nl.centre(k));
-    out.atoms.push_back(nl.neighbour(k));
-  }
-  std::sort(out.atoms.begin(), out.atoms.end());
-  out.atoms.erase(std::unique(out.atoms.begin(), out.atoms.end()), out.atoms.end());
-  for (size_t t = 0; t < out.atoms.size(); ++t) slot[out.atoms[t]] = static_cast<int>(t);
-  const int n_slots = static_cast<int>(out.atoms.size());
-  out.dq.setZero(3 * n_slots, dim);
-  out.dw.setZero(3 * n_slots);
-  out.strain.setZero(9, dim);
-  out.strain_w.setZero();
-  const RowMatrix dqT = J.dq.transpose();  // row 3 m + a = d q / d r_{entries[m], a}
-  for (size_t m = 0; m < J.entries.size(); ++m) {
-    const int k = J.entries[m];
-    if (nl.distance(k) >= d.cutoff()) continue;
-    const int sj = slot[nl.neighbour(k)], si = slot[nl.centre(k)];
-    const Eigen::Vector3d& r = nl.r(k);
-    for (int a = 0; a < 3; ++a) {
-      const int row = 3 * static_cast<int>(m) + a;
-      const double dw = J.dw.size() ? J.dw[row] : 0.0;
-      out.dq.row(3 * sj + a) += dqT.row(row);
-      out.dq.row(3 * si + a) -= dqT.row(row);
-      out.dw[3 * sj + a] += dw;
-      out.dw[3 * si + a] -= dw;
-      // r_k -> (I + eps) r_k: d r_{k,a} / d eps_ab = r_{k,b}.
-      for (int b = 0; b < 3; ++b) {
-        out.strain.row(3 * a + b) += r[b] * dqT.row(row);
-        out.strain_w[3 * a + b] += r[b] * dw;
-      }
-    }
-  }
-}
-
-// One structure's environments (and gradients), computed without the GIL.
-struct StructureResult {
+// One structure: its neighbour list, environments and, with gradients, where each environment's
+// gradient samples start (offsets into the concatenated output, n_env + 1 entries).
+struct Prepared {
+  std::optional<NeighbourList> nl;
   Environments env;
   std::vector<int> partner;  // pair descriptors: the other atom of each environment; else empty
-  std::vector<EnvironmentGradient> grad;
+  std::vector<long long> start;
 };
 
-// neighbour_cutoff: that of the list (a potential's: its largest cutoff, which orders the sums).
-StructureResult compute_structure(const Descriptor& d, const Structure& s, double neighbour_cutoff, bool gradients) {
-  StructureResult out;
-  const NeighbourList nl(s, std::max(neighbour_cutoff, d.cutoff()));
-  out.env = d.compute(s, nl);
-  if (!out.env.tag.empty())
-    for (int k : out.env.tag) out.partner.push_back(nl.neighbour(k));
-  if (!gradients) return out;
-  const int n_env = out.env.size();
-  out.grad.resize(n_env);
-  std::exception_ptr error;
-#pragma omp parallel
-  {
-    EnvironmentJacobian J;
-    std::vector<int> slot(s.size(), -1);
-#pragma omp for schedule(dynamic)
-    for (int e = 0; e < n_env; ++e) {
-      try {
-        environment_gradient(d, s, nl, out.env, e, J, slot, out.grad[e]);
-      } catch (...) {
-#pragma omp critical
-        error = std::current_exception();
-      }
-    }
-  }
-  if (error) std::rethrow_exception(error);
-  return out;
+// The atoms environment e can depend on (sorted, distinct, the centre included): the centres and
+// neighbours of the entries within the cutoff that its Jacobian may name (pair descriptors: its
+// own entry, env.tag[e]; others: all entries of its atom).
+void dependence(const Descriptor& d, const NeighbourList& nl, const Environments& env, int e, std::vector<int>& out) {
+  out.assign(1, env.atom[e]);
+  auto add = [&](int k) {
+    if (nl.distance(k) >= d.cutoff()) return;  // a list with a larger cutoff: no dependence
+    out.push_back(nl.centre(k));
+    out.push_back(nl.neighbour(k));
+  };
+  if (!env.tag.empty())
+    add(env.tag[e]);
+  else
+    for (int k = nl.begin(env.atom[e]); k < nl.end(env.atom[e]); ++k) add(k);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
 }
 
-// Concatenates the structures' results into numpy arrays (see the module's docstring).
-py::dict assemble(const std::vector<StructureResult>& results, int dim, bool gradients) {
-  py::ssize_t n_rows = 0, n_grad = 0;
+// Where the gradients go: raw pointers into the numpy arrays (layout in descriptors.py).
+struct Output {
+  double *grad, *grad_w, *strain, *strain_w;
+  long long* samples;
+};
+
+// Per-thread scratch.
+struct Scratch {
+  EnvironmentJacobian J;
+  std::vector<int> atoms, slot;
+  std::vector<double> dqT, dwT, R;
+};
+
+int slot_of(const Scratch& w, int atom) {
+  const int t = w.slot[atom];
+  if (t < 0 || t >= static_cast<int>(w.atoms.size()) || w.atoms[t] != atom)
+    throw InputError("descriptors: the Jacobian names atom " + std::to_string(atom) + " outside the environment");
+  return t;
+}
+
+// Writes the gradients of environment e (values row `row`, first gradient sample g0) into out,
+// folded onto atoms: periodic images onto the atom they are images of, -d/dr_k onto the centre.
+void fill_environment(const Descriptor& d, const Structure& s, const NeighbourList& nl, const Environments& env, int e,
+                      long long row, long long g0, long long structure, Scratch& w, const Output& out) {
+  const int dim = d.dimension(), n3 = 3 * dim;
+  dependence(d, nl, env, e, w.atoms);
+  for (size_t t = 0; t < w.atoms.size(); ++t) w.slot[w.atoms[t]] = static_cast<int>(t);
+  d.jacobian(s, nl, env, e, w.J);
+  const int M = static_cast<int>(w.J.entries.size());
+  double* G = out.grad + g0 * n3;
+  double* GW = out.grad_w + g0 * 3;
+  std::fill(G, G + w.atoms.size() * n3, 0.0);
+  std::fill(GW, GW + w.atoms.size() * 3, 0.0);
+  w.dqT.resize(static_cast<size_t>(M) * n3);
+  w.R.assign(3 * static_cast<size_t>(M), 0.0);
+  Eigen::Map<RowMatrix> dqT(w.dqT.data(), 3 * M, dim);  // row 3 m + a = d q / d r_{entries[m], a}
+  dqT = w.J.dq.transpose();
+  w.dwT.assign(3 * static_cast<size_t>(M), 0.0);
+  for (int c = 0; c < std::min<int>(3 * M, static_cast<int>(w.J.dw.size())); ++c) w.dwT[c] = w.J.dw[c];
+  for (int m = 0; m < M; ++m) {
+    const int k = w.J.entries[m];
+    if (nl.distance(k) >= d.cutoff()) continue;
+    const int sj = slot_of(w, nl.neighbour(k)), si = slot_of(w, nl.centre(k));
+    const Eigen::Map<const Eigen::RowVectorXd> block(w.dqT.data() + static_cast<size_t>(m) * n3, n3);
+    Eigen::Map<Eigen::RowVectorXd>(G + sj * n3, n3) += block;
+    Eigen::Map<Eigen::RowVectorXd>(G + si * n3, n3) -= block;
+    for (int a = 0; a < 3; ++a) {
+      GW[3 * sj + a] += w.dwT[3 * m + a];
+      GW[3 * si + a] -= w.dwT[3 * m + a];
+      w.R[3 * m + a] = nl.r(k)[a];  // r_k -> (1 + eps) r_k: d r_{k,a} / d eps_ab = r_{k,b}
+    }
+  }
+  // T(b, a dim + f) = sum_m r_{m,b} d q_f / d r_{m,a}: strain[a][b][f].
+  using Mx3 = Eigen::Matrix<double, Eigen::Dynamic, 3, Eigen::RowMajor>;
+  const Eigen::Map<const Mx3> R(w.R.data(), M, 3);
+  const Eigen::Matrix<double, 3, Eigen::Dynamic, Eigen::RowMajor> T =
+      R.transpose() * Eigen::Map<const RowMatrix>(w.dqT.data(), M, n3);
+  const Eigen::Matrix3d TW = R.transpose() * Eigen::Map<const Mx3>(w.dwT.data(), M, 3);  // (b, a)
+  for (int a = 0; a < 3; ++a)
+    for (int b = 0; b < 3; ++b) {
+      std::copy_n(T.row(b).data() + a * dim, dim, out.strain + (row * 9 + 3 * a + b) * dim);
+      out.strain_w[row * 9 + 3 * a + b] = TW(b, a);
+    }
+  for (size_t t = 0; t < w.atoms.size(); ++t) {
+    long long* sample = out.samples + 3 * (g0 + static_cast<long long>(t));
+    sample[0] = row;
+    sample[1] = w.atoms[t];
+    sample[2] = structure;
+  }
+}
+
+// Neighbour list and environments of s; with gradients the sample counts (start) too.
+void prepare(const Descriptor& d, const Structure& s, double neighbour_cutoff, bool gradients, Prepared& p) {
+  p.nl.emplace(s, std::max(neighbour_cutoff, d.cutoff()));
+  p.env = d.compute(s, *p.nl);
+  for (int k : p.env.tag) p.partner.push_back(p.nl->neighbour(k));
+  if (!gradients) return;
+  p.start.assign(p.env.size() + 1, 0);
+  std::vector<int> atoms;
+  for (int e = 0; e < p.env.size(); ++e) {
+    dependence(d, *p.nl, p.env, e, atoms);
+    p.start[e + 1] = p.start[e] + static_cast<long long>(atoms.size());
+  }
+}
+
+// Fills the gradients of all structures (rows and samples numbered across them), in parallel.
+void fill_gradients(const Descriptor& d, const std::vector<Structure>& ss, const std::vector<Prepared>& prep,
+                    const Output& out) {
+  long long row0 = 0, g0 = 0;
+  for (size_t t = 0; t < ss.size(); ++t) {
+    const Prepared& p = prep[t];
+    const int n_env = p.env.size();
+    std::exception_ptr error;
+#pragma omp parallel
+    {
+      Scratch w;
+      w.slot.assign(ss[t].size(), -1);
+#pragma omp for schedule(dynamic)
+      for (int e = 0; e < n_env; ++e) {
+        try {
+          fill_environment(d, ss[t], *p.nl, p.env, e, row0 + e, g0 + p.start[e], static_cast<long long>(t), w, out);
+        } catch (...) {
+#pragma omp critical
+          error = std::current_exception();
+        }
+      }
+    }
+    if (error) std::rethrow_exception(error);
+    row0 += n_env;
+    g0 += p.start[n_env];
+  }
+}
+
+py::dict assemble_values(const std::vector<Prepared>& prep, int dim) {
+  py::ssize_t n_rows = 0;
   bool pairs = false;
-  for (const StructureResult& r : results) {
-    n_rows += r.env.size();
-    for (const EnvironmentGradient& g : r.grad) n_grad += static_cast<py::ssize_t>(g.atoms.size());
-    pairs = pairs || !r.partner.empty();
+  for (const Prepared& p : prep) {
+    n_rows += p.env.size();
+    pairs = pairs || !p.partner.empty();
   }
   py::array_t<double> values({n_rows, static_cast<py::ssize_t>(dim)}), weights(n_rows);
   py::array_t<long long> centres(n_rows), structures(n_rows), groups(n_rows), partners(n_rows);
-  py::array_t<double> grad({n_grad, py::ssize_t(3), static_cast<py::ssize_t>(dim)}), grad_w({n_grad, py::ssize_t(3)});
-  py::array_t<double> strain({gradients ? n_rows : 0, py::ssize_t(3), py::ssize_t(3), static_cast<py::ssize_t>(dim)});
-  py::array_t<double> strain_w({gradients ? n_rows : 0, py::ssize_t(3), py::ssize_t(3)});
-  py::array_t<long long> samples({n_grad, py::ssize_t(3)});
-  py::ssize_t row = 0, g_row = 0;
-  const size_t row_bytes = sizeof(double) * dim;
-  for (size_t t = 0; t < results.size(); ++t) {
-    const StructureResult& r = results[t];
-    for (int e = 0; e < r.env.size(); ++e, ++row) {
-      std::memcpy(values.mutable_data(row, 0), r.env.q.row(e).data(), row_bytes);
-      weights.mutable_at(row) = r.env.w[e];
-      centres.mutable_at(row) = r.env.atom[e];
+  py::ssize_t row = 0;
+  for (size_t t = 0; t < prep.size(); ++t) {
+    const Environments& env = prep[t].env;
+    for (int e = 0; e < env.size(); ++e, ++row) {
+      if (dim > 0) std::memcpy(values.mutable_data(row, 0), env.q.row(e).data(), sizeof(double) * dim);
+      weights.mutable_at(row) = env.w[e];
+      centres.mutable_at(row) = env.atom[e];
       structures.mutable_at(row) = static_cast<long long>(t);
-      groups.mutable_at(row) = r.env.group[e];
-      partners.mutable_at(row) = r.partner.empty() ? -1 : r.partner[e];
-      if (!gradients) continue;
-      const EnvironmentGradient& g = r.grad[e];
-      std::memcpy(strain.mutable_data(row, 0, 0, 0), g.strain.data(), 9 * row_bytes);
-      std::memcpy(strain_w.mutable_data(row, 0, 0), g.strain_w.data(), 9 * sizeof(double));
-      const py::ssize_t n_atoms = static_cast<py::ssize_t>(g.atoms.size());
-      std::memcpy(grad.mutable_data(g_row, 0, 0), g.dq.data(), 3 * n_atoms * row_bytes);
-      std::memcpy(grad_w.mutable_data(g_row, 0), g.dw.data(), 3 * n_atoms * sizeof(double));
-      for (py::ssize_t a = 0; a < n_atoms; ++a, ++g_row) {
-        samples.mutable_at(g_row, 0) = row;
-        samples.mutable_at(g_row, 1) = g.atoms[a];
-        samples.mutable_at(g_row, 2) = static_cast<long long>(t);
-      }
+      groups.mutable_at(row) = env.group[e];
+      partners.mutable_at(row) = prep[t].partner.empty() ? -1 : prep[t].partner[e];
     }
   }
   py::dict out;
@@ -199,13 +234,6 @@ py::dict assemble(const std::vector<StructureResult>& results, int dim, bool gra
   out["structures"] = structures;
   out["groups"] = groups;
   if (pairs) out["neighbours"] = partners;
-  if (gradients) {
-    out["gradient_samples"] = samples;
-    out["gradients"] = grad;
-    out["weight_gradients"] = grad_w;
-    out["strain_gradients"] = strain;
-    out["weight_strain_gradients"] = strain_w;
-  }
   return out;
 }
 
@@ -230,12 +258,35 @@ class PyDescriptor {
     std::vector<Structure> ss;
     ss.reserve(structures.size());
     for (size_t t = 0; t < structures.size(); ++t) ss.push_back(structure_from_tuple(structures[t], t));
-    std::vector<StructureResult> results(ss.size());
+    std::vector<Prepared> prep(ss.size());
     {
       py::gil_scoped_release release;
-      for (size_t t = 0; t < ss.size(); ++t) results[t] = compute_structure(*desc_, ss[t], neighbour_cutoff, gradients);
+      for (size_t t = 0; t < ss.size(); ++t) prepare(*desc_, ss[t], neighbour_cutoff, gradients, prep[t]);
     }
-    return assemble(results, desc_->dimension(), gradients);
+    py::dict out = assemble_values(prep, desc_->dimension());
+    if (!gradients) return out;
+    py::ssize_t n_rows = 0, n_grad = 0;
+    for (const Prepared& p : prep) {
+      n_rows += p.env.size();
+      n_grad += static_cast<py::ssize_t>(p.start.back());
+    }
+    const py::ssize_t dim = desc_->dimension();
+    py::array_t<double> grad({n_grad, py::ssize_t(3), dim}), grad_w({n_grad, py::ssize_t(3)});
+    py::array_t<double> strain({n_rows, py::ssize_t(3), py::ssize_t(3), dim});
+    py::array_t<double> strain_w({n_rows, py::ssize_t(3), py::ssize_t(3)});
+    py::array_t<long long> samples({n_grad, py::ssize_t(3)});
+    const Output o{grad.mutable_data(), grad_w.mutable_data(), strain.mutable_data(), strain_w.mutable_data(),
+                   samples.mutable_data()};
+    {
+      py::gil_scoped_release release;
+      fill_gradients(*desc_, ss, prep, o);
+    }
+    out["gradient_samples"] = samples;
+    out["gradients"] = grad;
+    out["weight_gradients"] = grad_w;
+    out["strain_gradients"] = strain;
+    out["weight_strain_gradients"] = strain_w;
+    return out;
   }
 
   const Descriptor& get() const { return *desc_; }
