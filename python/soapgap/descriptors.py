@@ -22,6 +22,7 @@ Result (a DescriptorResult; arrays are numpy, indices int64):
   groups            (n_rows,): kernel group (SOAP: index of the centre's element in species)
   weights           (n_rows,): environment weight (SOAP: 1; distance_2b: the cutoff function)
   neighbours        (n_rows,): distance_2b only: the other atom of the pair
+  n_atoms           list: the atom count of each structure
 With gradients=True also, in a COO-like sparse layout:
   gradient_samples  (n_grad, 3): (row of values, atom index, structure index); for each row
                     the atoms its value depends on, sorted by index, the centre included
@@ -93,8 +94,9 @@ def _structure(atoms):
 class DescriptorResult:
     """Values (and gradients) of a descriptor; the layout is the module's docstring."""
 
-    def __init__(self, arrays, descriptor):
+    def __init__(self, arrays, descriptor, n_atoms):
         self.descriptor = descriptor
+        self.n_atoms = list(n_atoms)  # atoms of each structure
         self.values = arrays["values"]
         self.centres = arrays["centres"]
         self.structures = arrays["structures"]
@@ -117,8 +119,7 @@ class DescriptorResult:
             raise ValueError("no gradients: compute(..., gradients=True)")
         rows = _np.flatnonzero(self.structures == structure)
         sel = self.gradient_samples[:, 2] == structure
-        n_atoms = int(self.gradient_samples[sel, 1].max()) + 1 if sel.any() else 0
-        out = _np.zeros((len(rows), n_atoms, 3, self.values.shape[1]))
+        out = _np.zeros((len(rows), self.n_atoms[structure], 3, self.values.shape[1]))
         local = _np.searchsorted(rows, self.gradient_samples[sel, 0])
         out[local, self.gradient_samples[sel, 1]] = self.gradients[sel]
         return out
@@ -195,7 +196,8 @@ class Descriptor:
                 found.update(int(z) for z in _np.unique(s[0]))
             species = sorted(found) or [1]
         core = self._core(species)
-        return DescriptorResult(core.compute(structures, bool(gradients), self._neighbour_cutoff), core)
+        arrays = core.compute(structures, bool(gradients), self._neighbour_cutoff)
+        return DescriptorResult(arrays, core, [len(s[0]) for s in structures])
 
     def __repr__(self):
         return "<soapgap.descriptors.Descriptor %r>" % self.spec

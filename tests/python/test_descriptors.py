@@ -1,8 +1,8 @@
 """Tests of soapgap.descriptors: values and gradients of the descriptors as a library.
 
 Gradients against central finite differences of the values (a periodic Si cell whose
-neighbours lie across the boundary and include images of the atoms themselves, and a
-two-element cluster), strain gradients against strained cells, values against the
+neighbours lie across the boundary, a primitive cell where atoms see images of themselves, and
+a two-element cluster), strain gradients against strained cells, values against the
 environments a shipped potential uses, and the errors for invalid parameters.
 Needs PYTHONPATH=<build>/python; run by scripts/test.sh.
 """
@@ -23,7 +23,8 @@ H = 1e-5  # finite-difference step, Angstrom (and strain)
 
 
 def si_cell():
-    """8-atom diamond cell, rattled: a cutoff of 4.5 A is beyond half the 5.43 A box."""
+    """8-atom diamond cell, rattled: a cutoff of 4.5 A is beyond half the 5.43 A box, so
+    neighbours are found across the boundary (several images of one atom for some)."""
     atoms = bulk("Si", "diamond", a=5.43, cubic=True)
     atoms.rattle(0.1, seed=3)
     return atoms
@@ -124,6 +125,16 @@ def test_soap_periodic_gradients_cross_the_boundary():
     for g, (row, _, _) in enumerate(r.gradient_samples):
         total[row] += r.gradients[g].sum(axis=0)
     np.testing.assert_allclose(total, 0.0, atol=1e-12)
+
+
+def test_soap_images_of_the_centre_itself():
+    """2-atom primitive cell (lattice vectors 3.84 A < cutoff): each atom sees images of itself."""
+    atoms = bulk("Si", "diamond", a=5.43)
+    atoms.positions[1] += [0.05, -0.03, 0.02]
+    desc = SOAP(n_max=4, l_max=3, cutoff=4.5, species=["Si"])
+    r = check_position_gradients(desc, atoms, seed=4)
+    assert sorted(map(tuple, r.gradient_samples[:, :2])) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    check_strain_gradients(desc, atoms)
 
 
 def test_soap_periodic_strain_gradients():
