@@ -218,7 +218,8 @@ def markdown(rows, info):
         "(soapgap %s, featomic %s, DScribe %s). Ratio > 1: soapgap faster."
         % (N_MAX, L_MAX, CUTOFF, SIGMA, info["repeats"], info["soapgap"], info["featomic"], info["dscribe"]),
         "",
-        "| system | atoms | gradients | soapgap ms | featomic ms | DScribe ms | featomic / soapgap | DScribe / soapgap |",
+        "| system | atoms | gradients | soapgap ms | featomic ms | DScribe ms "
+        "| featomic / soapgap | DScribe / soapgap |",
         "|---|---:|---|---:|---:|---:|---:|---:|",
     ]
     for r in rows:

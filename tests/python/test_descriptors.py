@@ -80,7 +80,9 @@ def check_position_gradients(desc, atoms, seed):
             d = np.zeros((n, 3))
             d[j, a] = H
             fd = difference(desc, displaced(atoms, d), displaced(atoms, -d))
-            np.testing.assert_allclose(dense[order(r), j, a, :], fd, rtol=1e-5, atol=1e-7, err_msg="atom %d dir %d" % (j, a))
+            np.testing.assert_allclose(
+                dense[order(r), j, a, :], fd, rtol=1e-5, atol=1e-7, err_msg="atom %d dir %d" % (j, a)
+            )
     # A random displacement of all atoms, through the sparse layout directly.
     d = np.random.default_rng(seed).normal(size=(n, 3))
     plus, minus = displaced(atoms, H * d), displaced(atoms, -H * d)
@@ -105,7 +107,9 @@ def check_strain_gradients(desc, atoms):
             eps[a, b] = H
             plus, minus = strained(atoms, eps), strained(atoms, -eps)
             fd = difference(desc, plus, minus)
-            np.testing.assert_allclose(r.strain_gradients[order(r), a, b], fd, rtol=1e-5, atol=1e-7, err_msg="eps %d%d" % (a, b))
+            np.testing.assert_allclose(
+                r.strain_gradients[order(r), a, b], fd, rtol=1e-5, atol=1e-7, err_msg="eps %d%d" % (a, b)
+            )
             fdw = difference(desc, plus, minus, "weights")
             np.testing.assert_allclose(r.weight_strain_gradients[order(r), a, b], fdw, rtol=1e-5, atol=1e-7)
 
