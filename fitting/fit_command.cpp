@@ -1,6 +1,8 @@
 // soapgap fit: sparse GP fit of a potential to an extended XYZ training set.
 #include <omp.h>
 
+#include <algorithm>
+#include <cmath>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -14,6 +16,7 @@
 #include "core/sha256.h"
 #include "core/text.h"
 #include "core/version.h"
+#include "io/gap_fit_command_line.h"
 #include "io/potential_file.h"
 #include "model/error_metrics.h"
 #include "model/potential.h"
@@ -22,6 +25,8 @@
 namespace soapgap::cli {
 
 namespace {
+
+std::string gap_fit_line;  // the gap_fit command line this fit was translated from, if any
 
 const char* kFitHelp =
     "Usage: soapgap fit --train train.xyz --output pot.xml --descriptor SPEC [--descriptor SPEC ...] [options]\n"
@@ -42,17 +47,29 @@ const char* kFitHelp =
     "      --descriptor \"distance_2b cutoff=5 theta=0.5 delta=0.5 n_sparse=20\" \\\n"
     "      --descriptor \"soap n_max=8 l_max=6 cutoff=5 atom_sigma=0.5 zeta=4 delta=0.2 n_sparse=500\" \\\n"
     "      --sigma-energy 0.002 --sigma-force 0.1 --sigma-virial 0.05 --e0 Si=-158.54 --validate test.xyz\n"
+    "\n"
+    "A QUIP gap_fit command line is also accepted as written (its keys are translated into these\n"
+    "options, shown, and refused by name where soapgap has no equivalent; docs/gap_fit.md):\n"
+    "  soapgap fit at_file=train.xyz gap={soap n_max=8 l_max=6 cutoff=5 atom_sigma=0.5 zeta=4 delta=0.2 \\\n"
+    "      covariance_type=dot_product n_sparse=500 sparse_method=cur_points} \\\n"
+    "      default_sigma={0.002 0.1 0.05 0} e0={Si:-158.54} gp_file=Si.xml\n"
     "\n";
 
-std::map<int, double> parse_e0(const std::vector<std::string>& items) {
-  std::map<int, double> e0;
+// --e0 SYMBOL=EV[,SYMBOL=EV...] (repeatable), or --e0 EV for every element.
+void parse_e0(const std::vector<std::string>& items, FitSettings& settings) {
   for (const std::string& item : items) {
     std::stringstream ss(item);
     std::string part;
     while (std::getline(ss, part, ',')) {
       size_t eq = part.find('=');
+      double x = 0;
+      if (eq == std::string::npos && text::parse_double(part, x)) {
+        if (!std::isfinite(x)) throw UsageError("--e0 " + part + ": expected a finite energy in eV");
+        settings.e0_all = x;
+        continue;
+      }
       if (eq == std::string::npos || eq == 0)
-        throw UsageError("--e0 " + part + ": expected SYMBOL=ENERGY, e.g. Si=-158.54");
+        throw UsageError("--e0 " + part + ": expected SYMBOL=ENERGY, e.g. Si=-158.54, or one energy for every element");
       int z;
       try {
         z = atomic_number(part.substr(0, eq));
@@ -60,13 +77,11 @@ std::map<int, double> parse_e0(const std::vector<std::string>& items) {
         throw UsageError(std::string("--e0: ") + e.what());
       }
       const std::string v = part.substr(eq + 1);
-      double x = 0;
       if (!text::parse_double(v, x) || !std::isfinite(x))
         throw UsageError("--e0 " + part + ": expected a finite energy in eV");
-      e0[z] = x;
+      settings.e0[z] = x;
     }
   }
-  return e0;
 }
 
 std::map<std::string, Sigmas> parse_config_type_sigmas(const std::vector<std::string>& items, const Sigmas& base) {
@@ -113,12 +128,15 @@ void declare_fit_options(Arguments& args) {
   args.option("sigma-force", "EV/A", "expected force error per component, eV/A [0.1]");
   args.option("sigma-virial", "EV", "expected virial error per atom per component, eV/atom [0.05]");
   args.option("config-type-sigma", "TYPE:E:F:V", "sigmas for one config_type ('-' keeps the default)", true);
-  args.option("e0", "SYMBOL=EV",
-              "isolated-atom energy, eV; default: from single-atom configurations, else the mean energy per atom",
-              true);
+  args.option("e0", "SYMBOL=EV", "isolated-atom energy, eV (a bare EV: every element); default: by --e0-method", true);
+  args.option("e0-method", "M",
+              "e0 of the elements not given: auto (single-atom configurations, else the least-squares mean per "
+              "element), isolated (each element needs one single-atom configuration), average (mean energy per "
+              "atom, the same for every element) [auto]");
   args.option("validate", "FILE", "held-out set (extended XYZ) to report errors on");
   args.option("seed", "N", "seed of the sparse-point selection [1]");
   args.option("jitter", "X", "diagonal jitter added to K_MM, relative to delta^2 [1e-8]");
+  args.option("sparse-jitter", "EV2", "diagonal jitter added to K_MM as it is, eV^2 (gap_fit's sparse_jitter) [0]");
   args.flag("no-variance", "do not store the predicted-variance factors (two triangular M x M matrices; smaller file)");
   args.flag("no-energies", "ignore reference energies");
   args.flag("no-forces", "ignore reference forces");
@@ -136,12 +154,18 @@ FitSettings settings_from(const Arguments& args, std::ostream* log) {
   if (!(settings.sigma.energy > 0 && settings.sigma.force > 0 && settings.sigma.virial > 0))
     throw UsageError("--sigma-energy, --sigma-force and --sigma-virial must be positive");
   settings.config_type_sigma = parse_config_type_sigmas(args.all("config-type-sigma"), settings.sigma);
-  settings.e0 = parse_e0(args.all("e0"));
+  parse_e0(args.all("e0"), settings);
+  settings.e0_method = args.get("e0-method", settings.e0_method);
+  if (settings.e0_method != "auto" && settings.e0_method != "isolated" && settings.e0_method != "average")
+    throw UsageError("--e0-method " + settings.e0_method + ": expected auto, isolated or average");
   long long seed = args.get_int("seed", 1);
   if (seed < 0) throw UsageError("--seed must be non-negative");
   settings.seed = static_cast<uint64_t>(seed);
   settings.jitter = args.get_double("jitter", settings.jitter);
   if (!(settings.jitter >= 0)) throw UsageError("--jitter must be non-negative");
+  settings.sparse_jitter = args.get_double("sparse-jitter", settings.sparse_jitter);
+  if (!(settings.sparse_jitter >= 0) || !std::isfinite(settings.sparse_jitter))
+    throw UsageError("--sparse-jitter must be a non-negative number");
   settings.store_variance = !args.has("no-variance");
   settings.use_energy = !args.has("no-energies");
   settings.use_forces = !args.has("no-forces");
@@ -220,7 +244,43 @@ void write_fit_report(const std::string& dir, const std::string& output, const s
 
 }  // namespace
 
+// `soapgap fit at_file=... gap={...} ...`: the gap_fit command line translated into soapgap fit's own
+// options (io/gap_fit_command_line.h), shown, and run as those; the file records both lines. Of the
+// native options, --quiet, --threads, --validate and --report may be added to it.
+int run_gap_fit_command_line(int argc, char** argv) {
+  std::vector<std::string> gap_fit_words, extra;
+  for (int i = 2; i < argc; ++i) {
+    const std::string w = argv[i];
+    if (w.rfind("-", 0) != 0) {
+      gap_fit_words.push_back(w);
+      continue;
+    }
+    const std::string name = w.substr(0, w.find('='));
+    if (name != "--quiet" && name != "--threads" && name != "--validate" && name != "--report")
+      throw UsageError(w +
+                       ": a gap_fit command line takes only --quiet, --threads, --validate and --report of "
+                       "soapgap fit's own options");
+    extra.push_back(w);
+    if (name != "--quiet" && w.find('=') == std::string::npos && i + 1 < argc) extra.push_back(argv[++i]);
+  }
+  const GapFitTranslation t = translate_gap_fit(gap_fit_words);
+  std::vector<std::string> native{argv[0], argv[1]};
+  native.insert(native.end(), t.arguments.begin(), t.arguments.end());
+  native.insert(native.end(), extra.begin(), extra.end());
+  std::vector<char*> ptrs;
+  for (std::string& w : native) ptrs.push_back(w.data());
+  if (std::find(extra.begin(), extra.end(), "--quiet") == extra.end()) {
+    std::cerr << "gap_fit command line, as soapgap fit options:\n  "
+              << command_line(static_cast<int>(ptrs.size()), ptrs.data()) << std::endl;
+    for (const std::string& note : t.notes) std::cerr << "  note: " << note << std::endl;
+  }
+  gap_fit_line = command_line(argc, argv);
+  return run_fit(static_cast<int>(ptrs.size()), ptrs.data());
+}
+
 int run_fit(int argc, char** argv) {
+  if (is_gap_fit_command_line(std::vector<std::string>(argv + 2, argv + argc)))
+    return run_gap_fit_command_line(argc, argv);
   Arguments args;
   declare_fit_options(args);
   if (!parse_command_line(args, argc, argv, kFitHelp)) return 0;
@@ -248,6 +308,7 @@ int run_fit(int argc, char** argv) {
   PotentialData& data = result.potential;
   record_fit_provenance(data, train.size(), settings);
   data.provenance["command_line"] = command_line(argc, argv);
+  if (!gap_fit_line.empty()) data.provenance["gap_fit_command_line"] = gap_fit_line;
   data.provenance["training_file"] = train_path;
   data.provenance["training_sha256"] = sha256_file(train_path);
   if (log)

@@ -94,6 +94,9 @@ struct QuipCoordinate {
 QuipCoordinate read_coordinate(const QuipReader& R, const xmlNode* n);
 
 // quip_potential_soap.cpp
+// Refuses the soap options that change predictions but that soapgap does not implement (radial_basis
+// other than EQUISPACED_GAUSS, cutoff_dexp, average, diagonal_radial, normalise=F, nu_R/nu_S != 2, ...).
+void refuse_unsupported_soap_options(QuipArgs& a);
 TermData soap_term(const QuipReader& R, const QuipCoordinate& c, long gap_version, const std::vector<int>& elements);
 
 // quip_potential_2b_glue.cpp

@@ -30,6 +30,8 @@ struct QuipSoapOptions {
   bool central_all = false;
 };
 
+}  // namespace
+
 // Refuses the options that change predictions but that soapgap does not implement.
 void refuse_unsupported_soap_options(QuipArgs& a) {
   const std::string basis = a.str("radial_basis", "");
@@ -52,6 +54,8 @@ void refuse_unsupported_soap_options(QuipArgs& a) {
   if (a.integer("k", 0) != 0) a.refuse("K", "0", a.v["k"]);
   if (!a.str("z_map", "").empty()) a.refuse("Z_map", "none", a.v["z_map"]);
 }
+
+namespace {
 
 // The options of a soap <descriptor> and the checks of its kernel.
 QuipSoapOptions soap_options(const QuipReader& R, const QuipCoordinate& c, long gap_version) {

@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "core/version.h"
+#include "model/fit_e0.h"
 #include "model/sparse_selection.h"
 #include "model/term.h"
 #include "neighbours/neighbour_list.h"
@@ -37,59 +38,6 @@ Sigmas sigmas_for(const Structure& s, const FitSettings& settings) {
   if (!(sg.energy > 0 && sg.force > 0 && sg.virial > 0))
     throw InputError(s.source + ": regularisation sigmas must be positive");
   return sg;
-}
-
-bool is_isolated_atom(const Structure& s, double cutoff) {
-  if (s.size() != 1 || !s.energy) return false;
-  if (!s.pbc[0] && !s.pbc[1] && !s.pbc[2]) return true;
-  return NeighbourList(s, cutoff).n_entries() == 0;
-}
-
-// Isolated-atom energies: given, else from single-atom configurations, else the least-squares
-// mean (per-atom energies fitted as sum_Z x_Z e0_Z, x = composition fractions).
-std::map<int, double> determine_e0(const std::vector<Structure>& train, const std::vector<int>& species,
-                                   const FitSettings& settings, double cutoff, std::map<int, std::string>& source) {
-  std::map<int, double> e0 = settings.e0;
-  for (auto& kv : e0) source[kv.first] = "given";
-  for (const Structure& s : train)
-    if (!e0.count(s.numbers.empty() ? 0 : s.numbers[0]) && is_isolated_atom(s, cutoff)) {
-      e0[s.numbers[0]] = *s.energy;
-      source[s.numbers[0]] = "isolated atom";
-    }
-  std::vector<int> unknown;
-  for (int z : species)
-    if (!e0.count(z)) unknown.push_back(z);
-  if (unknown.empty()) return e0;
-  std::vector<int> rows;
-  for (size_t c = 0; c < train.size(); ++c)
-    if (train[c].energy && train[c].size() > 0) rows.push_back(static_cast<int>(c));
-  if (rows.empty()) {
-    for (int z : unknown) {
-      e0[z] = 0.0;
-      source[z] = "zero (no energies)";
-    }
-    return e0;
-  }
-  Eigen::MatrixXd A = Eigen::MatrixXd::Zero(rows.size(), unknown.size());
-  Eigen::VectorXd b(rows.size());
-  for (size_t r = 0; r < rows.size(); ++r) {
-    const Structure& s = train[rows[r]];
-    double e = *s.energy;
-    for (int z : s.numbers) {
-      auto k = std::find(unknown.begin(), unknown.end(), z);
-      if (k != unknown.end())
-        A(r, k - unknown.begin()) += 1.0 / s.size();
-      else
-        e -= e0[z];
-    }
-    b[r] = e / s.size();
-  }
-  Eigen::VectorXd x = A.completeOrthogonalDecomposition().solve(b);
-  for (size_t k = 0; k < unknown.size(); ++k) {
-    e0[unknown[k]] = x[k];
-    source[unknown[k]] = "mean";
-  }
-  return e0;
 }
 
 // The rows of one configuration, already divided by their sigmas.
@@ -288,7 +236,8 @@ int select_sparse_points(std::vector<TermState>& terms, const ConfigEnvironments
 }
 
 // 3. K_MM (block diagonal) + jitter, Cholesky K_MM = U^T U: returns U.
-Eigen::MatrixXd kmm_factor(const std::vector<TermState>& terms, int m_total, double jitter, FitResult& result) {
+Eigen::MatrixXd kmm_factor(const std::vector<TermState>& terms, int m_total, const FitSettings& settings,
+                           FitResult& result) {
   Eigen::MatrixXd U = Eigen::MatrixXd::Zero(m_total, m_total);
   Timer timer;
   for (const TermState& ts : terms)
@@ -298,12 +247,13 @@ Eigen::MatrixXd kmm_factor(const std::vector<TermState>& terms, int m_total, dou
       Eigen::MatrixXd K;
       ts.term.kernel().matrix(X, X, K);
       const double d2 = ts.term.kernel().delta() * ts.term.kernel().delta();
-      K.diagonal().array() += jitter * d2;
+      K.diagonal().array() += settings.jitter * d2 + settings.sparse_jitter;
       U.block(ts.offset[g], ts.offset[g], X.rows(), X.rows()) = K;
     }
   Eigen::LLT<Eigen::MatrixXd> llt(U);
   if (llt.info() != Eigen::Success)
-    throw InputError("K_MM is not positive definite: increase --jitter or reduce n_sparse");
+    throw InputError(
+        "K_MM is not positive definite: increase the jitter (--jitter, --sparse-jitter) or reduce n_sparse");
   U = llt.matrixU();
   result.timings.emplace_back("K_MM", timer.seconds());
   return U;
@@ -442,7 +392,7 @@ FitResult fit_sparse_gp(const std::vector<Structure>& train, const FitSettings& 
 
   const ConfigEnvironments envs = compute_environments(train, terms, cutoff, settings.log, result);
   const int m_total = select_sparse_points(terms, envs, settings, result);
-  const Eigen::MatrixXd U = kmm_factor(terms, m_total, settings.jitter, result);
+  const Eigen::MatrixXd U = kmm_factor(terms, m_total, settings, result);
   Eigen::MatrixXd R = U;
   Eigen::VectorXd z = Eigen::VectorXd::Zero(m_total);
   stream_rows_into_qr(train, terms, envs, cutoff, m_total, pot.e0, settings, R, z, result);
@@ -469,7 +419,11 @@ void check_fit_settings(const std::vector<Structure>& train, const FitSettings& 
   if (!positive(settings.sigma)) throw InputError("fit: the sigmas of energy, force and virial must be positive");
   for (const auto& kv : settings.config_type_sigma)
     if (!positive(kv.second)) throw InputError("fit: the sigmas of config_type " + kv.first + " must be positive");
-  if (!(settings.jitter >= 0)) throw InputError("fit: jitter must be non-negative");
+  if (!(settings.jitter >= 0) || !(settings.sparse_jitter >= 0) || !std::isfinite(settings.sparse_jitter))
+    throw InputError("fit: jitter must be non-negative");
+  if (settings.e0_method != "auto" && settings.e0_method != "isolated" && settings.e0_method != "average")
+    throw InputError("fit: e0 method \"" + settings.e0_method + "\": expected auto, isolated or average");
+  if (settings.e0_all && !std::isfinite(*settings.e0_all)) throw InputError("fit: e0 must be finite");
   if (settings.terms.empty()) throw InputError("fit: at least one descriptor is needed");
   std::set<int> present;
   for (const Structure& s : train) present.insert(s.numbers.begin(), s.numbers.end());
@@ -488,6 +442,7 @@ void record_fit_provenance(PotentialData& data, size_t n_configurations, const F
   data.provenance["n_configurations"] = std::to_string(n_configurations);
   data.provenance["seed"] = std::to_string(settings.seed);
   data.provenance["threads"] = std::to_string(omp_get_max_threads());
+  if (settings.sparse_jitter > 0) data.provenance["sparse_jitter"] = format_exact(settings.sparse_jitter);
 }
 
 }  // namespace soapgap

@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <utility>
@@ -26,9 +27,16 @@ struct FitSettings {
   std::vector<std::string> terms;  // term specs (with n_sparse, sparse_method)
   Sigmas sigma;
   std::map<std::string, Sigmas> config_type_sigma;  // overrides by config_type
-  std::map<int, double> e0;  // given isolated-atom energies; others from isolated-atom configs or the mean
+  std::map<int, double> e0;                         // given isolated-atom energies, eV
+  std::optional<double> e0_all;                     // given for every element not in e0 (gap_fit's e0=VALUE)
+  // The elements without a given e0: "auto" from single-atom configurations, else the least-squares
+  // mean per element; "isolated" every element needs exactly one single-atom configuration (gap_fit's
+  // e0_method=isolated); "average" the mean energy per atom over the configurations, the same for
+  // every element (gap_fit's e0_method=average).
+  std::string e0_method = "auto";
   uint64_t seed = 1;
   double jitter = 1e-8;        // added to the diagonal of K_MM, relative to delta^2
+  double sparse_jitter = 0;    // added to the diagonal of K_MM as it is, eV^2 (gap_fit's sparse_jitter)
   bool store_variance = true;  // compute and store the variance factors
   bool use_energy = true, use_forces = true, use_virial = true;
   std::ostream* log = nullptr;  // progress, memory estimates and timings

@@ -93,6 +93,43 @@ std::vector<int> select_fps(const RowMatrix& Q, int m, uint64_t seed) {
   return chosen;
 }
 
+// gap_fit's UNIFORM for 1-D descriptors (pair distances): the grid x_k = min + (k + 1/2)(max - min)/m,
+// for each grid point the nearest distinct value not yet taken.
+std::vector<int> select_uniform(const RowMatrix& Q, int m) {
+  if (Q.cols() != 1)
+    throw InputError("sparse selection: sparse_method=uniform needs a one-dimensional descriptor (distance_2b), not " +
+                     std::to_string(Q.cols()) + " dimensions");
+  const int n = static_cast<int>(Q.rows());
+  std::vector<int> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return Q(a, 0) < Q(b, 0); });
+  const std::vector<int> distinct = take_distinct(Q, order, n);  // ascending values, duplicates dropped
+  const int d = static_cast<int>(distinct.size());
+  if (d <= m) return distinct;
+  const double lo = Q(distinct.front(), 0), hi = Q(distinct.back(), 0);
+  std::vector<char> taken(d, 0);
+  std::vector<int> chosen;
+  for (int k = 0; k < m; ++k) {
+    const double x = lo + (k + 0.5) * (hi - lo) / m;
+    int pos = static_cast<int>(
+        std::lower_bound(distinct.begin(), distinct.end(), x, [&](int r, double v) { return Q(r, 0) < v; }) -
+        distinct.begin());
+    // the nearest free value on either side of x
+    int left = pos - 1, right = pos;
+    while (left >= 0 && taken[left]) --left;
+    while (right < d && taken[right]) ++right;
+    int best = -1;
+    if (left >= 0 && right < d)
+      best = (x - Q(distinct[left], 0) <= Q(distinct[right], 0) - x) ? left : right;
+    else
+      best = left >= 0 ? left : right;
+    if (best < 0 || best >= d) break;
+    taken[best] = 1;
+    chosen.push_back(distinct[best]);
+  }
+  return chosen;
+}
+
 }  // namespace
 
 std::vector<int> select_sparse(const RowMatrix& Q, int m, const std::string& method, uint64_t seed) {
@@ -109,8 +146,10 @@ std::vector<int> select_sparse(const RowMatrix& Q, int m, const std::string& met
     std::vector<int> order(Q.rows());
     std::iota(order.begin(), order.end(), 0);
     chosen = take_distinct(Q, order, static_cast<int>(Q.rows()));
+  } else if (method == "uniform") {
+    chosen = select_uniform(Q, m);
   } else {
-    throw InputError("sparse selection: unknown method \"" + method + "\"; expected cur, fps, random or all");
+    throw InputError("sparse selection: unknown method \"" + method + "\"; expected cur, fps, random, all or uniform");
   }
   std::sort(chosen.begin(), chosen.end());
   return chosen;

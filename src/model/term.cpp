@@ -28,8 +28,10 @@ const ParameterTable<TermFitOptions>& TermFitOptions::table() {
                 "sparse points per kernel group (per centre element for SOAP, per element pair for 2-body)")
                   .need()
                   .at_least(1),
-              R("sparse_method", &P::sparse_method, "`cur` (leverage scores), `fps` (farthest point), `random`, `all`")
-                  .one_of({"cur", "fps", "random", "all"})
+              R("sparse_method", &P::sparse_method,
+                "`cur` (leverage scores), `fps` (farthest point), `random`, `all`, `uniform` (1-D descriptors: the "
+                "nearest to an even grid between the smallest and largest value, as gap_fit's UNIFORM)")
+                  .one_of({"cur", "fps", "random", "all", "uniform"})
                   .default_doc("`cur` (soap), `fps` (distance_2b)")});
   return t;
 }

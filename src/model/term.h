@@ -17,7 +17,7 @@ namespace soapgap {
 // Options of a term that only matter when fitting (not stored in the potential file).
 struct TermFitOptions {
   int n_sparse = 0;                   // per kernel group
-  std::string sparse_method = "cur";  // cur | fps | random | all (default fps for distance_2b)
+  std::string sparse_method = "cur";  // cur | fps | random | all | uniform (default fps for distance_2b)
   static const ParameterTable<TermFitOptions>& table();
 };
 
