@@ -27,6 +27,8 @@ const char* kEvalHelp =
     "with --variance=total also energy_variance (eV^2, of the total energy; its cost grows as the\n"
     "square of the atom count); --variance-terms 2,3 restricts both to the part of the energy\n"
     "of those terms (numbered from 1 as `soapgap info` lists them), e.g. the SOAP terms alone.\n"
+    "--force-variance (implies --variance) adds per-atom force_variance (eV^2/A^2, the trace of the\n"
+    "force's 3x3 covariance) and force_covariance (9 columns, row-major; docs/cli.md states the cost).\n"
     "Reference labels of the input are kept as ref_energy,\n"
     "ref_forces and ref_virial, and their RMSE/MAE are printed, overall and per config_type.\n"
     "\n";
@@ -56,6 +58,7 @@ int run_eval(int argc, char** argv) {
                        "also predict variances: local (per-atom local_variance, O(N) like the energy; the "
                        "default) or total (adds energy_variance of the total energy, O(N^2) in the atom count)");
   args.option("variance-terms", "LIST", "with --variance: only these terms, e.g. 2,3 (numbered from 1)");
+  args.flag("force-variance", "also the covariance of each atom's force (implies --variance)");
   args.option("report", "DIR", "write errors.json and errors.md to DIR");
   declare_common_options(args);
   if (!parse_command_line(args, argc, argv, kEvalHelp)) return 0;
@@ -68,8 +71,10 @@ int run_eval(int argc, char** argv) {
   std::vector<Structure> input = read_extxyz(args.get("input"), keys_from(args));
   if (input.empty()) throw InputError(args.get("input") + ": no configurations");
   PredictOptions options;
-  options.variance = args.has("variance");
-  if (options.variance) {
+  options.variance = args.has("variance") || args.has("force-variance");
+  options.force_variance = args.has("force-variance");
+  options.total_variance = false;
+  if (args.has("variance")) {
     const std::string kind = args.get("variance");
     if (kind != "local" && kind != "total")
       throw UsageError("--variance=" + kind + ": expected --variance, --variance=local or --variance=total");
@@ -102,6 +107,12 @@ int run_eval(int argc, char** argv) {
       if (options.total_variance) x.add_real("energy_variance", p.energy_variance);
       std::vector<double> var(p.local_variance.data(), p.local_variance.data() + p.local_variance.size());
       x.add_column("local_variance", var);
+      if (options.force_variance) {
+        const auto& c = p.force_covariance;
+        const Eigen::VectorXd trace = c.col(0) + c.col(4) + c.col(8);
+        x.add_column("force_variance", std::vector<double>(trace.data(), trace.data() + trace.size()));
+        x.columns.push_back(PerAtomColumn{"force_covariance", 9, std::vector<double>(c.data(), c.data() + c.size())});
+      }
     }
     out.push_back(std::move(o));
     extras.push_back(std::move(x));

@@ -123,11 +123,13 @@ class PyPotential {
     return s;
   }
 
-  py::dict predict(const py::handle& atoms, bool variance, bool total_variance,
-                   const std::vector<int>& variance_terms) const {
+  py::dict predict(const py::handle& atoms, bool variance, bool total_variance, const std::vector<int>& variance_terms,
+                   bool force_variance) const {
     Structure s = covered_structure(atoms);
     PredictOptions options;
+    variance = variance || force_variance;
     options.variance = variance;
+    options.force_variance = force_variance;
     options.total_variance = total_variance;
     for (int t : variance_terms) options.variance_terms.push_back(t - 1);  // numbered from 1 as in the file
     if (variance && !pot_->has_variance())
@@ -146,6 +148,14 @@ class PyPotential {
     if (variance) {
       out["local_variance"] = to_numpy(std::move(p.local_variance));
       if (total_variance) out["energy_variance"] = p.energy_variance;
+    }
+    if (force_variance) {
+      const Eigen::Index n = p.force_covariance.rows();
+      py::array_t<double> cov({static_cast<py::ssize_t>(n), py::ssize_t{3}, py::ssize_t{3}});
+      std::copy(p.force_covariance.data(), p.force_covariance.data() + 9 * n, cov.mutable_data());
+      Eigen::VectorXd trace = p.force_covariance.col(0) + p.force_covariance.col(4) + p.force_covariance.col(8);
+      out["force_covariances"] = cov;
+      out["force_variances"] = to_numpy(std::move(trace));
     }
     return out;
   }
@@ -314,9 +324,13 @@ PYBIND11_MODULE(_soapgap, m) {
       .def_property_readonly("provenance", [](const PyPotential& p) { return p.get().data().provenance; })
       .def("predict", &PyPotential::predict, py::arg("atoms"), py::arg("variance") = false,
            py::arg("total_variance") = false, py::arg("variance_terms") = std::vector<int>{},
+           py::arg("force_variance") = false,
            "Energy (eV), forces (N x 3, eV/A), virial (3 x 3, eV), local_energy (N, eV); with\n"
            "variance=True also local_variance (N, eV^2, as cheap as the energy), and with\n"
            "total_variance=True also energy_variance (eV^2; O(N^2) in the atom count).\n"
+           "force_variance=True (implies variance): force_covariances (N x 3 x 3, eV^2/A^2), the predicted\n"
+           "covariance of each atom's force, and force_variances (N), their traces (about 50 times the\n"
+           "cost of the prediction; docs/python.md).\n"
            "variance_terms=[2, 3]: the variance of those terms' part of the energy only (terms\n"
            "numbered from 1 in the file's order, as `soapgap info` lists them; default: all).")
       .def("environments", &PyPotential::environments, py::arg("atoms"),

@@ -165,4 +165,35 @@ TEST_F(CliOutputTest, ThreadsZeroAndKernelSettingsNameTheOption) {
   expect_failure(fit_with("distance_2b cutoff=4 theta=0 n_sparse=5"), 1, "fit", {"--descriptor #2", "theta"}, before);
 }
 
+TEST_F(CliOutputTest, EvalForceVarianceWritesTheCovarianceOfEachForce) {
+  write_sets();
+  fit_quietly();
+  ASSERT_EQ(soapgap({"eval", "--potential", path("pot.xml"), "--input", path("test.xyz"), "--output", path("fv.xyz"),
+                     "--force-variance", "--quiet"})
+                .exit_code,
+            0);
+  const PotentialData data = read_potential(path("pot.xml"));
+  const Potential pot(data);
+  PredictOptions o;
+  o.variance = true;
+  o.force_variance = true;
+  const std::vector<Structure> out = read_extxyz(path("fv.xyz"));
+  ASSERT_EQ(out.size(), test_.size());
+  for (size_t c = 0; c < out.size(); ++c) {
+    const Prediction p = pot.predict(test_[c], o);
+    const ExtraColumn* var = find_column(out[c], "force_variance");
+    const ExtraColumn* cov = find_column(out[c], "force_covariance");
+    ASSERT_TRUE(var && cov) << "configuration " << c;
+    ASSERT_EQ(cov->values.size(), 9u * test_[c].size());
+    EXPECT_EQ(find_info(out[c], "energy_variance"), nullptr) << "--force-variance alone wrote energy_variance";
+    for (int i = 0; i < test_[c].size(); ++i) {
+      const double trace = p.force_covariance(i, 0) + p.force_covariance(i, 4) + p.force_covariance(i, 8);
+      EXPECT_NEAR(parse_double(var->values[i]), trace, 1e-10 * trace) << "atom " << i;
+      for (int k = 0; k < 9; ++k)
+        EXPECT_NEAR(parse_double(cov->values[9 * i + k]), p.force_covariance(i, k), 1e-10 * trace)
+            << "atom " << i << " entry " << k;
+    }
+  }
+}
+
 }  // namespace

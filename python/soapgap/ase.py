@@ -36,12 +36,16 @@ class SoapGapCalculator(Calculator):
         (default) does so when the potential has variance data.
     total_variance: with variance, also energy_variance, the variance of the total energy (off by
         default: its cost grows as N^2 in the atom count; 1,000 Si atoms: ~16 s against ~0.4 s).
+    force_variance: also results['force_variances'] (N, eV^2/A^2: the trace of each atom's force
+        covariance, the expected squared error of the force vector) and results['force_covariances']
+        (N x 3 x 3); off by default (about 50 times the cost of the prediction, docs/python.md).
     """
 
     implemented_properties = ["energy", "free_energy", "forces", "stress", "energies"]
     nolabel = True
 
-    def __init__(self, potential, variance=None, total_variance=False, quip_label="", **kwargs):
+    def __init__(self, potential, variance=None, total_variance=False, quip_label="", force_variance=False,
+                 **kwargs):
         Calculator.__init__(self, **kwargs)
         if isinstance(potential, Potential):
             self.potential = potential
@@ -53,6 +57,9 @@ class SoapGapCalculator(Calculator):
             raise ValueError("variance requested but the potential has no variance data")
         self.variance = bool(variance)
         self.total_variance = bool(total_variance)
+        self.force_variance = bool(force_variance)
+        if self.force_variance and not self.potential.has_variance:
+            raise ValueError("force_variance requested but the potential has no variance data")
         self._lock = threading.RLock()
 
     def get_property(self, name, atoms=None, allow_calculation=True):
@@ -67,7 +74,8 @@ class SoapGapCalculator(Calculator):
 
     def _calculate(self, atoms, properties, system_changes):
         Calculator.calculate(self, atoms, properties, system_changes)
-        p = self.potential.predict(self.atoms, variance=self.variance, total_variance=self.total_variance)
+        p = self.potential.predict(self.atoms, variance=self.variance, total_variance=self.total_variance,
+                                   force_variance=self.force_variance)
         self.results = {
             "energy": p["energy"],
             "free_energy": p["energy"],
@@ -82,3 +90,6 @@ class SoapGapCalculator(Calculator):
             self.results["local_variance"] = p["local_variance"]
             if "energy_variance" in p:
                 self.results["energy_variance"] = p["energy_variance"]
+        if self.force_variance:
+            self.results["force_variances"] = p["force_variances"]
+            self.results["force_covariances"] = p["force_covariances"]

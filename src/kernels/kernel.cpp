@@ -61,6 +61,31 @@ void DotProductKernel::gradients(const Eigen::Ref<const Eigen::RowVectorXd>& q, 
   dK = X.transpose() * scale.asDiagonal();
 }
 
+// dk/dg = d2 zeta g^(zeta-1) and d2k/dg2 = d2 zeta (zeta-1) g^(zeta-2); k = d2 g^zeta; with
+// T(f, 3e+x) = q_f . dq_e,x: dq_e,x^T H_ef dq_f,y = d2k/dg2 T(f,3e+x) T(e,3f+y) + dk/dg dq_e,x . dq_f,y.
+Eigen::Matrix3d DotProductKernel::derivative_prior_covariance(const RowMatrix& q, const Eigen::MatrixXd& dq,
+                                                              const Eigen::VectorXd& w, const MatrixX3& dw) const {
+  const Eigen::Index m = q.rows();
+  const Eigen::MatrixXd C = q * q.transpose();
+  const Eigen::MatrixXd T = q * dq;
+  const Eigen::MatrixXd VV = dq.transpose() * dq;
+  const double d2 = delta_ * delta_;
+  Eigen::Matrix3d P = Eigen::Matrix3d::Zero();
+  for (Eigen::Index e = 0; e < m; ++e)
+    for (Eigen::Index f = 0; f < m; ++f) {
+      const double g = C(e, f), p1 = km::ipow(g, zeta_ - 1);
+      const double k = d2 * p1 * g, dk = d2 * zeta_ * p1,
+                   ddk = zeta_ >= 2 ? d2 * zeta_ * (zeta_ - 1) * km::ipow(g, zeta_ - 2) : 0.0;
+      for (int x = 0; x < 3; ++x)
+        for (int y = 0; y < 3; ++y) {
+          const double h = ddk * T(f, 3 * e + x) * T(e, 3 * f + y) + dk * VV(3 * e + x, 3 * f + y);
+          P(x, y) += w[e] * w[f] * h + w[e] * dk * T(f, 3 * e + x) * dw(f, y) + dw(e, x) * w[f] * dk * T(e, 3 * f + y) +
+                     dw(e, x) * dw(f, y) * k;
+        }
+    }
+  return P;
+}
+
 SquaredExponentialKernel::SquaredExponentialKernel(const SquaredExponentialParameters& p)
     : Kernel(p.delta), theta_(p.theta) {
   SquaredExponentialParameters::table().validate(p, "squared_exponential kernel");
@@ -104,6 +129,31 @@ void SquaredExponentialKernel::gradients(const Eigen::Ref<const Eigen::RowVector
     k[s] = km::squared_exponential_kernel(d2, f, diff.squaredNorm());
     dK.col(s) = km::squared_exponential_gradient_factor(f, k[s]) * diff.transpose();
   }
+}
+
+// k = d2 exp(-a |D|^2), D = q_e - q_f, a = 1/(2 theta^2): dk/dq_e = -2a k D = -dk/dq_f and
+// H_ef = d2k/dq_e dq_f = 2a k I - 4a^2 k D D^T.
+Eigen::Matrix3d SquaredExponentialKernel::derivative_prior_covariance(const RowMatrix& q, const Eigen::MatrixXd& dq,
+                                                                      const Eigen::VectorXd& w,
+                                                                      const MatrixX3& dw) const {
+  const Eigen::Index m = q.rows();
+  const Eigen::MatrixXd T = q * dq;  // T(f, 3e+x) = q_f . dq_e,x
+  const Eigen::MatrixXd VV = dq.transpose() * dq;
+  const double d2 = delta_ * delta_, a = km::squared_exponential_factor(theta_);
+  Eigen::Matrix3d P = Eigen::Matrix3d::Zero();
+  for (Eigen::Index e = 0; e < m; ++e)
+    for (Eigen::Index f = 0; f < m; ++f) {
+      const double k = km::squared_exponential_kernel(d2, a, (q.row(e) - q.row(f)).squaredNorm());
+      for (int x = 0; x < 3; ++x)
+        for (int y = 0; y < 3; ++y) {
+          const double de = T(e, 3 * e + x) - T(f, 3 * e + x);  // D . dq_e,x
+          const double df = T(e, 3 * f + y) - T(f, 3 * f + y);  // D . dq_f,y
+          const double h = 2 * a * k * VV(3 * e + x, 3 * f + y) - 4 * a * a * k * de * df;
+          P(x, y) += w[e] * w[f] * h - 2 * a * k * w[e] * de * dw(f, y) + 2 * a * k * dw(e, x) * w[f] * df +
+                     dw(e, x) * dw(f, y) * k;
+        }
+    }
+  return P;
 }
 
 }  // namespace soapgap

@@ -28,6 +28,13 @@ class Kernel {
   // For fitting: k_s = k(q, X_s) (M) and dK(:, s) = dk(q, X_s)/dq (d x M).
   virtual void gradients(const Eigen::Ref<const Eigen::RowVectorXd>& q, const Eigen::MatrixXd& X, Eigen::VectorXd& k,
                          Eigen::MatrixXd& dK) const = 0;
+  // For force variances: the prior covariance of d/dr [sum_e w_e f(q_e)] with itself (3 x 3), for
+  // the environments e = 0..m-1 of one kernel group that depend on one atom's position r.
+  // q: m x d descriptors; dq: d x 3m, column 3e+x = dq_e/dr_x; w: m weights; dw: m x 3, dw_e/dr.
+  //   P(x, y) = sum_ef [w_e w_f dq_e,x^T H_ef dq_f,y + w_e (dk_ef/dq_e . dq_e,x) dw_f,y
+  //                     + dw_e,x w_f (dk_ef/dq_f . dq_f,y) + dw_e,x dw_f,y k_ef],  H_ef = d2k/dq_e dq_f.
+  virtual Eigen::Matrix3d derivative_prior_covariance(const RowMatrix& q, const Eigen::MatrixXd& dq,
+                                                      const Eigen::VectorXd& w, const MatrixX3& dw) const = 0;
 
  protected:
   explicit Kernel(double delta) : delta_(delta) {}
@@ -63,6 +70,8 @@ class DotProductKernel : public Kernel {
                             Eigen::VectorXd& eps, RowMatrix& G) const override;
   void gradients(const Eigen::Ref<const Eigen::RowVectorXd>& q, const Eigen::MatrixXd& X, Eigen::VectorXd& k,
                  Eigen::MatrixXd& dK) const override;
+  Eigen::Matrix3d derivative_prior_covariance(const RowMatrix& q, const Eigen::MatrixXd& dq, const Eigen::VectorXd& w,
+                                              const MatrixX3& dw) const override;
 
  private:
   int zeta_;
@@ -81,6 +90,8 @@ class SquaredExponentialKernel : public Kernel {
                             Eigen::VectorXd& eps, RowMatrix& G) const override;
   void gradients(const Eigen::Ref<const Eigen::RowVectorXd>& q, const Eigen::MatrixXd& X, Eigen::VectorXd& k,
                  Eigen::MatrixXd& dK) const override;
+  Eigen::Matrix3d derivative_prior_covariance(const RowMatrix& q, const Eigen::MatrixXd& dq, const Eigen::VectorXd& w,
+                                              const MatrixX3& dw) const override;
 
  private:
   double theta_;

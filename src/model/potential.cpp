@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "model/force_variance.h"
 #include "neighbours/neighbour_list.h"
 
 namespace soapgap {
@@ -265,6 +266,7 @@ Prediction Potential::compute(const Structure& s, const NeighbourList& nl, const
     if (options.total_variance)
       out.energy_variance = posterior_variance(prior_energy_covariance(parts, parts), parts.k_total);
     if (options.variance_parts) out.variance_parts = std::move(parts);
+    if (options.force_variance) out.force_covariance = force_covariance(*this, s, nl, options.variance_terms);
   }
   return out;
 }

@@ -23,6 +23,9 @@ struct PredictOptions {
   // all pairs of environments, O(N^2 D) for N atoms: switch it off for large systems.
   bool total_variance = true;
   bool atom_virial = false;  // per-atom virial (LAMMPS compute stress/atom)
+  // With variance: also the 3 x 3 covariance of each atom's force (model/force_variance.h; needs
+  // every atom of the structure as a centre, i.e. not LAMMPS' domains with ghost atoms).
+  bool force_variance = false;
   // With variance: also keep what the total-energy variance is made of (EnergyVarianceParts),
   // so that it can be summed over structures split between processes (LAMMPS MPI ranks).
   bool variance_parts = false;
@@ -50,6 +53,8 @@ struct Prediction {
   Eigen::Matrix3d virial = Eigen::Matrix3d::Zero();  // eV, = -dE/d(strain)
   Eigen::VectorXd local_variance;                    // eV^2 per atom (with options.variance)
   double energy_variance = 0;                        // eV^2, of the total energy (with variance and total_variance)
+  // With force_variance: row a = atom a's force covariance, row-major 3 x 3, eV^2/A^2.
+  Eigen::Matrix<double, Eigen::Dynamic, 9, Eigen::RowMajor> force_covariance;
   // Per-atom virial, eV, columns xx yy zz xy xz yz (LAMMPS' order); each neighbour pair's
   // contribution -r (x) dE/dr is split equally between its two atoms. Sums to the virial.
   Eigen::Matrix<double, Eigen::Dynamic, 6, Eigen::RowMajor> atom_virial;
@@ -69,6 +74,8 @@ class Potential {
   double cutoff() const { return cutoff_; }
   bool has_variance() const { return data_.variance.has_value(); }
   int n_sparse_total() const { return n_sparse_total_; }
+  // Offset of each group of term t in the variance ordering (file order: terms, groups, points).
+  const std::vector<int>& group_offsets(size_t t) const { return offsets_.at(t); }
 
   // Throws InputError if the structure contains an element the potential does not cover.
   Prediction predict(const Structure& s, const PredictOptions& options = {}) const;
