@@ -4,10 +4,14 @@
 
 #include "common.h"
 #include "core/atomic_file.h"
+#include "core/key_value.h"
 #include "core/progress.h"
+#include "core/text.h"
+#include "io/gap_fit_command_line.h"
 #include "io/load_potential.h"
 #include "io/potential_file.h"
 #include "model/potential.h"
+#include "model/variance_factors.h"
 
 namespace soapgap::cli {
 
@@ -16,12 +20,17 @@ int run_convert(int argc, char** argv) {
   args.positional("input", "potential file to read: QUIP/GAP XML (its sparseX files beside it) or soapgap XML");
   args.positional("output", "soapgap potential file to write");
   args.option("label", "LABEL", "QUIP GAP_params label to read (QUIP's xml_label) [the one in <Potential init_args>]");
+  args.flag("variance",
+            "store a sparse-only predicted variance (k** - k^T K_MM^-1 k, from the sparse points alone) when the "
+            "input has none, e.g. a QUIP file");
   args.flag("help", "show this help");
   if (argc >= 3 && std::string(argv[2]) == "--help") {
-    std::cout << "Usage: soapgap convert in.xml out.xml [--label LABEL]\n\n"
+    std::cout << "Usage: soapgap convert in.xml out.xml [--label LABEL] [--variance]\n\n"
                  "Writes the potential of in.xml in soapgap's format (one file, checksummed), e.g. a GAP\n"
                  "written by QUIP's gap_fit, so that it loads without its sparseX files. Predictions are\n"
-                 "identical (the same numbers are stored). QUIP files carry no variance data.\n\n"
+                 "identical (the same numbers are stored). QUIP files carry no variance data; with --variance\n"
+                 "the output gets the sparse-only variance k** - k^T K_MM^-1 k (the prior variance that the\n"
+                 "sparse points cannot represent; K_MM + gap_fit's sparse_jitter from the file's command line).\n\n"
               << args.help();
     return 0;
   }
@@ -30,6 +39,20 @@ int run_convert(int argc, char** argv) {
   check_output_path("<output>", out, {in});
   PotentialData data = load_potential(in, args.has("label") ? args.get("label") : std::string());
   const Potential check(data);  // validates before anything is written
+  if (args.has("variance") && !data.variance) {
+    double jitter = 1e-10;  // gap_fit's default sparse_jitter
+    auto it = data.provenance.find("quip_command_line");
+    if (it != data.provenance.end())
+      for (const auto& kv : split_gap_fit_line(it->second))
+        if (kv.first == "sparse_jitter") text::parse_double(kv.second, jitter);
+    double used = 0;
+    data.variance = sparse_variance_factors(check, jitter, &used);
+    data.provenance["variance_jitter"] = format_exact(used);
+    std::cout << "soapgap convert: sparse-only variance over " << check.n_sparse_total()
+              << " sparse points (K_MM jitter " << format_exact(used) << " eV^2)\n";
+  } else if (args.has("variance")) {
+    std::cout << "soapgap convert: " << in << " already holds variance data (" << data.variance->kind << "); kept\n";
+  }
   data.provenance["converted_from"] = in;
   data.provenance["converted_date"] = utc_now();
   write_potential(out, data);

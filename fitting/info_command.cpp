@@ -58,7 +58,11 @@ int run_info(int argc, char** argv) {
     std::cout << ", " << data.core->pairs.size() << " pair spline(s)\n";
   }
   std::cout << "sparse points in total: " << pot.n_sparse_total() << "\n";
-  std::cout << "predicted variance: " << (pot.has_variance() ? "stored" : "not stored") << "\n";
+  std::cout << "predicted variance: "
+            << (!pot.has_variance()            ? "not stored"
+                : data.variance->sparse_only() ? "sparse points only (k** - k^T K_MM^-1 k; no training data)"
+                                               : "stored (posterior of the fit: factors of K_MM and Sigma^-1)")
+            << "\n";
   std::cout << "jitter: " << format_exact(data.jitter) << "\n";
   return 0;
 }

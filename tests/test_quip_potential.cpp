@@ -14,6 +14,7 @@
 #include "io/potential_file.h"
 #include "io/quip_potential.h"
 #include "model/potential.h"
+#include "model/variance_factors.h"
 #include "test_structures.h"
 
 using namespace soapgap;
@@ -158,6 +159,51 @@ TEST_F(QuipImport, ConvertedFileGivesIdenticalPredictions) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("checksum mismatch"), std::string::npos) << e.what();
   }
+}
+
+TEST_F(QuipImport, SparseOnlyVarianceIsThePriorTheSparsePointsCannotRepresent) {
+  std::string text = quip_file("", "", false);
+  text.replace(text.find("</GAP_params>"), 0,
+               "<command_line>at_file=train.xyz gap={soap ...} default_sigma={0.001 0.1 0.1 0} sparse_jitter=1.0e-6 "
+               "gp_file=gap.xml</command_line>\n");
+  PotentialData d = load_potential(write("gap.xml", text));
+  ASSERT_FALSE(d.variance.has_value());
+  const double jitter = 1e-6;
+  EXPECT_NE(d.provenance.at("quip_command_line").find("sparse_jitter=1.0e-6"), std::string::npos);
+  double used = 0;
+  d.variance = sparse_variance_factors(Potential(d), jitter, &used);
+  EXPECT_EQ(used, jitter);
+  EXPECT_TRUE(d.variance->sparse_only());
+  // round trip: kind="sparse", U alone, checksum
+  const std::string out = dir_ + "/with_variance.xml";
+  write_potential(out, d);
+  const PotentialData back = load_potential(out);
+  ASSERT_TRUE(back.variance && back.variance->sparse_only());
+  EXPECT_EQ(back.variance->r.size(), 0);
+  EXPECT_TRUE(back.variance->u == d.variance->u);
+  // sigma^2_i = k(q_i, q_i) - k_i^T (K_MM + jitter)^-1 k_i, written out directly
+  const Potential pot(back);
+  Structure s = diamond(5.43, 1);
+  rattle(s, 0.1, 4);
+  PredictOptions o;
+  o.variance = true;
+  o.total_variance = false;
+  const Prediction p = pot.predict(s, o);
+  const Term& term = pot.terms()[0];
+  const Environments env = term.descriptor().compute(s, NeighbourList(s, pot.cutoff()));
+  const Eigen::MatrixXd& X = term.groups[0].sparse_points;
+  Eigen::MatrixXd K, k, kk;
+  term.kernel().matrix(X, X, K);
+  K.diagonal().array() += jitter;
+  term.kernel().matrix(env.q, X, k);
+  term.kernel().matrix(env.q, env.q.cast<double>(), kk);
+  const Eigen::MatrixXd Kinv_k = K.ldlt().solve(k.transpose());
+  for (int i = 0; i < s.size(); ++i) {
+    const double want = kk(i, i) - k.row(i).dot(Kinv_k.col(i));
+    EXPECT_NEAR(p.local_variance[env.atom[i]], want, 1e-9 * kk(i, i)) << "atom " << i;
+  }
+  // far from the two sparse points the variance approaches the prior
+  EXPECT_GT(p.local_variance.maxCoeff(), 0.0);
 }
 
 TEST_F(QuipImport, RefusesWhatItDoesNotImplementNamingFileLineAndOption) {

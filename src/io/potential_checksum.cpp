@@ -98,11 +98,12 @@ std::string potential_checksum(const PotentialData& d, int format_version) {
       h.vector(g.alpha);
     }
   }
-  h.u8(d.variance.has_value());
+  // 1: U and R; 2: a sparse-only variance, U alone (files with R keep their checksums).
+  h.u8(d.variance ? (d.variance->sparse_only() ? 2 : 1) : 0);
   if (d.variance) {
     h.u64(static_cast<std::uint64_t>(d.variance->u.rows()));
     h.vector(pack_upper(d.variance->u));
-    h.vector(pack_upper(d.variance->r));
+    if (!d.variance->sparse_only()) h.vector(pack_upper(d.variance->r));
   }
   // The core is hashed only when present, so that files without one keep their checksums.
   if (d.core) hash_core(h, *d.core);

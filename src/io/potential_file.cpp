@@ -77,7 +77,11 @@ void validate_core(const std::string& path, const GlueData& core) {
 }
 
 void validate_variance(const std::string& path, const VarianceFactors& variance, std::uint64_t total_sparse) {
+  if (variance.kind != "posterior" && variance.kind != "sparse")
+    bad_data(path, "variance kind \"" + variance.kind + "\": expected posterior or sparse");
+  if (variance.sparse_only() && variance.r.size() != 0) bad_data(path, "a sparse-only variance has no factor R");
   for (const Eigen::MatrixXd* v : {&variance.u, &variance.r}) {
+    if (v == &variance.r && variance.sparse_only()) continue;
     const char* name = v == &variance.u ? "variance factor U" : "variance factor R";
     if (v->rows() != v->cols() || static_cast<std::uint64_t>(v->rows()) != total_sparse) {
       bad_data(path, std::string(name) + " is " + std::to_string(v->rows()) + "x" + std::to_string(v->cols()) +
@@ -250,7 +254,9 @@ void write_variance(xml::Writer& o, const VarianceFactors& variance) {
   o.raw("\n  ");
   o.start("variance");
   o.attr("size", std::to_string(variance.u.rows()));
+  if (variance.sparse_only()) o.attr("kind", "sparse");
   for (const char* name : {"u", "r"}) {
+    if (name[0] == 'r' && variance.sparse_only()) continue;
     const Eigen::VectorXd packed = pack_upper(name[0] == 'u' ? variance.u : variance.r);
     o.raw("\n    ");
     o.start(name);

@@ -23,7 +23,7 @@
 //       </glue_element>
 //       <glue_pair Z1="14" Z2="14"><potential points="11" yp1="0" ypn="0" ...>...</potential></glue_pair>
 //     </core>
-//     <variance size="1000" encoding="base64-float64-le">...</variance>
+//     <variance size="1000" [kind="sparse"]><u ...>...</u><r ...>...</r></variance>
 //     <checksum algorithm="sha256">64 hex digits</checksum>
 //   </soapgap_potential>
 //
@@ -33,8 +33,9 @@
 // order of PotentialData::elements, Z in 1..118 without duplicates; e0 is absent for an
 // element without an isolated-atom energy), zero or more <term> (each with zero or more
 // <group>), an optional <core> (spline arrays: 2 x points values, the x row then the y row),
-// an optional <variance> (the M x M matrix P over all M sparse points in file
-// order: terms, then groups, then points), and <checksum> (required). Comments and
+// an optional <variance> (the upper-triangular factors <u> and <r> over all M sparse points in
+// file order: terms, then groups, then points; with kind="sparse", <u> alone:
+// model/potential_data.h, VarianceFactors), and <checksum> (required). Comments and
 // whitespace are allowed between elements; anything else is rejected, as are unknown
 // attributes (except in <provenance>).
 //
@@ -67,9 +68,10 @@
 //       str  key
 //       u64  rows (n_sparse), u64 cols (dimension), rows*cols f64 (sparse points, row-major)
 //       u64  alpha size, then that many f64
-//   u8   has_variance (0 or 1)
+//   u8   has_variance (0, 1, or 2 for kind="sparse")
 //   [if 1: u64 size M, then the upper triangles of U and of R, each row by row from the
-//    diagonal: M(M+1)/2 f64 each (model/potential_data.h, VarianceFactors)]
+//    diagonal: M(M+1)/2 f64 each (model/potential_data.h, VarianceFactors); if 2: the same
+//    with U alone]
 //   only if there is a core: str "glue core", u64 number of elements, per element i64 Z,
 //    u8 density_spline, spline density, spline embedding; u64 number of pairs, per pair
 //    i64 Z1, i64 Z2, spline potential; spline = u64 n, n f64 x, n f64 y, f64 yp1, f64 ypn

@@ -288,17 +288,21 @@ VarianceFactors DocumentReader::read_variance(const xmlNode* v) {
     r_.fail(v,
             "format 1 stored the variance as one matrix P, which soapgap no longer reads (it was numerically "
             "fragile): refit the potential with this soapgap, or use it without variance");
-  r_.check_attributes(v, {"size"});
+  r_.check_attributes(v, {"size", "kind"});
   const std::uint64_t size = size_attr(v, "size");
+  VarianceFactors f;
+  f.kind = r_.attr(v, "kind").value_or("posterior");
+  if (f.kind != "posterior" && f.kind != "sparse")
+    r_.fail(v, "kind=\"" + f.kind + "\": expected \"posterior\" (U and R) or \"sparse\" (U only)");
   if (size != total_sparse_) {
     r_.fail(v, "size=" + std::to_string(size) + ": expected the total number of sparse points, " +
                    std::to_string(total_sparse_));
   }
   if (size != 0 && size > kMaxArrayValues / size) r_.fail(v, "size=" + std::to_string(size) + " is too large");
   xml::ChildCursor vc(r_, v);
-  VarianceFactors f;
   const char* prev = nullptr;
   for (const char* name : {"u", "r"}) {
+    if (name[0] == 'r' && f.sparse_only()) break;
     const xmlNode* e = vc.take(name, prev ? prev : "variance");
     r_.check_attributes(e, {"storage", "encoding"});
     const std::string storage = r_.required_attr(e, "storage");
@@ -314,7 +318,7 @@ VarianceFactors DocumentReader::read_variance(const xmlNode* v) {
                       ": expected a positive number";
     prev = name;
   }
-  vc.finish("r");
+  vc.finish(prev);
   return f;
 }
 

@@ -162,6 +162,11 @@ static PotentialData read_quip(const std::string& path, const std::string& label
   d.provenance["imported_from"] = path;
   d.provenance["quip_label"] = R.value(gap, "label", "");
   d.provenance["quip_gap_version"] = std::to_string(version);
+  for (const xmlNode* c : xml::child_elements(gap, "command_line")) {
+    xmlChar* text = xmlNodeGetContent(c);
+    if (text) d.provenance["quip_command_line"] = std::string(text::trim(reinterpret_cast<const char*>(text)));
+    xmlFree(text);
+  }
   std::set<int> elements;
   if (glue) {
     const xmlNode* g = find_descendant(root, "Glue_params");

@@ -105,10 +105,13 @@ ForceCovariance force_covariance(const Potential& pot, const Structure& s, const
   if (prior) *prior = P;
   const VarianceFactors& f = *pot.data().variance;
   const Eigen::MatrixXd A = f.u.triangularView<Eigen::Upper>().transpose().solve(G);
-  const Eigen::MatrixXd B = f.r.triangularView<Eigen::Upper>().transpose().solve(G);
+  Eigen::MatrixXd B = Eigen::MatrixXd::Zero(0, 3 * n);
+  if (!f.sparse_only()) B = f.r.triangularView<Eigen::Upper>().transpose().solve(G);
   for (int a = 0; a < n; ++a) {
     const Eigen::Matrix3d prior_residual = P[a] - A.middleCols(3 * a, 3).transpose() * A.middleCols(3 * a, 3);
-    const Eigen::Matrix3d posterior = B.middleCols(3 * a, 3).transpose() * B.middleCols(3 * a, 3);
+    const Eigen::Matrix3d posterior = B.rows()
+                                          ? Eigen::Matrix3d(B.middleCols(3 * a, 3).transpose() * B.middleCols(3 * a, 3))
+                                          : Eigen::Matrix3d::Zero();
     const Eigen::Matrix3d c = clip_negative(prior_residual) + posterior;
     for (int x = 0; x < 3; ++x)
       for (int y = 0; y < 3; ++y) out(a, 3 * x + y) = 0.5 * (c(x, y) + c(y, x));

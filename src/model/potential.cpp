@@ -74,7 +74,8 @@ Potential::Potential(const PotentialData& data) : data_(data) {
     cutoff_ = std::max(cutoff_, core_->cutoff());
   }
   if (data_.variance && (data_.variance->u.rows() != n_sparse_total_ || data_.variance->u.cols() != n_sparse_total_ ||
-                         data_.variance->r.rows() != n_sparse_total_ || data_.variance->r.cols() != n_sparse_total_))
+                         (!data_.variance->sparse_only() && (data_.variance->r.rows() != n_sparse_total_ ||
+                                                             data_.variance->r.cols() != n_sparse_total_))))
     throw InputError("potential: variance factors' size does not match the number of sparse points");
   // The file's order of groups within a term defines the variance ordering; offsets_ follow it.
 }
@@ -216,9 +217,10 @@ void add_atom_virials(const NeighbourList& nl, const MatrixX3& dE_dr, Prediction
 // the two triangular solves of posterior_variance() for every atom at once.
 void apply_variance_factors(const VarianceFactors& f, const Eigen::MatrixXd& kq, Eigen::VectorXd& local_variance) {
   const Eigen::MatrixXd A = f.u.triangularView<Eigen::Upper>().transpose().solve(kq.transpose());
-  const Eigen::MatrixXd B = f.r.triangularView<Eigen::Upper>().transpose().solve(kq.transpose());
   const Eigen::VectorXd a2 = A.colwise().squaredNorm().transpose();
-  const Eigen::VectorXd b2 = B.colwise().squaredNorm().transpose();
+  Eigen::VectorXd b2 = Eigen::VectorXd::Zero(a2.size());
+  if (!f.sparse_only())
+    b2 = f.r.triangularView<Eigen::Upper>().transpose().solve(kq.transpose()).colwise().squaredNorm().transpose();
   for (int i = 0; i < local_variance.size(); ++i) local_variance[i] = std::max(local_variance[i] - a2[i], 0.0) + b2[i];
 }
 
@@ -305,6 +307,7 @@ double Potential::posterior_variance(double k_self, const Eigen::VectorXd& k) co
   if (k.size() != n_sparse_total_) throw InputError("kernel vector length does not match the sparse points");
   const VarianceFactors& f = *data_.variance;
   const Eigen::VectorXd a = f.u.triangularView<Eigen::Upper>().transpose().solve(k);
+  if (f.sparse_only()) return std::max(k_self - a.squaredNorm(), 0.0);
   const Eigen::VectorXd b = f.r.triangularView<Eigen::Upper>().transpose().solve(k);
   return std::max(k_self - a.squaredNorm(), 0.0) + b.squaredNorm();
 }

@@ -34,9 +34,13 @@ struct TermData {
 //   sigma^2(k) = [k_self - |U^-T k|^2] + |R^-T k|^2
 // The bracket (the part of k the sparse points cannot represent) is >= 0 exactly; evaluating
 // it with triangular solves keeps it accurate where the former P = K_MM^-1 - Sigma did not.
+// kind "sparse" (files converted from QUIP, which hold no fit data): U only, R empty, and
+//   sigma^2(k) = k_self - |U^-T k|^2, the prior variance the sparse points cannot represent.
 struct VarianceFactors {
-  Eigen::MatrixXd u;  // M x M, upper triangular
-  Eigen::MatrixXd r;  // M x M, upper triangular
+  Eigen::MatrixXd u;               // M x M, upper triangular
+  Eigen::MatrixXd r;               // M x M, upper triangular (empty for kind "sparse")
+  std::string kind = "posterior";  // "posterior" (a fit's: U and R) or "sparse" (U only)
+  bool sparse_only() const { return kind == "sparse"; }
 };
 
 struct PotentialData {

@@ -16,6 +16,7 @@
 #include "model/fit_e0.h"
 #include "model/sparse_selection.h"
 #include "model/term.h"
+#include "model/variance_factors.h"
 #include "neighbours/neighbour_list.h"
 
 namespace soapgap {
@@ -238,23 +239,14 @@ int select_sparse_points(std::vector<TermState>& terms, const ConfigEnvironments
 // 3. K_MM (block diagonal) + jitter, Cholesky K_MM = U^T U: returns U.
 Eigen::MatrixXd kmm_factor(const std::vector<TermState>& terms, int m_total, const FitSettings& settings,
                            FitResult& result) {
-  Eigen::MatrixXd U = Eigen::MatrixXd::Zero(m_total, m_total);
   Timer timer;
-  for (const TermState& ts : terms)
-    for (int g = 0; g < ts.term.n_groups(); ++g) {
-      const Eigen::MatrixXd& X = ts.term.groups[g].sparse_points;
-      if (X.rows() == 0) continue;
-      Eigen::MatrixXd K;
-      ts.term.kernel().matrix(X, X, K);
-      const double d2 = ts.term.kernel().delta() * ts.term.kernel().delta();
-      K.diagonal().array() += settings.jitter * d2 + settings.sparse_jitter;
-      U.block(ts.offset[g], ts.offset[g], X.rows(), X.rows()) = K;
-    }
-  Eigen::LLT<Eigen::MatrixXd> llt(U);
-  if (llt.info() != Eigen::Success)
-    throw InputError(
-        "K_MM is not positive definite: increase the jitter (--jitter, --sparse-jitter) or reduce n_sparse");
-  U = llt.matrixU();
+  std::vector<const Term*> ts;
+  std::vector<std::vector<int>> offsets;
+  for (const TermState& t : terms) {
+    ts.push_back(&t.term);
+    offsets.push_back(t.offset);
+  }
+  Eigen::MatrixXd U = kernel_matrix_factor(ts, offsets, m_total, settings.jitter, settings.sparse_jitter);
   result.timings.emplace_back("K_MM", timer.seconds());
   return U;
 }
