@@ -5,12 +5,13 @@ uncertainty sigma = sqrt(local_variance) layer by layer.
     PYTHONPATH=build/python /usr/bin/python3 examples/ase_slab/relax_slab.py [--potential POT.xml]
         [--layers 8] [--size 2] [--vacuum 6] [--fmax 0.01] [--quick]
 
-Steps: the potential's own lattice constant (8-atom cubic cell relaxed with ExpCellFilter,
-hydrostatic strain only); a (size x size) Si(100) slab of `layers` atomic layers from
-ase.build.diamond100 with that lattice constant and `vacuum` A of vacuum on each side, rattled by
-0.05 A; the bottom layer fixed with FixAtoms (the bulk it would continue into); BFGS to fmax.
-Prints the energy, the largest force on a free atom, sigma per layer (mean and max, meV) and the
-most uncertain atoms. --quick stops BFGS after 20 steps (for the test that keeps this running).
+Steps: the potential's own lattice constant (8-atom cubic cell relaxed with FrechetCellFilter,
+ExpCellFilter with ASE < 3.23, hydrostatic strain only); a (size x size) Si(100) slab of
+`layers` atomic layers from ase.build.diamond100 with that lattice constant and `vacuum` A of
+vacuum on each side, rattled by 0.05 A; the bottom layer fixed with FixAtoms (the bulk it would
+continue into); BFGS to fmax. Prints the energy, the largest force on a free atom, sigma per
+layer (mean and max, meV) and the most uncertain atoms. --quick stops BFGS after 20 steps (for
+the test that keeps this running).
 
 Default potential: potentials/Si/Si-PBE-soapgap.xml of this repository (preliminary; see its
 README). About 3 s on 2 cores with the defaults.
@@ -21,7 +22,11 @@ from pathlib import Path
 
 import numpy as np
 from ase.build import bulk, diamond100
-from ase.constraints import ExpCellFilter, FixAtoms
+from ase.constraints import FixAtoms
+try:
+    from ase.filters import FrechetCellFilter as CellFilter  # ASE >= 3.23
+except ImportError:  # older ASE: the cell filters are in ase.constraints
+    from ase.constraints import ExpCellFilter as CellFilter
 from ase.optimize import BFGS
 
 from soapgap.ase import SoapGapCalculator
@@ -33,7 +38,7 @@ def lattice_constant(calc):
     """Cubic lattice constant of diamond Si with this calculator (zero-pressure cell)."""
     atoms = bulk("Si", "diamond", a=5.43, cubic=True)
     atoms.calc = calc
-    BFGS(ExpCellFilter(atoms, hydrostatic_strain=True), logfile=None).run(fmax=1e-4, steps=100)
+    BFGS(CellFilter(atoms, hydrostatic_strain=True), logfile=None).run(fmax=1e-4, steps=100)
     return atoms.cell.cellpar()[0]
 
 

@@ -19,7 +19,11 @@ concurrently without the GIL).
 import threading
 
 from ase.calculators.calculator import Calculator, all_changes
-from ase.constraints import full_3x3_to_voigt_6_stress
+
+try:
+    from ase.stress import full_3x3_to_voigt_6_stress
+except ImportError:  # ASE without ase.stress (ASE 3.27+ has it only there)
+    from ase.constraints import full_3x3_to_voigt_6_stress
 
 from . import Potential
 

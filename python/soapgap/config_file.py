@@ -1,7 +1,10 @@
 """Reading the TOML configuration files of soapgap's Python commands (learn, cross-validate):
 one place for the file errors and the typed, checked access to a table's keys."""
 
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python < 3.11: the tomli package (a dependency there)
+    import tomli as tomllib
 
 __all__ = ["Table", "read_toml"]
 

@@ -9,6 +9,8 @@
     spearman(a, b)                            Spearman rank correlation (ties get average ranks)
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 __all__ = ["farthest_point_sampling", "frame_descriptor", "spearman", "rankdata"]

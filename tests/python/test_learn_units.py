@@ -58,12 +58,13 @@ def test_data_file_and_dump_round_trip(tmp_path):
     assert "xy xz yz" in text and "%d atoms" % len(atoms) in text
     # a dump of those positions, in LAMMPS' triclinic bounding-box convention
     xy, xz, yz = L[1, 0], L[2, 0], L[2, 1]
+    # %.17g, not %r: numpy >= 2 writes repr(np.float64(x)) as "np.float64(x)"
     lines = ["ITEM: TIMESTEP", "7", "ITEM: NUMBER OF ATOMS", str(len(atoms)), "ITEM: BOX BOUNDS xy xz yz pp pp pp",
-             "%r %r %r" % (min(0, xy, xz, xy + xz), L[0, 0] + max(0, xy, xz, xy + xz), xy),
-             "%r %r %r" % (min(0, yz), L[1, 1] + max(0, yz), xz), "0 %r %r" % (L[2, 2], yz),
+             "%.17g %.17g %.17g" % (min(0, xy, xz, xy + xz), L[0, 0] + max(0, xy, xz, xy + xz), xy),
+             "%.17g %.17g %.17g" % (min(0, yz), L[1, 1] + max(0, yz), xz), "0 %.17g %.17g" % (L[2, 2], yz),
              "ITEM: ATOMS id type x y z v_s"]
     for i in reversed(range(len(atoms))):  # unsorted on purpose
-        lines.append("%d 1 %r %r %r %g" % (i + 1, pos[i, 0], pos[i, 1], pos[i, 2], 0.1 * i))
+        lines.append("%d 1 %.17g %.17g %.17g %g" % (i + 1, pos[i, 0], pos[i, 1], pos[i, 2], 0.1 * i))
     (tmp_path / "a.dump").write_text("\n".join(lines + lines[:6]) + "\n")  # + a truncated frame
     frames = read_dump(str(tmp_path / "a.dump"), ["Si"], extra_columns=("v_s",))
     assert len(frames) == 1

@@ -16,6 +16,7 @@ eV, = -stress * volume; periodic cells only).
 import importlib
 import importlib.util
 import os
+import shlex
 import tempfile
 
 import numpy as np
@@ -132,7 +133,10 @@ class AseLabeller(Labeller):
         forces = work.get_forces()
         virial = None
         if work.pbc.all():
-            from ase.constraints import voigt_6_to_full_3x3_stress
+            try:
+                from ase.stress import voigt_6_to_full_3x3_stress
+            except ImportError:  # ASE without ase.stress (ASE 3.27+ has it only there)
+                from ase.constraints import voigt_6_to_full_3x3_stress
 
             virial = -voigt_6_to_full_3x3_stress(work.get_stress()) * work.get_volume()
         return labelled_copy(atoms, energy, forces, virial)
@@ -140,6 +144,57 @@ class AseLabeller(Labeller):
 
 def _resolve(path, base_dir):
     return path if os.path.isabs(path) else os.path.normpath(os.path.join(base_dir, path))
+
+
+def _pw_command(command):
+    """The pw.x command line without ASE < 3.23's input and output file arguments:
+    "mpirun -np 2 pw.x -in PREFIX.pwi > PREFIX.pwo" -> "mpirun -np 2 pw.x" (ASE >= 3.23 adds
+    "-in espresso.pwi" and sends the output to espresso.pwo itself)."""
+    words = shlex.split(command)
+    kept = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w.startswith((">", "<", "1>", "2>")):  # redirections end the command
+            break
+        if w in ("-in", "-inp", "-input", "-i") and i + 1 < len(words):
+            i += 2
+            continue
+        kept.append(w)
+        i += 1
+    return " ".join(shlex.quote(w) for w in kept)
+
+
+def _espresso_calculator(settings, command, directory):
+    """ase.calculators.espresso.Espresso running `command` (None: ASE's own configuration).
+    ASE < 3.23 takes the command (with PREFIX.pwi / PREFIX.pwo) from ASE_ESPRESSO_COMMAND;
+    ASE >= 3.23 from a profile (EspressoProfile: the command without the file arguments, and
+    pseudo_dir) or from the [espresso] section of its configuration file."""
+    from ase.calculators import espresso
+
+    if not hasattr(espresso, "EspressoProfile"):  # ASE < 3.23
+        if command:
+            if "PREFIX" not in command:
+                command += " -in PREFIX.pwi > PREFIX.pwo"
+            os.environ["ASE_ESPRESSO_COMMAND"] = command
+        return espresso.Espresso(directory=directory, **settings)
+    if not command:
+        command = os.environ.get("ASE_ESPRESSO_COMMAND")
+    if not command:
+        try:
+            from ase.calculators.calculator import BadConfiguration
+        except ImportError:  # pragma: no cover (ASE versions without it)
+            BadConfiguration = RuntimeError
+        try:
+            return espresso.Espresso(directory=directory, **settings)  # ASE's configuration file
+        except BadConfiguration:
+            command = "pw.x"
+    settings = dict(settings)
+    # pseudo_dir as pw.x finds it without one: $ESPRESSO_PSEUDO, else ~/espresso/pseudo
+    pseudo_dir = settings.pop("pseudo_dir", None) or os.environ.get(
+        "ESPRESSO_PSEUDO", os.path.join(os.path.expanduser("~"), "espresso", "pseudo"))
+    profile = espresso.EspressoProfile(_pw_command(command), pseudo_dir)
+    return espresso.Espresso(profile=profile, directory=directory, **settings)
 
 
 def make_labeller(settings: dict, base_dir: str, lammps, elements: list, where: str = "[labeller]") -> Labeller:
@@ -175,17 +230,13 @@ def make_labeller(settings: dict, base_dir: str, lammps, elements: list, where: 
             words.append(candidate if os.path.isfile(candidate) else w)
         return LammpsLabeller(lammps, str(pair_style), " ".join(words), elements)
     if kind == "espresso":
-        from ase.calculators.espresso import Espresso
-
         command = settings.pop("command", None)
         if "pseudo_dir" in settings:
             settings["pseudo_dir"] = _resolve(settings["pseudo_dir"], base_dir)
-        if command:
-            os.environ["ASE_ESPRESSO_COMMAND"] = command
         if "pseudopotentials" not in settings:
             raise ValueError("%s kind = \"espresso\" needs pseudopotentials = {Element = \"file.UPF\"}" % where)
         directory = settings.pop("directory", os.path.join(base_dir, "espresso-run"))
-        calc = Espresso(directory=directory, **settings)
+        calc = _espresso_calculator(settings, command, directory)
         return AseLabeller(calc, "Quantum ESPRESSO (pw.x) via ase.calculators.espresso")
     if kind == "ase":
         spec = settings.pop("calculator", None)

@@ -24,6 +24,8 @@ Users' own molecules (QM9 xyz, SDF/MOL V2000, MOL2, extended XYZ) are read with
 each an ase.Atoms with the file's properties in atoms.info (see read_molecules).
 """
 
+from __future__ import annotations
+
 import os
 
 import numpy as np
