@@ -5,6 +5,7 @@
 
 #include "arguments.h"
 #include "io/extxyz.h"
+#include "model/sparse_gp_fit.h"
 
 namespace soapgap::cli {
 
@@ -30,6 +31,9 @@ void make_directory(const std::string& path);
 void prepare_report_directory(const std::string& dir);
 
 int run_fit(int argc, char** argv);
+// The fit settings, extxyz keys and training file of a gap_fit command line (e.g. a QUIP file's
+// <command_line>), as `soapgap fit` would use them. Throws InputError naming a refused key.
+FitSettings gap_fit_settings(const std::string& line, ExtxyzKeys& keys, std::string& train_path, std::ostream* log);
 int run_eval(int argc, char** argv);
 int run_info(int argc, char** argv);
 int run_convert(int argc, char** argv);

@@ -244,6 +244,20 @@ void write_fit_report(const std::string& dir, const std::string& output, const s
 
 }  // namespace
 
+FitSettings gap_fit_settings(const std::string& line, ExtxyzKeys& keys, std::string& train_path, std::ostream* log) {
+  const GapFitTranslation t = translate_gap_fit({line});
+  std::vector<std::string> words{"soapgap", "fit"};
+  words.insert(words.end(), t.arguments.begin(), t.arguments.end());
+  std::vector<char*> ptrs;
+  for (std::string& w : words) ptrs.push_back(w.data());
+  Arguments args;
+  declare_fit_options(args);
+  args.parse(static_cast<int>(ptrs.size()), ptrs.data(), 2);
+  keys = keys_from(args);
+  train_path = args.get("train");
+  return settings_from(args, log);
+}
+
 // `soapgap fit at_file=... gap={...} ...`: the gap_fit command line translated into soapgap fit's own
 // options (io/gap_fit_command_line.h), shown, and run as those; the file records both lines. Of the
 // native options, --quiet, --threads, --validate and --report may be added to it.

@@ -14,6 +14,7 @@
 #include "io/potential_file.h"
 #include "io/quip_potential.h"
 #include "model/potential.h"
+#include "model/sparse_gp_fit.h"
 #include "model/variance_factors.h"
 #include "test_structures.h"
 
@@ -204,6 +205,40 @@ TEST_F(QuipImport, SparseOnlyVarianceIsThePriorTheSparsePointsCannotRepresent) {
   }
   // far from the two sparse points the variance approaches the prior
   EXPECT_GT(p.local_variance.maxCoeff(), 0.0);
+}
+
+TEST_F(QuipImport, VarianceOfTheFitFromTheTrainingSetAddsToTheSparseOnlyOne) {
+  PotentialData d = load_potential(write("gap.xml", quip_file("", "", false)));
+  std::vector<Structure> train;
+  for (int c = 0; c < 3; ++c) {
+    Structure s = diamond(5.43, 1);
+    rattle(s, 0.1, 40 + c);
+    s.energy = -1270.0;
+    s.forces = MatrixX3::Zero(s.size(), 3);
+    train.push_back(s);
+  }
+  FitSettings settings;
+  settings.terms = {"unused"};
+  settings.jitter = 0;
+  settings.sparse_jitter = 1e-6;
+  settings.use_virial = false;
+  PotentialData full = d, sparse = d;
+  full.variance = refit_variance_factors(d, train, settings);
+  sparse.variance = sparse_variance_factors(Potential(d), 1e-6);
+  EXPECT_FALSE(full.variance->sparse_only());
+  EXPECT_TRUE(full.variance->u == sparse.variance->u);  // the same K_MM + jitter
+  Structure s = diamond(5.43, 1);
+  rattle(s, 0.1, 5);
+  PredictOptions o;
+  o.variance = true;
+  o.total_variance = false;
+  const Eigen::VectorXd vf = Potential(full).predict(s, o).local_variance;
+  const Eigen::VectorXd vs = Potential(sparse).predict(s, o).local_variance;
+  // the fit's variance adds k^T Sigma k > 0, the uncertainty the data leave in the sparse points' values
+  for (int i = 0; i < s.size(); ++i) {
+    EXPECT_GT(vf[i], vs[i]) << "atom " << i;
+    EXPECT_GT(vs[i], 0.0) << "atom " << i;
+  }
 }
 
 TEST_F(QuipImport, RefusesWhatItDoesNotImplementNamingFileLineAndOption) {

@@ -497,3 +497,28 @@ TEST(SparseGpFit, VarianceOfASubsetOfTermsUsesOnlyTheirKernelVectors) {
         << e.what();
   }
 }
+
+TEST(SparseGpFit, RefitVarianceFactorsReproduceTheFitsOwn) {
+  std::vector<Structure> train;
+  for (int c = 0; c < 4; ++c) {
+    Structure s = diamond(5.43, 1);
+    rattle(s, 0.1, 60 + c);
+    s.energy = -5.0 * s.size() + 0.1 * c;
+    s.forces = MatrixX3::Constant(s.size(), 3, 0.01 * c);
+    train.push_back(s);
+  }
+  FitSettings settings;
+  settings.terms = {"soap n_max=3 l_max=2 cutoff=3.5 atom_sigma=0.5 zeta=2 delta=1 n_sparse=12",
+                    "distance_2b cutoff=3.5 theta=0.5 delta=0.3 n_sparse=5"};
+  settings.sparse_jitter = 1e-9;
+  const PotentialData fitted = fit_sparse_gp(train, settings).potential;
+  double change = 1;
+  const VarianceFactors f = refit_variance_factors(fitted, train, settings, &change);
+  EXPECT_LT(change, 1e-9);
+  EXPECT_LT((f.u - fitted.variance->u).cwiseAbs().maxCoeff(), 1e-12 * fitted.variance->u.cwiseAbs().maxCoeff());
+  EXPECT_LT((f.r - fitted.variance->r).cwiseAbs().maxCoeff(), 1e-9 * fitted.variance->r.cwiseAbs().maxCoeff());
+  // other labels: other weights, which the check reports
+  train[0].energy = *train[0].energy + 1.0;
+  refit_variance_factors(fitted, train, settings, &change);
+  EXPECT_GT(change, 1e-3);
+}

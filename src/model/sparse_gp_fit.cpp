@@ -14,6 +14,7 @@
 #include "core/progress.h"
 #include "core/version.h"
 #include "model/fit_e0.h"
+#include "model/potential.h"
 #include "model/sparse_selection.h"
 #include "model/term.h"
 #include "model/variance_factors.h"
@@ -403,6 +404,38 @@ FitResult fit_sparse_gp(const std::vector<Structure>& train, const FitSettings& 
   }
   result.timings.emplace_back("total", total.seconds());
   return result;
+}
+
+VarianceFactors refit_variance_factors(const PotentialData& data, const std::vector<Structure>& train,
+                                       const FitSettings& settings, double* alpha_change) {
+  validate_training(train, settings);
+  const Potential pot(data);
+  std::vector<TermState> terms;
+  double cutoff = 0;
+  for (size_t t = 0; t < pot.terms().size(); ++t) {
+    TermState ts;
+    ts.term = pot.terms()[t];
+    ts.offset = pot.group_offsets(t);
+    cutoff = std::max(cutoff, ts.term.descriptor().cutoff());
+    terms.push_back(std::move(ts));
+  }
+  for (const Structure& s : train) check_elements(s, data.elements);
+  FitResult result;
+  const int m_total = pot.n_sparse_total();
+  const ConfigEnvironments envs = compute_environments(train, terms, cutoff, settings.log, result);
+  const Eigen::MatrixXd U = kmm_factor(terms, m_total, settings, result);
+  Eigen::MatrixXd R = U;
+  Eigen::VectorXd z = Eigen::VectorXd::Zero(m_total);
+  stream_rows_into_qr(train, terms, envs, cutoff, m_total, data.e0, settings, R, z, result);
+  if (alpha_change) {
+    const Eigen::VectorXd alpha = R.triangularView<Eigen::Upper>().solve(z);
+    Eigen::VectorXd stored(m_total);
+    for (size_t t = 0; t < terms.size(); ++t)
+      for (int g = 0; g < terms[t].term.n_groups(); ++g)
+        stored.segment(terms[t].offset[g], terms[t].term.groups[g].alpha.size()) = terms[t].term.groups[g].alpha;
+    *alpha_change = (alpha - stored).cwiseAbs().maxCoeff() / std::max(stored.cwiseAbs().maxCoeff(), 1e-300);
+  }
+  return variance_factors(U, R);
 }
 
 void check_fit_settings(const std::vector<Structure>& train, const FitSettings& settings, const std::string& option,

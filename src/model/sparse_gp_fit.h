@@ -53,6 +53,15 @@ struct FitResult {
 // Throws InputError on unusable input (no labels, no configurations, NaN...).
 FitResult fit_sparse_gp(const std::vector<Structure>& train, const FitSettings& settings);
 
+// The variance factors (kind "posterior") that a fit with the potential's own sparse points on
+// train with these settings gives: U from K_MM + jitter, R from the QR of [Lambda^-1/2 K_NM; U]
+// (settings.terms and the sparse selection are not used). For a QUIP file refitted with its
+// gap_fit settings (soapgap convert --train). alpha_change (optional): max |alpha_refit -
+// alpha_file| / max |alpha_file|, which is small when train and settings reproduce the file's fit
+// (not for a file with a core potential, whose energies the fit does not subtract).
+VarianceFactors refit_variance_factors(const PotentialData& data, const std::vector<Structure>& train,
+                                       const FitSettings& settings, double* alpha_change = nullptr);
+
 // The checks of settings against the training set that every front end makes before any work:
 // positive sigmas, non-negative jitter, at least one term, and no e0 for an element absent from
 // the training set (a typo or the wrong file). `option` and `where` name the e0 setting and
