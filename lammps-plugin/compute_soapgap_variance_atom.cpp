@@ -16,6 +16,13 @@ using namespace LAMMPS_NS;
 ComputeSoapGapVarianceAtom::ComputeSoapGapVarianceAtom(LAMMPS *lmp, int narg, char **arg) : Compute(lmp, narg, arg) {
   // compute ID group soapgap/variance/atom [terms i j ...]: terms numbered from 1 as in the file
   int iarg = 3;
+  if (iarg + 1 < narg && std::string(arg[iarg]) == "forces") {
+    const std::string v = arg[iarg + 1];
+    if (v != "yes" && v != "no")
+      error->all(FLERR, "compute soapgap/variance/atom: forces: expected yes or no, got \"{}\"", v);
+    forces_ = v == "yes";
+    iarg += 2;
+  }
   if (iarg < narg && std::string(arg[iarg]) == "terms") {
     for (iarg++; iarg < narg; iarg++) {
       char *end = nullptr;
@@ -34,16 +41,31 @@ ComputeSoapGapVarianceAtom::ComputeSoapGapVarianceAtom(LAMMPS *lmp, int narg, ch
     for (int i = iarg; i < narg; i++) extra += std::string(i > iarg ? " " : "") + "\"" + arg[i] + "\"";
     error->all(FLERR,
                "Illegal compute soapgap/variance/atom command: unexpected {} (usage: "
-               "compute ID group soapgap/variance/atom [terms i j ...])",
+               "compute ID group soapgap/variance/atom [forces yes|no] [terms i j ...])",
                extra);
   }
   peratom_flag = 1;
-  size_peratom_cols = 0;
+  size_peratom_cols = forces_ ? 11 : 0;
   scalar_flag = 1;
   extscalar = 0;  // a variance of the total energy: not to be divided by the atom count
 }
 
-ComputeSoapGapVarianceAtom::~ComputeSoapGapVarianceAtom() { memory->destroy(variance_); }
+ComputeSoapGapVarianceAtom::~ComputeSoapGapVarianceAtom() {
+  memory->destroy(variance_);
+  memory->destroy(array_);
+}
+
+void ComputeSoapGapVarianceAtom::grow(int nmax) {
+  memory->destroy(variance_);
+  memory->destroy(array_);
+  nmax_ = nmax;
+  memory->create(variance_, nmax_, "soapgap/variance/atom:variance");
+  vector_atom = variance_;
+  if (forces_) {
+    memory->create(array_, nmax_, 11, "soapgap/variance/atom:array");
+    array_atom = array_;
+  }
+}
 
 void ComputeSoapGapVarianceAtom::init() {
   pair_ = dynamic_cast<PairSoapGap *>(force->pair_match("^soapgap", 0));
@@ -58,16 +80,22 @@ void ComputeSoapGapVarianceAtom::init() {
 
 void ComputeSoapGapVarianceAtom::compute_peratom() {
   invoked_peratom = update->ntimestep;
-  if (atom->nmax > nmax_) {
-    memory->destroy(variance_);
-    nmax_ = atom->nmax;
-    memory->create(variance_, nmax_, "soapgap/variance/atom:variance");
-    vector_atom = variance_;
-  }
+  if (atom->nmax > nmax_) grow(atom->nmax);
   pair_->local_variance(variance_, terms_);
   const int *mask = atom->mask;
   for (int i = 0; i < atom->nlocal; i++)
     if (!(mask[i] & groupbit)) variance_[i] = 0.0;
+  if (!forces_) return;
+  std::vector<double> flat(9 * static_cast<size_t>(atom->nlocal));
+  std::vector<double *> rows(atom->nlocal);
+  for (int i = 0; i < atom->nlocal; i++) rows[i] = &flat[9 * static_cast<size_t>(i)];
+  pair_->force_covariance(rows.data(), terms_);
+  for (int i = 0; i < atom->nlocal; i++) {
+    const bool in = mask[i] & groupbit;
+    array_[i][0] = variance_[i];
+    array_[i][1] = in ? rows[i][0] + rows[i][4] + rows[i][8] : 0.0;
+    for (int k = 0; k < 9; k++) array_[i][2 + k] = in ? rows[i][k] : 0.0;
+  }
 }
 
 double ComputeSoapGapVarianceAtom::compute_scalar() {
@@ -76,4 +104,6 @@ double ComputeSoapGapVarianceAtom::compute_scalar() {
   return scalar;
 }
 
-double ComputeSoapGapVarianceAtom::memory_usage() { return static_cast<double>(nmax_) * sizeof(double); }
+double ComputeSoapGapVarianceAtom::memory_usage() {
+  return static_cast<double>(nmax_) * sizeof(double) * (forces_ ? 12 : 1);
+}

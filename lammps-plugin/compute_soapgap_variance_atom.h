@@ -6,6 +6,9 @@
 // group), summed correctly over MPI ranks; it costs O(N^2 D), so use it on small systems.
 // With `terms`, both are the variance of the part of the energy of those terms only (numbered
 // from 1 in the file's order, as `soapgap info` lists them).
+// With `forces yes` the per-atom data is an array of 11 columns: 1 the local-energy variance,
+// 2 the force variance (eV^2/A^2, trace of the covariance), 3-11 the force's 3 x 3 covariance
+// (xx xy xz yx yy yz zx zy zz). Force variances need one MPI rank (pair_soapgap.h).
 #ifndef LMP_COMPUTE_SOAPGAP_VARIANCE_ATOM_H
 #define LMP_COMPUTE_SOAPGAP_VARIANCE_ATOM_H
 
@@ -21,12 +24,15 @@ class ComputeSoapGapVarianceAtom : public Compute {
   ~ComputeSoapGapVarianceAtom() override;
   void init() override;
   void compute_peratom() override;
+  void grow(int nmax);
   double compute_scalar() override;
   double memory_usage() override;
 
  private:
   int nmax_ = 0;
   double *variance_ = nullptr;
+  double **array_ = nullptr;  // forces yes
+  bool forces_ = false;
   class PairSoapGap *pair_ = nullptr;
   std::vector<int> terms_;  // 0-based; empty = all terms
 };

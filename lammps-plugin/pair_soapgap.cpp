@@ -5,6 +5,7 @@
 #include <cstring>
 #include <exception>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "atom.h"
@@ -17,6 +18,7 @@
 #include "io/potential_file.h"
 #include "io/quip_potential.h"
 #include "memory.h"
+#include "model/force_variance.h"
 #include "model/potential.h"
 #include "neigh_list.h"
 #include "neighbor.h"
@@ -284,6 +286,43 @@ void PairSoapGap::local_variance(double *variance, const std::vector<int> &terms
   const soapgap::Prediction p = evaluate(options, lammps_of, n_structure, "compute soapgap/variance/atom");
   for (int i = 0; i < atom->nlocal; i++) variance[i] = 0.0;
   for (size_t c = 0; c < lammps_of.size(); c++) variance[lammps_of[c]] = p.local_variance[c];
+}
+
+void PairSoapGap::force_covariance(double **covariance, const std::vector<int> &terms) {
+  check_variance_data("compute soapgap/variance/atom forces yes");
+  std::string problem;
+  soapgap::ForceCovariance c;
+  std::vector<int> lammps_of;
+  try {
+    if (comm->nprocs > 1)
+      throw soapgap::InputError(
+          "force variances need all atoms on one MPI rank (a force sums the environments of "
+          "its neighbours, which other ranks compute); run on one rank");
+    soapgap::Structure s;
+    std::vector<int> start, neighbour;
+    std::vector<Eigen::Vector3d> rvec;
+    build_input(s, lammps_of, start, neighbour, rvec);
+    const int nc = static_cast<int>(lammps_of.size()), nlocal = atom->nlocal;
+    // ghost atoms on one rank are periodic images of local atoms: their owners by tag
+    std::unordered_map<tagint, int> centre_of_tag;
+    for (int c = 0; c < nc; c++) centre_of_tag[atom->tag[lammps_of[c]]] = c;
+    std::vector<int> owner(s.numbers.size(), -1);
+    for (int c = 0; c < nc; c++) owner[c] = c;
+    for (int g = nlocal; g < nlocal + atom->nghost; g++) {
+      auto it = centre_of_tag.find(atom->tag[g]);
+      if (it != centre_of_tag.end()) owner[nc + g - nlocal] = it->second;
+    }
+    const soapgap::NeighbourList nl =
+        soapgap::NeighbourList::from_entries(cutoff_, std::move(start), std::move(neighbour), std::move(rvec));
+    c = soapgap::force_covariance(*potential_, s, nl, terms, nullptr, &owner);
+  } catch (const std::exception &e) {
+    problem = std::string("compute soapgap/variance/atom forces yes: ") + e.what();
+  }
+  error_on_all_ranks(problem);
+  for (int i = 0; i < atom->nlocal; i++)
+    for (int k = 0; k < 9; k++) covariance[i][k] = 0.0;
+  for (size_t c_ = 0; c_ < lammps_of.size(); c_++)
+    for (int k = 0; k < 9; k++) covariance[lammps_of[c_]][k] = c(static_cast<Eigen::Index>(c_), k);
 }
 
 double PairSoapGap::energy_variance(const std::vector<int> &terms) {

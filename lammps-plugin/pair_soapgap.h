@@ -61,6 +61,11 @@ class PairSoapGap : public Pair {
   // so it gathers every rank's descriptors: O(N^2 D) time and O(N D) memory for N atoms.
   double energy_variance(const std::vector<int> &terms = {});
 
+  // The predicted 3 x 3 covariance (eV^2/A^2, row-major) of every local atom's force, written
+  // to covariance[i][0..8] (0 for atoms of NULL types). A force sums environments centred on
+  // neighbours, so this needs them all on this rank: one MPI rank only (an error otherwise).
+  void force_covariance(double **covariance, const std::vector<int> &terms = {});
+
  protected:
   // LAMMPS' full neighbour list as read on the host: firstneigh[i][jj] (host lists) or a
   // strided 2-D array neighbours[i * stride_i + jj * stride_jj] (a Kokkos list copied to the host).

@@ -18,11 +18,16 @@ struct AtomBlock {
 };
 
 // The blocks of environment e, by atom.
-std::map<int, AtomBlock> fold_jacobian(const NeighbourList& nl, const EnvironmentJacobian& J, int e, int d) {
+std::map<int, AtomBlock> fold_jacobian(const NeighbourList& nl, const EnvironmentJacobian& J, int e, int d,
+                                       const std::vector<int>& owner) {
   std::map<int, AtomBlock> blocks;
   for (size_t m = 0; m < J.entries.size(); ++m) {
     const int k = J.entries[m];
-    const int atoms[2] = {nl.neighbour(k), nl.centre(k)};
+    const int atoms[2] = {owner[nl.neighbour(k)], owner[nl.centre(k)]};
+    if (atoms[0] < 0)
+      throw InputError("force variances: atom " + std::to_string(nl.neighbour(k)) +
+                       " is not a periodic image of a centre (LAMMPS: force variances need every atom on one MPI "
+                       "rank)");
     const double sign[2] = {1.0, -1.0};
     for (int side = 0; side < 2; ++side) {
       AtomBlock& b = blocks[atoms[side]];
@@ -39,9 +44,9 @@ std::map<int, AtomBlock> fold_jacobian(const NeighbourList& nl, const Environmen
 
 // One term: its part of G (M x 3N, columns 3a+x) and of the prior covariances P.
 void add_term(const Term& term, const std::vector<int>& offsets, const Structure& s, const NeighbourList& nl,
-              Eigen::MatrixXd& G, std::vector<Eigen::Matrix3d>& P) {
+              const std::vector<int>& owner, Eigen::MatrixXd& G, std::vector<Eigen::Matrix3d>& P) {
   const Environments env = term.descriptor().compute(s, nl);
-  const int d = term.descriptor().dimension(), n = s.size();
+  const int d = term.descriptor().dimension(), n = nl.n_atoms();
   // [atom][group]: the blocks of the environments that depend on the atom
   std::vector<std::vector<std::vector<AtomBlock>>> by_atom(n, std::vector<std::vector<AtomBlock>>(term.n_groups()));
   EnvironmentJacobian J;
@@ -52,7 +57,7 @@ void add_term(const Term& term, const std::vector<int>& offsets, const Structure
     if (g < 0) continue;
     const Eigen::MatrixXd& X = term.groups[g].sparse_points;
     term.descriptor().jacobian(s, nl, env, e, J);
-    std::map<int, AtomBlock> blocks = fold_jacobian(nl, J, e, d);
+    std::map<int, AtomBlock> blocks = fold_jacobian(nl, J, e, d, owner);
     if (X.rows() > 0) term.kernel().gradients(env.q.row(e), X, k, dK);
     for (auto& [a, b] : blocks) {
       if (X.rows() > 0)
@@ -89,19 +94,29 @@ Eigen::Matrix3d clip_negative(const Eigen::Matrix3d& m) {
 }  // namespace
 
 ForceCovariance force_covariance(const Potential& pot, const Structure& s, const NeighbourList& nl,
-                                 const std::vector<int>& terms, std::vector<Eigen::Matrix3d>* prior) {
+                                 const std::vector<int>& terms, std::vector<Eigen::Matrix3d>* prior,
+                                 const std::vector<int>* owner) {
   if (!pot.has_variance()) throw InputError("the potential file has no variance data (it was fitted without it)");
-  if (nl.n_atoms() != s.size())
-    throw InputError("force variances need every atom as a centre of the neighbour list (a whole structure)");
+  std::vector<int> identity;
+  if (!owner) {
+    if (nl.n_atoms() != s.size())
+      throw InputError("force variances need every atom as a centre of the neighbour list (a whole structure)");
+    identity.resize(s.size());
+    for (int i = 0; i < s.size(); ++i) identity[i] = i;
+    owner = &identity;
+  }
+  if (static_cast<int>(owner->size()) != s.size()) throw InputError("force variances: owner list of the wrong size");
+  for (int o : *owner)
+    if (o >= nl.n_atoms()) throw InputError("force variances: an owner is not a centre of the neighbour list");
   pot.check_variance_terms(terms);
-  const int n = s.size(), M = pot.n_sparse_total();
+  const int n = nl.n_atoms(), M = pot.n_sparse_total();
   ForceCovariance out = ForceCovariance::Zero(n, 9);
   if (n == 0) return out;
   Eigen::MatrixXd G = Eigen::MatrixXd::Zero(M, 3 * n);
   std::vector<Eigen::Matrix3d> P(n, Eigen::Matrix3d::Zero());
   for (size_t t = 0; t < pot.terms().size(); ++t)
     if (terms.empty() || std::find(terms.begin(), terms.end(), static_cast<int>(t)) != terms.end())
-      add_term(pot.terms()[t], pot.group_offsets(t), s, nl, G, P);
+      add_term(pot.terms()[t], pot.group_offsets(t), s, nl, *owner, G, P);
   if (prior) *prior = P;
   const VarianceFactors& f = *pot.data().variance;
   const Eigen::MatrixXd A = f.u.triangularView<Eigen::Upper>().transpose().solve(G);

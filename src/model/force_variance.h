@@ -23,11 +23,14 @@ namespace soapgap {
 // Row a: the 3 x 3 covariance of atom a's force, row-major (xx xy xz yx ... zz), eV^2/A^2.
 using ForceCovariance = Eigen::Matrix<double, Eigen::Dynamic, 9, Eigen::RowMajor>;
 
-// Every atom of s must be a centre of nl (a whole structure, not a LAMMPS domain with ghosts).
-// terms: the terms (0-based) whose variance is wanted; empty = all. Throws InputError when the
-// potential has no variance factors.
+// One row per centre of nl. Every atom of s must be a centre, or (owner) a periodic image of one:
+// owner[i] = the centre atom i is an image of (LAMMPS' ghost atoms on one MPI rank), -1 for none;
+// an environment that depends on an atom without owner is an InputError (its force's other
+// environments would be missing). terms: the terms (0-based) whose variance is wanted; empty =
+// all. Throws InputError when the potential has no variance factors.
 // prior (optional): the prior covariances P_a alone (tests: finite differences of the prior).
 ForceCovariance force_covariance(const Potential& pot, const Structure& s, const NeighbourList& nl,
-                                 const std::vector<int>& terms = {}, std::vector<Eigen::Matrix3d>* prior = nullptr);
+                                 const std::vector<int>& terms = {}, std::vector<Eigen::Matrix3d>* prior = nullptr,
+                                 const std::vector<int>* owner = nullptr);
 
 }  // namespace soapgap
