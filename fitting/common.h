@@ -9,6 +9,11 @@
 
 namespace soapgap::cli {
 
+// Thrown on the ranks other than 0 when rank 0 reported a problem: exit with code, silently.
+struct QuietExit {
+  int code = 1;
+};
+
 // --energy-key, --forces-key, --virial-key, --stress-key, --config-type-key
 void declare_key_options(Arguments& args);
 ExtxyzKeys keys_from(const Arguments& args);

@@ -19,8 +19,10 @@
 #include "io/gap_fit_command_line.h"
 #include "io/potential_file.h"
 #include "model/error_metrics.h"
+#include "model/fit_communicator.h"
 #include "model/potential.h"
 #include "model/sparse_gp_fit.h"
+#include "mpi_session.h"
 
 namespace soapgap::cli {
 
@@ -174,6 +176,27 @@ FitSettings settings_from(const Arguments& args, std::ostream* log) {
   return settings;
 }
 
+// Runs fn on rank 0 only (all of it without MPI); every rank learns whether it failed: rank 0
+// rethrows its exception, the others exit quietly (QuietExit), so that no rank waits for another.
+template <class Fn>
+void on_root(const FitCommunicator* comm, bool root, Fn fn) {
+  if (!comm) {
+    fn();
+    return;
+  }
+  std::string problem;
+  std::exception_ptr failure;
+  if (root) try {
+      fn();
+    } catch (const std::exception& e) {
+      problem = *e.what() ? e.what() : "error";
+      failure = std::current_exception();
+    }
+  const std::string first = comm->first_error(problem);
+  if (failure) std::rethrow_exception(failure);
+  if (!first.empty()) throw QuietExit{1};
+}
+
 void log_training_set(std::ostream& log, const std::string& train_path, const std::vector<Structure>& train) {
   long long atoms = 0, ne = 0, nf = 0, nv = 0;
   for (const Structure& s : train) {
@@ -300,13 +323,19 @@ int run_fit(int argc, char** argv) {
   if (!parse_command_line(args, argc, argv, kFitHelp)) return 0;
   const std::string train_path = args.get("train"), output = args.get("output");
   if (args.all("descriptor").empty()) throw UsageError("missing required option --descriptor");
-  std::ostream* log = progress_stream(args);
+  // mpirun -np N: every rank fits its share; rank 0 alone logs, checks and writes the outputs.
+  const FitCommunicator* comm = mpi_session().communicator();
+  const bool root = mpi_session().rank() == 0;
+  std::ostream* log = root ? progress_stream(args) : nullptr;
   // Every output is checked before any work: a bad path fails now, not after the fit.
   std::vector<std::string> inputs{train_path};
   if (args.has("validate")) inputs.push_back(args.get("validate"));
-  check_output_path("--output", output, inputs);
-  if (args.has("report")) prepare_report_directory(args.get("report"));
-  const FitSettings settings = settings_from(args, log);
+  on_root(comm, root, [&] {
+    check_output_path("--output", output, inputs);
+    if (args.has("report")) prepare_report_directory(args.get("report"));
+  });
+  FitSettings settings = settings_from(args, log);
+  settings.communicator = comm;
 
   Timer timer;
   const ExtxyzKeys keys = keys_from(args);
@@ -317,8 +346,14 @@ int run_fit(int argc, char** argv) {
     if (validation.empty()) throw InputError(args.get("validate") + ": no configurations (--validate)");
   }
   if (log) log_training_set(*log, train_path, train);
+  if (log && comm) {
+    const auto [first, last] = my_configurations(train, *comm);
+    *log << "distributed over " << comm->size() << " MPI ranks, by atom count; rank 0 has configurations " << first + 1
+         << "-" << last << " (the progress below is rank 0's share)" << std::endl;
+  }
   check_training_set(train, settings, keys, train_path);
   FitResult result = fit_sparse_gp(train, settings);
+  if (!result.root) return 0;
   PotentialData& data = result.potential;
   record_fit_provenance(data, train.size(), settings);
   data.provenance["command_line"] = command_line(argc, argv);

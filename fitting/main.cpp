@@ -6,6 +6,7 @@
 #include "common.h"
 #include "core/error.h"
 #include "core/version.h"
+#include "mpi_session.h"
 
 namespace {
 
@@ -34,6 +35,11 @@ const char* kUsage =
 
 int main(int argc, char** argv) {
   using namespace soapgap::cli;
+  MpiSession mpi(&argc, &argv);
+  set_mpi_session(&mpi);
+  // Under MPI, rank 0 alone reports the errors that every rank meets (input, usage); another
+  // failure on one rank ends all ranks at once, so that none waits for it.
+  const bool quiet_rank = mpi.size() > 1 && mpi.rank() != 0;
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
     std::cout << kUsage;
     return argc < 2 ? 2 : 0;
@@ -58,16 +64,22 @@ int main(int argc, char** argv) {
                  "soapgap --help)\n";
     return 2;
   } catch (const UsageError& e) {
-    std::cerr << "soapgap " << command << ": " << e.what() << " (see soapgap " << command << " --help)\n";
+    if (!quiet_rank)
+      std::cerr << "soapgap " << command << ": " << e.what() << " (see soapgap " << command << " --help)\n";
     return 2;
+  } catch (const QuietExit& e) {
+    return e.code;
   } catch (const soapgap::InputError& e) {
-    std::cerr << "soapgap " << command << ": error: " << e.what() << "\n";
+    if (!quiet_rank) std::cerr << "soapgap " << command << ": error: " << e.what() << "\n";
     return 1;
   } catch (const std::bad_alloc&) {
-    std::cerr << "soapgap " << command << ": error: out of memory (reduce n_sparse or the training set)\n";
-    return 1;
+    std::cerr << "soapgap " << command << ": error: out of memory (reduce n_sparse or the training set)"
+              << (mpi.size() > 1 ? " (MPI rank " + std::to_string(mpi.rank()) + ")" : "") << "\n";
+    mpi.abort(1);
   } catch (const std::exception& e) {
-    std::cerr << "soapgap " << command << ": error: " << e.what() << "\n";
+    std::cerr << "soapgap " << command << ": error: " << e.what()
+              << (mpi.size() > 1 ? " (MPI rank " + std::to_string(mpi.rank()) + ")" : "") << "\n";
+    if (mpi.size() > 1) mpi.abort(1);
     return 1;
   }
 }

@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "core/version.h"
+#include "model/fit_communicator.h"
 #include "model/fit_e0.h"
 #include "model/potential.h"
 #include "model/sparse_selection.h"
@@ -201,7 +202,7 @@ RowMatrix group_descriptors(const ConfigEnvironments& envs, size_t t, int g, int
 
 // 2. Sparse points per term and group, and the groups' offsets; returns M_total.
 int select_sparse_points(std::vector<TermState>& terms, const ConfigEnvironments& envs, const FitSettings& settings,
-                         FitResult& result) {
+                         FitResult& result, const FitCommunicator* comm) {
   std::ostream* log = settings.log;
   int m_total = 0;
   Timer timer;
@@ -212,7 +213,8 @@ int select_sparse_points(std::vector<TermState>& terms, const ConfigEnvironments
     ts.offset.assign(ng, 0);
     int term_total = 0;
     for (int g = 0; g < ng; ++g) {
-      const RowMatrix Q = group_descriptors(envs, t, g, dim);
+      RowMatrix Q = group_descriptors(envs, t, g, dim);
+      if (comm) Q = comm->all_gather_rows(Q);  // every rank's candidates, in configuration order
       const long long count = Q.rows();
       std::vector<int> chosen;
       if (count > 0)
@@ -383,12 +385,45 @@ FitResult fit_sparse_gp(const std::vector<Structure>& train, const FitSettings& 
   pot.e0 = determine_e0(train, pot.elements, settings, cutoff, result.e0_source);
   pot.jitter = settings.jitter;
 
-  const ConfigEnvironments envs = compute_environments(train, terms, cutoff, settings.log, result);
-  const int m_total = select_sparse_points(terms, envs, settings, result);
+  // A distributed fit: this rank's block of configurations; a failure on any rank stops all.
+  const FitCommunicator* comm =
+      settings.communicator && settings.communicator->size() > 1 ? settings.communicator : nullptr;
+  std::vector<Structure> block;
+  if (comm) {
+    const auto [first, last] = my_configurations(train, *comm);
+    block.assign(train.begin() + first, train.begin() + last);
+  }
+  const std::vector<Structure>& mine = comm ? block : train;
+  std::string failure;
+  ConfigEnvironments envs;
+  try {
+    envs = compute_environments(mine, terms, cutoff, settings.log, result);
+  } catch (const std::exception& e) {
+    if (!comm) throw;
+    failure = e.what();
+  }
+  if (comm) throw_if_any_failed(*comm, failure);
+  const int m_total = select_sparse_points(terms, envs, settings, result, comm);
   const Eigen::MatrixXd U = kmm_factor(terms, m_total, settings, result);
-  Eigen::MatrixXd R = U;
+  Eigen::MatrixXd R = comm && comm->rank() != 0 ? Eigen::MatrixXd::Zero(m_total, m_total) : U;
   Eigen::VectorXd z = Eigen::VectorXd::Zero(m_total);
-  stream_rows_into_qr(train, terms, envs, cutoff, m_total, pot.e0, settings, R, z, result);
+  try {
+    stream_rows_into_qr(mine, terms, envs, cutoff, m_total, pot.e0, settings, R, z, result);
+  } catch (const std::exception& e) {
+    if (!comm) throw;
+    failure = e.what();
+  }
+  if (comm) {
+    throw_if_any_failed(*comm, failure);
+    result.n_rows = comm->sum(result.n_rows);
+    Timer reduce;
+    tsqr_reduce(*comm, R, z);
+    result.timings.emplace_back("TSQR reduction over " + std::to_string(comm->size()) + " ranks", reduce.seconds());
+    if (comm->rank() != 0) {
+      result.root = false;
+      return result;
+    }
+  }
   solve_weights(terms, R, z, result);
   if (settings.store_variance) {
     Timer vt;

@@ -40,6 +40,10 @@ struct FitSettings {
   bool store_variance = true;  // compute and store the variance factors
   bool use_energy = true, use_forces = true, use_virial = true;
   std::ostream* log = nullptr;  // progress, memory estimates and timings
+  // Several processes (model/fit_communicator.h; `mpirun -np N soapgap fit`): every rank calls
+  // fit_sparse_gp with the whole training set; the potential is the same whatever N (to
+  // rounding); it is complete on rank 0 only (FitResult::root).
+  const class FitCommunicator* communicator = nullptr;
 };
 
 struct FitResult {
@@ -48,6 +52,7 @@ struct FitResult {
   std::map<int, std::string> e0_source;                 // "given", "isolated atom", "mean"
   long long n_rows = 0;                                 // observations used
   std::vector<int> n_sparse;                            // per term (all groups)
+  bool root = true;  // false on the ranks other than 0 of a distributed fit: potential incomplete
 };
 
 // Throws InputError on unusable input (no labels, no configurations, NaN...).
