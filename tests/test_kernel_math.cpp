@@ -223,4 +223,37 @@ TEST(KernelMath, Distance2bBackpropagateUsesScalarFunction) {
   }
 }
 
+// contracted_gradients (the fit's batched form) equals dK^T A built from gradients(), for the
+// dot-product override and the squared-exponential default, with uneven column blocks.
+TEST(KernelMath, ContractedGradientsEqualGradientsTimesDirections) {
+  const soapgap::DotProductKernel dot(1.3, 4);
+  const soapgap::SquaredExponentialKernel se(0.6, 0.5);
+  for (const soapgap::Kernel* kernel :
+       {static_cast<const soapgap::Kernel*>(&dot), static_cast<const soapgap::Kernel*>(&se)}) {
+    const RowMatrix Q = random_rows(4, 7, 31, true);
+    const Eigen::MatrixXd X = random_rows(5, 7, 32, true);
+    const std::vector<Eigen::Index> col_start{0, 3, 3, 9, 11};
+    const Eigen::MatrixXd A = random_rows(7, 11, 33, false);
+    Eigen::MatrixXd K, T;
+    kernel->contracted_gradients(Q, X, A, col_start, K, T);
+    ASSERT_EQ(K.rows(), 5);
+    ASSERT_EQ(K.cols(), 4);
+    ASSERT_EQ(T.rows(), 5);
+    ASSERT_EQ(T.cols(), 11);
+    for (Eigen::Index e = 0; e < Q.rows(); ++e) {
+      Eigen::VectorXd k;
+      Eigen::MatrixXd dK;
+      kernel->gradients(Q.row(e), X, k, dK);
+      const Eigen::Index c0 = col_start[e], c = col_start[e + 1] - c0;
+      const Eigen::MatrixXd expected = dK.transpose() * A.middleCols(c0, c);
+      for (Eigen::Index s = 0; s < X.rows(); ++s) {
+        EXPECT_NEAR(K(s, e), k[s], 1e-14 * std::max(1.0, std::abs(k[s]))) << kernel->name();
+        for (Eigen::Index j = 0; j < c; ++j)
+          EXPECT_NEAR(T(s, c0 + j), expected(s, j), 1e-13 * std::max(1.0, expected.cwiseAbs().maxCoeff()))
+              << kernel->name();
+      }
+    }
+  }
+}
+
 }  // namespace

@@ -51,6 +51,35 @@ void DotProductKernel::values_and_gradients(const RowMatrix& Q, const Eigen::Mat
   dot_product_values_and_gradients(Q, X, beta, delta_ * delta_, zeta_, eps, G, kBlockRows);
 }
 
+void Kernel::contracted_gradients(const RowMatrix& Q, const Eigen::MatrixXd& X, const Eigen::MatrixXd& A,
+                                  const std::vector<Eigen::Index>& col_start, Eigen::MatrixXd& K,
+                                  Eigen::MatrixXd& T) const {
+  K.resize(X.rows(), Q.rows());
+  T.resize(X.rows(), A.cols());
+  Eigen::VectorXd k;
+  Eigen::MatrixXd dK;
+  for (Eigen::Index e = 0; e < Q.rows(); ++e) {
+    gradients(Q.row(e), X, k, dK);
+    K.col(e) = k;
+    const Eigen::Index c0 = col_start[e], c = col_start[e + 1] - c0;
+    T.middleCols(c0, c).noalias() = dK.transpose() * A.middleCols(c0, c);
+  }
+}
+
+void DotProductKernel::contracted_gradients(const RowMatrix& Q, const Eigen::MatrixXd& X, const Eigen::MatrixXd& A,
+                                            const std::vector<Eigen::Index>& col_start, Eigen::MatrixXd& K,
+                                            Eigen::MatrixXd& T) const {
+  Eigen::MatrixXd G = X * Q.transpose();  // M x n: g = q_e . x_s
+  const double d2 = delta_ * delta_;
+  K.resize(G.rows(), G.cols());
+  T.noalias() = X * A;
+  for (Eigen::Index e = 0; e < G.cols(); ++e) {
+    for (Eigen::Index s = 0; s < G.rows(); ++s) K(s, e) = km::dot_product_kernel(d2, zeta_, G(s, e), &G(s, e));
+    const Eigen::Index c0 = col_start[e], c = col_start[e + 1] - c0;
+    T.middleCols(c0, c).array().colwise() *= G.col(e).array();  // G now holds dk/dg
+  }
+}
+
 void DotProductKernel::gradients(const Eigen::Ref<const Eigen::RowVectorXd>& q, const Eigen::MatrixXd& X,
                                  Eigen::VectorXd& k, Eigen::MatrixXd& dK) const {
   Eigen::VectorXd g = X * q.transpose();

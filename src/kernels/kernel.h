@@ -4,6 +4,7 @@
 #include <Eigen/Dense>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/matrix_types.h"
 #include "core/parameter_table.h"
@@ -28,6 +29,13 @@ class Kernel {
   // For fitting: k_s = k(q, X_s) (M) and dK(:, s) = dk(q, X_s)/dq (d x M).
   virtual void gradients(const Eigen::Ref<const Eigen::RowVectorXd>& q, const Eigen::MatrixXd& X, Eigen::VectorXd& k,
                          Eigen::MatrixXd& dK) const = 0;
+  // For fitting, a batch of n environments without forming the d x M gradients: K(s, e) =
+  // k(Q_e, X_s) (M x n) and T = [dK_0^T A_0 | dK_1^T A_1 | ...] (M x sum c_e), where A_e =
+  // A.middleCols(col_start[e], col_start[e+1] - col_start[e]) holds environment e's derivative
+  // directions (d x c_e, e.g. its Jacobian columns). col_start has n + 1 entries.
+  virtual void contracted_gradients(const RowMatrix& Q, const Eigen::MatrixXd& X, const Eigen::MatrixXd& A,
+                                    const std::vector<Eigen::Index>& col_start, Eigen::MatrixXd& K,
+                                    Eigen::MatrixXd& T) const;
   // For force variances: the prior covariance of d/dr [sum_e w_e f(q_e)] with itself (3 x 3), for
   // the environments e = 0..m-1 of one kernel group that depend on one atom's position r.
   // q: m x d descriptors; dq: d x 3m, column 3e+x = dq_e/dr_x; w: m weights; dw: m x 3, dw_e/dr.
@@ -70,6 +78,10 @@ class DotProductKernel : public Kernel {
                             Eigen::VectorXd& eps, RowMatrix& G) const override;
   void gradients(const Eigen::Ref<const Eigen::RowVectorXd>& q, const Eigen::MatrixXd& X, Eigen::VectorXd& k,
                  Eigen::MatrixXd& dK) const override;
+  // T = diag(dk/dg) X A per environment: one GEMM for the batch (X is packed once).
+  void contracted_gradients(const RowMatrix& Q, const Eigen::MatrixXd& X, const Eigen::MatrixXd& A,
+                            const std::vector<Eigen::Index>& col_start, Eigen::MatrixXd& K,
+                            Eigen::MatrixXd& T) const override;
   Eigen::Matrix3d derivative_prior_covariance(const RowMatrix& q, const Eigen::MatrixXd& dq, const Eigen::VectorXd& w,
                                               const MatrixX3& dw) const override;
 

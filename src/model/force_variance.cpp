@@ -50,18 +50,24 @@ void add_term(const Term& term, const std::vector<int>& offsets, const Structure
   // [atom][group]: the blocks of the environments that depend on the atom
   std::vector<std::vector<std::vector<AtomBlock>>> by_atom(n, std::vector<std::vector<AtomBlock>>(term.n_groups()));
   EnvironmentJacobian J;
-  Eigen::VectorXd k;
-  Eigen::MatrixXd dK;
+  Eigen::MatrixXd A, K, T;
   for (int e = 0; e < env.size(); ++e) {
     const int g = env.group[e];
     if (g < 0) continue;
     const Eigen::MatrixXd& X = term.groups[g].sparse_points;
     term.descriptor().jacobian(s, nl, env, e, J);
     std::map<int, AtomBlock> blocks = fold_jacobian(nl, J, e, d, owner);
-    if (X.rows() > 0) term.kernel().gradients(env.q.row(e), X, k, dK);
+    if (X.rows() > 0) {  // T = dK^T [dq of each atom's block], without forming dK
+      A.resize(d, 3 * static_cast<Eigen::Index>(blocks.size()));
+      Eigen::Index c = 0;
+      for (const auto& ab : blocks) A.middleCols(3 * c++, 3) = ab.second.dq;
+      term.kernel().contracted_gradients(env.q.middleRows(e, 1), X, A, {0, A.cols()}, K, T);
+    }
+    Eigen::Index c = 0;
     for (auto& [a, b] : blocks) {
       if (X.rows() > 0)
-        G.block(offsets[g], 3 * a, X.rows(), 3).noalias() += env.w[e] * dK.transpose() * b.dq + k * b.dw;
+        G.block(offsets[g], 3 * a, X.rows(), 3).noalias() += env.w[e] * T.middleCols(3 * c, 3) + K * b.dw;
+      ++c;
       by_atom[a][g].push_back(std::move(b));
     }
   }

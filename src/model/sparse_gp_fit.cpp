@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "core/version.h"
+#include "model/design_rows.h"
 #include "model/fit_communicator.h"
 #include "model/fit_e0.h"
 #include "model/potential.h"
@@ -30,100 +31,6 @@ struct TermState {
   TermFitOptions options;
   std::vector<int> offset;  // per group, into the M_total ordering
 };
-
-Sigmas sigmas_for(const Structure& s, const FitSettings& settings) {
-  Sigmas sg = settings.sigma;
-  auto it = settings.config_type_sigma.find(s.config_type);
-  if (it != settings.config_type_sigma.end()) sg = it->second;
-  if (s.sigma_energy) sg.energy = *s.sigma_energy;
-  if (s.sigma_force) sg.force = *s.sigma_force;
-  if (s.sigma_virial) sg.virial = *s.sigma_virial;
-  if (!(sg.energy > 0 && sg.force > 0 && sg.virial > 0))
-    throw InputError(s.source + ": regularisation sigmas must be positive");
-  return sg;
-}
-
-// The rows of one configuration, already divided by their sigmas.
-struct ConfigRows {
-  Eigen::MatrixXd A;  // rows x M_total
-  Eigen::VectorXd b;
-};
-
-ConfigRows build_rows(const Structure& s, const std::vector<TermState>& terms, const std::vector<Environments>& envs,
-                      double cutoff, int m_total, const std::map<int, double>& e0, const FitSettings& settings) {
-  const int n = s.size();
-  const bool use_e = settings.use_energy && s.energy.has_value();
-  const bool use_f = settings.use_forces && s.forces.has_value();
-  const bool use_v = settings.use_virial && s.virial.has_value();
-  const int row_f = use_e ? 1 : 0, row_v = row_f + (use_f ? 3 * n : 0);
-  const int rows = row_v + (use_v ? 6 : 0);
-  ConfigRows out;
-  out.A = Eigen::MatrixXd::Zero(rows, m_total);
-  out.b = Eigen::VectorXd::Zero(rows);
-  if (rows == 0) return out;
-  const NeighbourList nl(s, cutoff);
-  EnvironmentJacobian J;
-  Eigen::VectorXd k;
-  Eigen::MatrixXd dK, G;
-  static const int va[6] = {0, 1, 2, 1, 0, 0}, vb[6] = {0, 1, 2, 2, 2, 1};  // xx yy zz yz xz xy
-  for (size_t t = 0; t < terms.size(); ++t) {
-    const TermState& ts = terms[t];
-    const Environments& env = envs[t];
-    for (int e = 0; e < env.size(); ++e) {
-      const int g = env.group[e];
-      if (g < 0) continue;
-      const Eigen::MatrixXd& X = ts.term.groups[g].sparse_points;
-      if (X.rows() == 0) continue;
-      const int off = ts.offset[g];
-      ts.term.kernel().gradients(env.q.row(e), X, k, dK);
-      if (use_e) out.A.row(0).segment(off, X.rows()) += env.w[e] * k.transpose();
-      if (!use_f && !use_v) continue;
-      ts.term.descriptor().jacobian(s, nl, env, e, J);
-      // G (3m x M_g) = d(w k)/dr_entries = dq^T (w dK) + dw^T k^T
-      G.noalias() = J.dq.transpose() * (env.w[e] * dK);
-      G.noalias() += J.dw.transpose() * k.transpose();
-      for (size_t m = 0; m < J.entries.size(); ++m) {
-        const int kk = J.entries[m];
-        const int i = nl.centre(kk), j = nl.neighbour(kk);
-        if (use_f)
-          for (int a = 0; a < 3; ++a) {
-            out.A.row(row_f + 3 * j + a).segment(off, X.rows()) -= G.row(3 * m + a);
-            out.A.row(row_f + 3 * i + a).segment(off, X.rows()) += G.row(3 * m + a);
-          }
-        if (use_v) {
-          const Eigen::Vector3d& r = nl.r(kk);
-          for (int c = 0; c < 6; ++c) {
-            // symmetrised component: -(r_a g_b + r_b g_a) / 2
-            out.A.row(row_v + c).segment(off, X.rows()) -=
-                0.5 * (r[va[c]] * G.row(3 * m + vb[c]) + r[vb[c]] * G.row(3 * m + va[c]));
-          }
-        }
-      }
-    }
-  }
-  const Sigmas sg = sigmas_for(s, settings);
-  const double sqrt_n = std::sqrt(static_cast<double>(std::max(n, 1)));
-  if (use_e) {
-    double target = *s.energy;
-    for (int z : s.numbers) target -= e0.at(z);
-    out.b[0] = target;
-    out.A.row(0) /= sg.energy * sqrt_n;
-    out.b[0] /= sg.energy * sqrt_n;
-  }
-  if (use_f) {
-    for (int i = 0; i < n; ++i)
-      for (int a = 0; a < 3; ++a) out.b[row_f + 3 * i + a] = (*s.forces)(i, a);
-    out.A.middleRows(row_f, 3 * n) /= sg.force;
-    out.b.segment(row_f, 3 * n) /= sg.force;
-  }
-  if (use_v) {
-    const Eigen::Matrix3d& W = *s.virial;
-    for (int c = 0; c < 6; ++c) out.b[row_v + c] = 0.5 * (W(va[c], vb[c]) + W(vb[c], va[c]));
-    out.A.middleRows(row_v, 6) /= sg.virial * sqrt_n;
-    out.b.segment(row_v, 6) /= sg.virial * sqrt_n;
-  }
-  return out;
-}
 
 void validate_training(const std::vector<Structure>& train, const FitSettings& settings) {
   check_fit_settings(train, settings, "e0", "the training set");
@@ -261,18 +168,20 @@ long long observation_count(const Structure& s, const FitSettings& settings) {
 }
 
 // The rows of configurations c0..c1-1, built in parallel.
-std::vector<ConfigRows> build_chunk_rows(const std::vector<Structure>& train, size_t c0, size_t c1,
+std::vector<DesignRows> build_chunk_rows(const std::vector<Structure>& train, size_t c0, size_t c1,
                                          const std::vector<TermState>& terms, const ConfigEnvironments& envs,
                                          double cutoff, int m_total, const std::map<int, double>& e0,
                                          const FitSettings& settings, Progress& progress) {
-  std::vector<ConfigRows> chunk(c1 - c0);
+  std::vector<DesignRows> chunk(c1 - c0);
+  std::vector<DesignTerm> design_terms;
+  for (const TermState& ts : terms) design_terms.push_back({&ts.term, &ts.offset});
   std::string error;
   {
     SingleThreadedBlas blas_guard;
 #pragma omp parallel for schedule(dynamic)
     for (size_t c = c0; c < c1; ++c) {
       try {
-        chunk[c - c0] = build_rows(train[c], terms, envs[c], cutoff, m_total, e0, settings);
+        chunk[c - c0] = design_rows(train[c], design_terms, envs[c], cutoff, m_total, e0, settings);
       } catch (const std::exception& e) {
 #pragma omp critical
         if (error.empty()) error = e.what();
@@ -286,17 +195,17 @@ std::vector<ConfigRows> build_chunk_rows(const std::vector<Structure>& train, si
 
 // One step of the streamed QR: the Householder QR of [R; the chunk's rows] and the same
 // rotation of [z; their targets] give the new R and z. Frees the chunk's rows.
-void qr_update(std::vector<ConfigRows>& chunk, long long rows, int m_total, Eigen::MatrixXd& R, Eigen::VectorXd& z) {
+void qr_update(std::vector<DesignRows>& chunk, long long rows, int m_total, Eigen::MatrixXd& R, Eigen::VectorXd& z) {
   Eigen::MatrixXd stack(m_total + rows, m_total);
   Eigen::VectorXd rhs(m_total + rows);
   stack.topRows(m_total) = R;
   rhs.head(m_total) = z;
   long long r = m_total;
-  for (ConfigRows& cr : chunk) {
-    stack.middleRows(r, cr.A.rows()) = cr.A;
+  for (DesignRows& cr : chunk) {
+    stack.middleRows(r, cr.At.cols()) = cr.At.transpose();
     rhs.segment(r, cr.b.size()) = cr.b;
-    r += cr.A.rows();
-    cr = ConfigRows();
+    r += cr.At.cols();
+    cr = DesignRows();
   }
   Eigen::HouseholderQR<Eigen::MatrixXd> qr(stack);
   R = qr.matrixQR().topRows(m_total).triangularView<Eigen::Upper>();
@@ -316,7 +225,9 @@ void stream_rows_into_qr(const std::vector<Structure>& train, const std::vector<
     total_rows += r;
     max_rows = std::max(max_rows, r);
   }
-  const long long block_target = std::max<long long>(std::max<long long>(m_total, 512), max_rows);
+  // Blocks of about 2 M rows: each QR of [R; block] costs about (2 (M + b) M^2 - 2/3 M^3) / b per
+  // row, 3.3 M^2 at b = M, 2.7 M^2 at b = 2 M (the structured floor is 2 M^2).
+  const long long block_target = std::max<long long>(std::max<long long>(2LL * m_total, 512), max_rows);
   if (log) {
     *log << "fit: " << total_rows << " observations x " << m_total << " sparse points" << std::endl;
     *log << "memory estimate: R " << format_bytes(8.0 * m_total * m_total)
@@ -334,7 +245,7 @@ void stream_rows_into_qr(const std::vector<Structure>& train, const std::vector<
       rows += observation_count(train[c1], settings);
       ++c1;
     }
-    std::vector<ConfigRows> chunk =
+    std::vector<DesignRows> chunk =
         build_chunk_rows(train, c0, c1, terms, envs, cutoff, m_total, e0, settings, progress);
     qr_update(chunk, rows, m_total, R, z);
     result.n_rows += rows;
