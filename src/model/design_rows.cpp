@@ -71,29 +71,33 @@ void scatter_entries(const NeighbourList& nl, const std::vector<int>& entries, c
 
 // One batch of environments of group g = env.group[e0], from e0 up to at most e_max: computes
 // their Jacobians until the batch limits are reached, adds the batch's columns, returns its end.
+// Buffers reused from batch to batch (the products are tens of MB at M = 9000).
+struct Workspace {
+  std::vector<EnvironmentJacobian> J;
+  Eigen::MatrixXd A, K, T, Gt;
+};
+
 int add_batch(const Structure& s, const NeighbourList& nl, const DesignTerm& dt, const Environments& env, int e0,
-              int e_max, const Layout& l, Eigen::MatrixXd& At) {
+              int e_max, const Layout& l, Workspace& ws, Eigen::MatrixXd& At) {
   const Term& term = *dt.term;
   const int g = env.group[e0];
   const Eigen::MatrixXd& X = term.groups[g].sparse_points;
   const int off = (*dt.offset)[g], d = term.descriptor().dimension();
   const bool derivatives = l.f || l.v;
-  std::vector<EnvironmentJacobian> J;
+  std::vector<EnvironmentJacobian>& J = ws.J;
+  if (derivatives && J.size() < static_cast<size_t>(kBatchEnvironments)) J.resize(kBatchEnvironments);
   std::vector<Eigen::Index> col_start{0};
   int e1 = e0;
   while (e1 < e_max && e1 - e0 < kBatchEnvironments && col_start.back() < kBatchColumns) {
-    if (derivatives) {
-      J.emplace_back();
-      term.descriptor().jacobian(s, nl, env, e1, J.back());
-    }
-    col_start.push_back(col_start.back() + (derivatives ? J.back().dq.cols() : 0));
+    if (derivatives) term.descriptor().jacobian(s, nl, env, e1, J[e1 - e0]);
+    col_start.push_back(col_start.back() + (derivatives ? J[e1 - e0].dq.cols() : 0));
     ++e1;
   }
   const int n = e1 - e0;
-  Eigen::MatrixXd A(d, col_start[n]);
+  Eigen::MatrixXd &A = ws.A, &K = ws.K, &T = ws.T, &Gt = ws.Gt;
+  A.resize(d, col_start[n]);
   for (int b = 0; b < n && derivatives; ++b) A.middleCols(col_start[b], J[b].dq.cols()) = J[b].dq;
   const RowMatrix Q = env.q.middleRows(e0, n);
-  Eigen::MatrixXd K, T, Gt;
   term.kernel().contracted_gradients(Q, X, A, col_start, K, T);
   for (int b = 0; b < n; ++b) {
     const double w = env.w[e0 + b];
@@ -141,6 +145,7 @@ DesignRows design_rows(const Structure& s, const std::vector<DesignTerm>& terms,
   out.b = Eigen::VectorXd::Zero(l.cols);
   if (l.cols == 0) return out;
   const NeighbourList nl(s, cutoff);
+  Workspace ws;
   for (size_t t = 0; t < terms.size(); ++t) {
     const Environments& env = envs[t];
     const Term& term = *terms[t].term;
@@ -153,7 +158,7 @@ DesignRows design_rows(const Structure& s, const std::vector<DesignTerm>& terms,
       }
       int e_max = e + 1;  // the run of consecutive environments of group g
       while (e_max < env.size() && env.group[e_max] == g) ++e_max;
-      while (e < e_max) e = add_batch(s, nl, terms[t], env, e, e_max, l, out.At);
+      while (e < e_max) e = add_batch(s, nl, terms[t], env, e, e_max, l, ws, out.At);
     }
   }
   add_targets(s, l, e0, settings, out);

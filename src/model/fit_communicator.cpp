@@ -1,6 +1,7 @@
 #include "model/fit_communicator.h"
 
 #include "core/error.h"
+#include "model/qr_fold.h"
 
 namespace soapgap {
 
@@ -40,14 +41,9 @@ void tsqr_reduce(const FitCommunicator& comm, Eigen::MatrixXd& R, Eigen::VectorX
       const Eigen::MatrixXd other = comm.receive(r + step);
       if (other.rows() != m || other.cols() != m + 1)
         throw InputError("fit: rank " + std::to_string(r + step) + " sent a triangle of the wrong size");
-      Eigen::MatrixXd stack(2 * m, m + 1);
-      stack.topRows(m) << R.triangularView<Eigen::Upper>().toDenseMatrix(), z;
-      stack.bottomRows(m) = other;
-      Eigen::HouseholderQR<Eigen::MatrixXd> qr(stack.leftCols(m));
-      Eigen::VectorXd rhs = stack.col(m);
-      rhs.applyOnTheLeft(qr.householderQ().adjoint());
-      R = qr.matrixQR().topRows(m).triangularView<Eigen::Upper>();
-      z = rhs.head(m);
+      Eigen::MatrixXd B = other.leftCols(m);
+      Eigen::VectorXd b = other.col(m);
+      fold_rows(R, z, B, b, true);
     }
   }
 }

@@ -17,6 +17,7 @@
 #include "model/fit_communicator.h"
 #include "model/fit_e0.h"
 #include "model/potential.h"
+#include "model/qr_fold.h"
 #include "model/sparse_selection.h"
 #include "model/term.h"
 #include "model/variance_factors.h"
@@ -193,24 +194,19 @@ std::vector<DesignRows> build_chunk_rows(const std::vector<Structure>& train, si
   return chunk;
 }
 
-// One step of the streamed QR: the Householder QR of [R; the chunk's rows] and the same
-// rotation of [z; their targets] give the new R and z. Frees the chunk's rows.
+// One step of the streamed QR: folds the chunk's rows and targets into R and z (qr_fold.h).
+// Frees the chunk's rows.
 void qr_update(std::vector<DesignRows>& chunk, long long rows, int m_total, Eigen::MatrixXd& R, Eigen::VectorXd& z) {
-  Eigen::MatrixXd stack(m_total + rows, m_total);
-  Eigen::VectorXd rhs(m_total + rows);
-  stack.topRows(m_total) = R;
-  rhs.head(m_total) = z;
-  long long r = m_total;
+  Eigen::MatrixXd B(rows, m_total);
+  Eigen::VectorXd b(rows);
+  long long r = 0;
   for (DesignRows& cr : chunk) {
-    stack.middleRows(r, cr.At.cols()) = cr.At.transpose();
-    rhs.segment(r, cr.b.size()) = cr.b;
+    B.middleRows(r, cr.At.cols()) = cr.At.transpose();
+    b.segment(r, cr.b.size()) = cr.b;
     r += cr.At.cols();
     cr = DesignRows();
   }
-  Eigen::HouseholderQR<Eigen::MatrixXd> qr(stack);
-  R = qr.matrixQR().topRows(m_total).triangularView<Eigen::Upper>();
-  rhs.applyOnTheLeft(qr.householderQ().adjoint());
-  z = rhs.head(m_total);
+  fold_rows(R, z, B, b, false);
 }
 
 // 4. Rows of K_NM streamed into a Householder QR of [L^-1/2 K_NM; U]: R and z start as U and 0.
@@ -225,11 +221,11 @@ void stream_rows_into_qr(const std::vector<Structure>& train, const std::vector<
     total_rows += r;
     max_rows = std::max(max_rows, r);
   }
-  // Blocks of about 2 M rows: each QR of [R; block] costs about (2 (M + b) M^2 - 2/3 M^3) / b per
-  // row, 3.3 M^2 at b = M, 2.7 M^2 at b = 2 M (the structured floor is 2 M^2).
-  const long long block_target = std::max<long long>(std::max<long long>(2LL * m_total, 512), max_rows);
+  // Blocks of about M rows: with dtpqrt a fold costs 2 M^2 flops per row whatever the block.
+  const long long block_target = std::max<long long>(std::max<long long>(m_total, 512), max_rows);
   if (log) {
-    *log << "fit: " << total_rows << " observations x " << m_total << " sparse points" << std::endl;
+    *log << "fit: " << total_rows << " observations x " << m_total << " sparse points (rows folded by "
+         << fold_rows_method() << ")" << std::endl;
     *log << "memory estimate: R " << format_bytes(8.0 * m_total * m_total)
          << ", row block <= " << format_bytes(8.0 * (2 * block_target + m_total) * m_total) << ", variance "
          << format_bytes(settings.store_variance ? 8.0 * 2 * m_total * m_total : 0.0) << std::endl;
