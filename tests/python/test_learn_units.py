@@ -166,6 +166,17 @@ def test_md_ramp_pressure_and_variance_terms_reach_the_deck(tmp_path):
     assert "compute sg_var all soapgap/variance/atom\n" in learner._task_deck(task, 0, "in.data", "pot.xml", "d")
 
 
+def test_equilibration_steps_are_read_and_keep_start_up_samples_out_of_the_candidates(tmp_path):
+    from soapgap.learn.loop import flag_steps
+
+    cfg = read_config(_config(tmp_path, GOOD.replace("temperature = 500", "equilibration_steps = 100")))
+    assert cfg.tasks[0].equilibration_steps == 100
+    assert read_config(_config(tmp_path, GOOD)).tasks[0].equilibration_steps == 0
+    steps, sigma = [0, 50, 100, 150], [0.9, 0.01, 0.5, 0.03]
+    assert flag_steps(steps, sigma, 0.1) == [0, 100]
+    assert flag_steps(steps, sigma, 0.1, 100) == [100]
+
+
 def test_frames_of_slabs_get_the_vacuum_of_the_task_structure():
     from ase import Atoms
 
@@ -198,6 +209,8 @@ def test_frames_of_slabs_get_the_vacuum_of_the_task_structure():
     (("threshold = 0.02", "threshold = 0.02\nvariance_terms = 2"), r"variance_terms = 2: expected list"),
     (("temperature = 500", "temperature = 500\nkind = \"minimize\"\npressure = 0"), r"apply to kind = \"md\" only"),
     (("temperature = 500", "temperature_end = -3"), r"temperature_end = -3(\.0)?: expected a positive number"),
+    (("temperature = 500", "steps = 100\nequilibration_steps = 100"), r"equilibration_steps = 100: must be below"),
+    (("temperature = 500", "equilibration_steps = -5"), r"equilibration_steps = -5"),
 ])
 def test_config_errors_name_file_table_and_key(tmp_path, change, message):
     path = _config(tmp_path, GOOD.replace(*change))

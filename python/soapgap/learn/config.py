@@ -25,6 +25,7 @@ class TaskConfig:
     steps: int = 1000
     timestep: float = 0.001     # ps (md)
     sample_every: int = 10      # steps between samples (dump + predicted sigma)
+    equilibration_steps: int = 0  # samples before this step are dumped but never flagged (md start-up)
     seed: int = 1               # velocity seed (md); iteration k uses seed + k
     config_type: str = ""       # config_type of its labelled configurations (default: the name)
 
@@ -168,6 +169,10 @@ def read_config(path: str) -> LearnConfig:
         task.steps = tt.positive("steps", int, task.steps)
         task.timestep = tt.positive("timestep", float, task.timestep)
         task.sample_every = tt.positive("sample_every", int, task.sample_every)
+        task.equilibration_steps = tt.positive("equilibration_steps", int, 0, allow_zero=True)
+        if task.equilibration_steps >= task.steps:
+            raise ValueError("%s: equilibration_steps = %d: must be below steps = %d"
+                             % (where, task.equilibration_steps, task.steps))
         task.seed = tt.positive("seed", int, task.seed)
         task.config_type = tt.get("config_type", str, task.name)
         tt.finish()

@@ -55,6 +55,12 @@ def sigma_frames(path, elements, pbc):
         out.append((step, atoms, values if column == "v_sg_sigma" else np.sqrt(np.maximum(values, 0.0))))
     return out
 
+def flag_steps(steps, sigma_max, threshold, first_step=0):
+    """The sampled steps whose largest per-atom sigma exceeds threshold, from first_step on (the
+    samples of an MD's start-up, e.g. a melt's random start, are not candidates)."""
+    return [s for s, m in zip(steps, sigma_max) if m > threshold and s >= first_step]
+
+
 class ActiveLearner:
     def __init__(self, config, out=sys.stdout):
         self.cfg = config
@@ -298,7 +304,7 @@ class ActiveLearner:
                                   % (task.name, k, rc, errors[0] if errors else text[-300:],
                                      os.path.join(md_dir, task.name + ".log")))
             sig = np.array([f[2].max() for f in frames])
-            flagged = [int(f[0]) for f, m in zip(frames, sig) if m > self.cfg.threshold]
+            flagged = flag_steps([int(f[0]) for f in frames], sig, self.cfg.threshold, task.equilibration_steps)
             halted = "Fix halt condition" in text
             info = {"kind": task.kind, "samples": len(frames), "flagged_steps": flagged,
                     "flagged": len(flagged), "sigma_max_eV": float(sig.max()),
