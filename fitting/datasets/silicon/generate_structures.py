@@ -921,6 +921,18 @@ def main():
             d = neighbor_list("d", f, 1.9)
             if len(d):
                 print("WARNING: %s has a distance %.2f A < 1.9 A" % (f.info["candidate_id"], d.min()))
+    # a candidate, once written, never changes: it may be labelled already, and some generators
+    # (the numpy Tersoff relaxations) differ in the last digits from run to run
+    if os.path.exists(args.out):
+        existing = {a.info["candidate_id"]: a for a in read(args.out, ":")}
+        moved = 0
+        for i, f in enumerate(frames):
+            old = existing.get(f.info["candidate_id"])
+            if old is not None:
+                moved += len(old) != len(f) or float(np.abs(old.positions - f.positions).max()) > 1e-6
+                frames[i] = old
+        if moved:
+            print("kept %d existing candidates whose regenerated structure differs (the written one stays)" % moved)
     # write atomically: a running label_qe.py re-reads the file whenever its mtime changes
     tmp = args.out + ".tmp"
     write(tmp, frames, format="extxyz")
