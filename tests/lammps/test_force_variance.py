@@ -15,40 +15,28 @@ import tempfile
 import numpy as np
 from ase.io import read, write
 
-from lammps_common import fit_potential, mpirun_prefix, parse_args
+from lammps_common import fit_potential, parse_args, plugin_header, read_dump, run_deck
 from test_pair_soapgap import structures
 
 
 def run(args, work, name, atoms, pot, nprocs=1, terms=""):
+    """The 11 columns of `compute soapgap/variance/atom forces yes` per atom (sorted by id) and
+    everything LAMMPS said; (None, what it said) when LAMMPS failed."""
     data = os.path.join(work, name + ".data")
     write(data, atoms, format="lammps-data", atom_style="atomic", specorder=["Si"])
-    cols = " ".join(f"c_var[{k}]" for k in range(1, 12))
-    deck = f"""units metal
-atom_style atomic
-boundary p p p
-box tilt large
-read_data {data}
-mass 1 28.0
-plugin load {args.plugin}
-pair_style soapgap
+    cols = [f"c_var[{k}]" for k in range(1, 12)]
+    deck = plugin_header(args, data, [28.0]) + f"""pair_style soapgap
 pair_coeff * * {pot} Si
 compute var all soapgap/variance/atom forces yes{" terms " + terms if terms else ""}
-dump d all custom 1 {work}/{name}.dump id {cols}
+dump d all custom 1 {work}/{name}.dump id {" ".join(cols)}
 dump_modify d format float %.17g sort id
 run 0
 """
-    infile = os.path.join(work, name + ".in")
-    open(infile, "w").write(deck)
-    cmd = [args.lmp, "-in", infile, "-log", os.path.join(work, name + ".log"), "-screen", "none"]
-    if nprocs > 1:
-        cmd = mpirun_prefix(args.mpirun, nprocs) + cmd
-    r = subprocess.run(cmd, cwd=work, capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
-    log = open(os.path.join(work, name + ".log")).read()
-    if r.returncode != 0:
-        return None, log + r.stdout + r.stderr
-    lines = open(os.path.join(work, name + ".dump")).read().splitlines()
-    start = lines.index(next(l for l in lines if l.startswith("ITEM: ATOMS"))) + 1
-    return np.array([[float(w) for w in l.split()] for l in lines[start:]])[:, 1:], log
+    rc, text = run_deck(args, work, name, deck, nprocs)
+    if rc != 0:
+        return None, text
+    _, frame = read_dump(os.path.join(work, name + ".dump"))[0]
+    return np.column_stack([frame[c] for c in cols]), text
 
 
 def reference(args, work, name, atoms, pot, terms=""):

@@ -25,7 +25,8 @@ import numpy as np
 from ase import Atoms
 from ase.io import read, write
 
-from lammps_common import NKTV2P, diamond, fit_potential, parse_args, round_atoms, run_deck, mpirun_prefix
+from lammps_common import (NKTV2P, diamond, fit_potential, mpirun_prefix, parse_args, plugin_header, read_dump,
+                           round_atoms, run_deck, run_deck_ok, thermo_rows)
 
 
 def structures():
@@ -86,55 +87,26 @@ def fit_two_element_potential(args, work):
 def run_lammps(args, workdir, name, atoms, potential, nprocs, species=("Si",), variance_terms=""):
     data = os.path.join(workdir, name + ".data")
     write(data, atoms, format="lammps-data", atom_style="atomic", specorder=list(species))
-    masses = "\n".join(f"mass {t} 28.0" for t in range(1, len(species) + 1))
-    deck = f"""
-units metal
-atom_style atomic
-boundary p p p
-box tilt large
-read_data {data}
-{masses}
-plugin load {args.plugin}
-pair_style soapgap
+    dump = f"{workdir}/{name}.np{nprocs}.dump"
+    deck = plugin_header(args, data, [28.0] * len(species)) + f"""pair_style soapgap
 pair_coeff * * {potential} {" ".join(species)}
 compute pe all pe/atom
 compute st all stress/atom NULL
 compute var all soapgap/variance/atom{" terms " + variance_terms if variance_terms else ""}
-dump d all custom 1 {workdir}/{name}.np{nprocs}.dump id fx fy fz c_pe c_st[1] c_st[2] c_st[3] c_st[4] c_st[5] c_st[6] c_var
+dump d all custom 1 {dump} id fx fy fz c_pe c_st[1] c_st[2] c_st[3] c_st[4] c_st[5] c_st[6] c_var
 dump_modify d format float %.17g sort id
 thermo_style custom step pe pxx pyy pzz pxy pxz pyz vol c_var
 thermo_modify format float %.17g
 run 0
 """
-    infile = os.path.join(workdir, f"{name}.np{nprocs}.in")
-    with open(infile, "w") as f:
-        f.write(deck)
-    cmd = [args.lmp, "-in", infile, "-log", os.path.join(workdir, f"{name}.np{nprocs}.log"), "-screen", "none"]
-    if nprocs > 1:
-        cmd = mpirun_prefix(args.mpirun, nprocs) + cmd
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    r = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError(f"LAMMPS failed for {name} (np={nprocs}):\n{r.stdout}\n{r.stderr}\n" +
-                           open(os.path.join(workdir, f"{name}.np{nprocs}.log")).read()[-3000:])
-    thermo = None
-    for line in open(os.path.join(workdir, f"{name}.np{nprocs}.log")):
-        words = line.split()
-        if words[:2] == ["Step", "PotEng"]:
-            thermo = "next"
-        elif thermo == "next":
-            thermo = [float(w) for w in words]
-            break
-    pe, pxx, pyy, pzz, pxy, pxz, pyz, vol, energy_variance = thermo[1:10]
-    virial = np.array([[pxx, pxy, pxz], [pxy, pyy, pyz], [pxz, pyz, pzz]]) * vol / NKTV2P
-    rows = []
-    lines = open(os.path.join(workdir, f"{name}.np{nprocs}.dump")).read().splitlines()
-    start = lines.index(next(l for l in lines if l.startswith("ITEM: ATOMS"))) + 1
-    for l in lines[start:]:
-        rows.append([float(w) for w in l.split()])
-    rows = np.array(rows)
-    return {"energy": pe, "virial": virial, "forces": rows[:, 1:4], "pe_atom": rows[:, 4],
-            "stress_atom": rows[:, 5:11], "variance": rows[:, 11], "energy_variance": energy_variance}
+    t = thermo_rows(run_deck_ok(args, workdir, f"{name}.np{nprocs}", deck, nprocs))[0]
+    p = {k: t[k] for k in ("Pxx", "Pyy", "Pzz", "Pxy", "Pxz", "Pyz")}
+    virial = np.array([[p["Pxx"], p["Pxy"], p["Pxz"]], [p["Pxy"], p["Pyy"], p["Pyz"]],
+                       [p["Pxz"], p["Pyz"], p["Pzz"]]]) * t["Volume"] / NKTV2P
+    _, f = read_dump(dump)[0]
+    return {"energy": t["PotEng"], "virial": virial, "forces": np.column_stack([f["fx"], f["fy"], f["fz"]]),
+            "pe_atom": f["c_pe"], "stress_atom": np.column_stack([f[f"c_st[{k}]"] for k in range(1, 7)]),
+            "variance": f["c_var"], "energy_variance": t["c_var"]}
 
 
 def run_deck_limited(args, work, name, deck, timeout=120):
@@ -279,7 +251,7 @@ def error_cases(args, work, pot):
                                "compute v all soapgap/variance/atom terms\n" + thermo, "at least one term"),
         "compute terms too many": (head + f"pair_style soapgap\npair_coeff * * {pot} Si\n"
                                    "compute v all soapgap/variance/atom terms 9\n" + thermo, "term 9 does not exist"),
-        "compute before pair": (head + f"compute v all soapgap/variance/atom\n" + thermo, None),
+        "compute before pair": (head + "compute v all soapgap/variance/atom\n" + thermo, None),
     }
     valid = {
         "soapgap file": head + f"pair_style soapgap\npair_coeff * * {pot} Si\ncompute v all soapgap/variance/atom\n"
