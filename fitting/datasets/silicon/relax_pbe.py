@@ -1,0 +1,149 @@
+#!/usr/bin/python3
+"""Resumable PBE relaxation (fixed cell) with the database's Quantum ESPRESSO settings: the
+project's own DFT answer for the physics checks of the shipped potential (issue 22, item 5:
+the vacancy formation energy, the lowest Si(100) state among the demo's starts).
+
+    nice -n 19 /usr/bin/python3 relax_pbe.py NAME START [--fmax 0.05] [--max-steps 40]
+    /usr/bin/python3 relax_pbe.py --summary            # every relaxation: steps, energy, max |F|
+
+START: any structure file ASE reads (its last frame), or a candidate_id of candidates.xyz.
+Each force evaluation is one pw.x SCF (settings.json, same settings hash as the database),
+run while holding .pwx.lock, so it takes turns with label_qe.py and the active-learning
+labeller. Every SCF is appended at once, atomically, to relax/NAME/steps.xyz (positions,
+energy, forces, stress, settings_hash: each step is a full label), and ASE's BFGS keeps its
+Hessian in relax/NAME/bfgs.json: a killed run resumes from its last step without redoing an
+SCF. relax/NAME/result.json is written when max |F| < fmax (converged) or after max-steps.
+"""
+import argparse
+import datetime
+import io
+import json
+import os
+import shutil
+import sys
+import time
+
+import numpy as np
+from ase.calculators.calculator import Calculator, all_changes
+from ase.io import read, write
+from ase.optimize import BFGS
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import settings as S  # noqa: E402
+from label_qe import SCRATCH, atomic_write_bytes, log, parse_pwo, pwx_turn  # noqa: E402
+
+RELAX = os.path.join(HERE, "relax")
+
+
+class DatabaseDFT(Calculator):
+    """pw.x with the database settings, one SCF per call under .pwx.lock; every result is
+    appended to steps.xyz, and a call at positions already in steps.xyz is answered from it."""
+    implemented_properties = ["energy", "free_energy", "forces", "stress"]
+
+    def __init__(self, name, steps_path):
+        super().__init__()
+        self.name, self.steps_path = name, steps_path
+        self.s = S.load_settings()
+        self.shash = S.settings_hash(self.s)
+        self.done = read(steps_path, ":") if os.path.exists(steps_path) else []
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+        super().calculate(atoms, properties, system_changes)
+        for f in self.done:
+            if len(f) == len(atoms) and np.abs(f.positions - atoms.positions).max() < 1e-9:
+                self._set(f.info["energy"], f.arrays["forces"], f.info["stress"])
+                return
+        workdir = os.path.join(SCRATCH, "relax", self.name)
+        shutil.rmtree(workdir, ignore_errors=True)
+        os.makedirs(workdir)
+        at = atoms.copy()
+        at.calc, n, off = S.make_calc(at, workdir, s=self.s)
+        t0 = time.time()
+        with pwx_turn(log):
+            e, f, st = at.get_potential_energy(), at.get_forces(), at.get_stress(voigt=False)
+        info = parse_pwo(os.path.join(workdir, "espresso.pwo"))
+        if not info["converged"]:
+            raise RuntimeError("%s: SCF not converged: %s" % (self.name, info["error"]))
+        frame = atoms.copy()
+        frame.calc = None
+        frame.info = {"relaxation": self.name, "step": len(self.done), "energy": float(e),
+                      "stress": np.array(st), "virial": -np.array(st) * frame.get_volume(),
+                      "settings_hash": self.shash, "dft_code": info["version"], "kgrid": "%dx%dx%d" % tuple(n),
+                      "koffset": np.array(off, dtype=int), "wall_s": round(time.time() - t0, 1),
+                      "labelled_at": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")}
+        frame.arrays["forces"] = np.array(f)
+        buf = io.StringIO()
+        write(buf, self.done + [frame], format="extxyz")
+        atomic_write_bytes(self.steps_path, buf.getvalue().encode())
+        self.done.append(frame)
+        shutil.rmtree(workdir, ignore_errors=True)
+        log("%s step %d: E = %.6f eV, max |F| = %.4f eV/A (%.0f s)"
+            % (self.name, frame.info["step"], e, np.linalg.norm(f, axis=1).max(), frame.info["wall_s"]))
+        self._set(e, f, st)
+
+    def _set(self, e, f, st):
+        st = np.asarray(st)
+        self.results = {"energy": float(e), "free_energy": float(e), "forces": np.array(f),
+                        "stress": np.array([st[0, 0], st[1, 1], st[2, 2], st[1, 2], st[0, 2], st[0, 1]])}
+
+
+def start_structure(start):
+    if os.path.exists(start):
+        at = read(start, -1)
+    else:
+        found = [a for a in read(os.path.join(HERE, "candidates.xyz"), ":") if a.info["candidate_id"] == start]
+        if not found:
+            raise SystemExit("relax_pbe.py: %s is neither a file nor a candidate_id of candidates.xyz" % start)
+        at = found[0]
+    at = at.copy()
+    at.info, at.calc = {"start": start}, None
+    return at
+
+
+def summary():
+    for name in sorted(os.listdir(RELAX)) if os.path.isdir(RELAX) else []:
+        path = os.path.join(RELAX, name, "steps.xyz")
+        if not os.path.exists(path):
+            continue
+        steps = read(path, ":")
+        last = steps[-1]
+        res = os.path.join(RELAX, name, "result.json")
+        state = json.load(open(res))["status"] if os.path.exists(res) else "running"
+        print("%-28s %3d steps  E = %.6f eV (%d atoms)  max |F| = %.4f eV/A  %s"
+              % (name, len(steps), last.info["energy"], len(last),
+                 np.linalg.norm(last.arrays["forces"], axis=1).max(), state))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("name", nargs="?")
+    ap.add_argument("start", nargs="?")
+    ap.add_argument("--fmax", type=float, default=0.05, help="eV/A, on every atom")
+    ap.add_argument("--max-steps", type=int, default=40)
+    ap.add_argument("--summary", action="store_true")
+    args = ap.parse_args()
+    if args.summary:
+        return summary()
+    if not args.name or not args.start or not args.name.replace("_", "").replace("-", "").isalnum():
+        ap.error("give NAME (letters, digits, '_', '-') and START")
+    S.setup_env()
+    d = os.path.join(RELAX, args.name)
+    steps_path = os.path.join(d, "steps.xyz")
+    atoms = read(steps_path, -1) if os.path.exists(steps_path) else start_structure(args.start)
+    os.makedirs(d, exist_ok=True)
+    calc = DatabaseDFT(args.name, steps_path)
+    atoms = atoms.copy()
+    atoms.calc = calc
+    opt = BFGS(atoms, restart=os.path.join(d, "bfgs.json"), logfile=os.path.join(d, "bfgs.log"))
+    converged = opt.run(fmax=args.fmax, steps=max(0, args.max_steps - len(calc.done)))
+    f = atoms.get_forces()
+    result = {"status": "converged" if converged else "stopped after max-steps", "steps": len(calc.done),
+              "energy_eV": float(atoms.get_potential_energy()), "max_force_eV_per_A": float(np.linalg.norm(f, axis=1).max()),
+              "fmax": args.fmax, "start": args.start, "settings_hash": calc.shash}
+    atomic_write_bytes(os.path.join(d, "result.json"), (json.dumps(result, indent=1) + "\n").encode())
+    log("%s: %s, E = %.6f eV" % (args.name, result["status"], result["energy_eV"]))
+
+
+if __name__ == "__main__":
+    main()
