@@ -12,7 +12,7 @@ run while holding .pwx.lock, so it takes turns with label_qe.py and the active-l
 labeller. Every SCF is appended at once, atomically, to relax/NAME/steps.xyz (positions,
 energy, forces, stress, settings_hash: each step is a full label), and ASE's BFGS keeps its
 Hessian in relax/NAME/bfgs.json: a killed run resumes from its last step without redoing an
-SCF. relax/NAME/result.json is written when max |F| < fmax (converged) or after max-steps.
+SCF. The start structure is kept as relax/NAME/start.extxyz. relax/NAME/result.json is written when max |F| < fmax (converged) or after max-steps.
 """
 import argparse
 import datetime
@@ -132,6 +132,8 @@ def main():
     steps_path = os.path.join(d, "steps.xyz")
     atoms = read(steps_path, -1) if os.path.exists(steps_path) else start_structure(args.start)
     os.makedirs(d, exist_ok=True)
+    if not os.path.exists(os.path.join(d, "start.extxyz")):  # the start, kept with the steps
+        write(os.path.join(d, "start.extxyz"), atoms, format="extxyz")
     calc = DatabaseDFT(args.name, steps_path)
     atoms = atoms.copy()
     atoms.calc = calc
