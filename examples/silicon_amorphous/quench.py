@@ -73,13 +73,25 @@ def structure(atoms):
                 c = v[p] @ v[q] / np.linalg.norm(v[p]) / np.linalg.norm(v[q])
                 angles.append(np.degrees(np.arccos(np.clip(c, -1, 1))))
     angles = np.array(angles)
-    return {"g_r": {"r": ((edges[1:] + edges[:-1]) / 2).tolist(), "g": g.tolist()},
-            "first_peak_A": float(((edges[1:] + edges[:-1]) / 2)[np.argmax(g)]),
+    mid = (edges[1:] + edges[:-1]) / 2
+    return {"g_r": {"r": mid.tolist(), "g": g.tolist()},
+            "first_peak_A": float(mid[np.argmax(np.where(mid < BOND, g, -1))]),  # the bond peak
             "mean_bond_A": float(bd.mean()), "coordination": {str(k): float(np.mean(coord == k)) for k in range(2, 7)},
             "mean_coordination": float(coord.mean()), "angle_mean_deg": float(angles.mean()),
             "angle_std_deg": float(angles.std()),
             "angle_hist": np.histogram(angles, np.linspace(0, 180, 37))[0].tolist(),
             "density_g_cm3": float(n * 28.0855 / 6.02214076e23 / (atoms.get_volume() * 1e-24))}
+
+
+def check_analysis():
+    """structure() on ideal diamond: every atom 4-fold, tetrahedral angles, the first g(r) peak
+    in the bin of the bond length (a check of the analysis itself, run every time)."""
+    dia = bulk("Si", "diamond", a=5.43, cubic=True).repeat(2)
+    s = structure(dia)
+    bond = 5.43 * np.sqrt(3) / 4
+    if not (s["coordination"]["4"] == 1.0 and abs(s["angle_mean_deg"] - 109.4712) < 1e-3
+            and s["angle_std_deg"] < 1e-3 and abs(s["first_peak_A"] - bond) <= 0.025 and abs(s["mean_bond_A"] - bond) < 1e-9):
+        raise SystemExit(f"quench.py: the structure analysis fails on ideal diamond: {s}")
 
 
 def quench(args):
@@ -96,6 +108,7 @@ def quench(args):
     write(melt_data, melt, format="lammps-data", atom_style="atomic", specorder=["Si"])
     q = int(args.quench_ps * 1000)
     ens = "npt" if args.npt else "nvt"
+    hold = 300 if args.quick else 2000
     baro = " iso 0 0 1.0" if args.npt else ""
     md = f"""timestep 0.001
 thermo 500
@@ -103,10 +116,10 @@ thermo_style custom step pe temp press vol
 thermo_modify format float %.10g
 velocity all create 3000 {args.seed} dist gaussian mom yes rot no
 fix t all {ens} temp 3000 3000 0.1{baro}
-run 2000
+run {hold}
 unfix t
 fix t all {ens} temp 1800 1800 0.1{baro}
-run 2000
+run {hold}
 unfix t
 fix t all {ens} temp 1800 500 0.1{baro}
 run {q}
@@ -119,6 +132,10 @@ write_dump all custom {w}/asi.dump id type x y z modify sort id
     at = read(os.path.join(w, "asi.dump"), format="lammps-dump-text", index=-1)
     at.set_chemical_symbols(["Si"] * len(at))
     at.calc = None
+    # melted? the RMS distance from the (scaled) starting lattice site, minimum image
+    d = at.get_scaled_positions() - melt.cell.scaled_positions(melt.positions)
+    d -= np.round(d)
+    args.rms_from_lattice = float(np.sqrt(((d @ np.asarray(at.cell)) ** 2).sum(1).mean()))
     ref = lammps(args, "diamond", "run 0\n", data)
     return at, last_pe(log) / len(at), last_pe(ref) / len(cell)
 
@@ -142,13 +159,16 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--density", type=float, default=2.28, help="g/cm3 of the NVT quench")
     ap.add_argument("--npt", action="store_true", help="NPT at 0 bar instead of NVT at --density")
+    ap.add_argument("--quick", action="store_true", help="0.3 ps melt and hold (a smoke test, ~15 s)")
     args = ap.parse_args()
     args.rep = {64: 2, 216: 3, 512: 4}[args.atoms]
     os.makedirs(args.workdir, exist_ok=True)
+    check_analysis()
     at, e_asi, e_dia = quench(args)
     write(os.path.join(args.workdir, "asi.extxyz"), at, format="extxyz")
     res = {"atoms": len(at), "quench_ps": args.quench_ps, "potential": args.potential,
            "ensemble": "npt 0 bar" if args.npt else "nvt %g g/cm3" % args.density,
+           "rms_from_lattice_A": args.rms_from_lattice,
            "soapgap": dict(structure(at), energy_above_diamond_meV=1000 * (e_asi - e_dia))}
     steps = os.path.join(ROOT, "fitting", "datasets", "silicon", "relax", f"asi{len(at)}", "steps.xyz")
     if os.path.exists(steps):
@@ -178,7 +198,9 @@ def main():
         lines.append(f"| {label} | " + " | ".join(vals) + " |")
     for z in ("3", "4", "5"):
         lines.append(f"| {z}-fold atoms (%) | " + " | ".join(f"{100 * res[c]['coordination'][z]:.1f}" for c in keys) + " |")
-    lines += ["", f"soapgap: energy {res['soapgap']['energy_above_diamond_meV']:.1f} meV/atom above diamond."]
+    lines += ["", f"soapgap: energy {res['soapgap']['energy_above_diamond_meV']:.1f} meV/atom above diamond; "
+              f"RMS distance of the atoms from their starting lattice sites {args.rms_from_lattice:.2f} Å"
+              + (" (**the cell did not melt**: a longer melt is needed)" if args.rms_from_lattice < 1.0 else "") + "."]
     if "pbe" in res:
         p = res["pbe"]
         lines.append(f"PBE: {p['steps']} BFGS steps from the soapgap structure (max |F| {p['max_force_eV_A']:.3f} eV/Å "
