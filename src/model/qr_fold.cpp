@@ -25,6 +25,15 @@ const char* fold_rows_method() {
 #endif
 }
 
+double fold_rows_workspace(long long rows, long long m) {
+#ifdef SOAPGAP_HAVE_TPQRT
+  (void)rows;
+  return 2.0 * 64 * m;  // T and work
+#else
+  return static_cast<double>(m + rows) * m + m + rows;
+#endif
+}
+
 void fold_rows(Eigen::MatrixXd& R, Eigen::VectorXd& z, Eigen::MatrixXd& B, Eigen::VectorXd& b, bool b_triangular) {
   const Eigen::Index m = R.rows(), rows = B.rows();
   if (R.cols() != m || B.cols() != m || z.size() != m || b.size() != rows || (b_triangular && rows != m))

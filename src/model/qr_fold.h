@@ -13,5 +13,7 @@ void fold_rows(Eigen::MatrixXd& R, Eigen::VectorXd& z, Eigen::MatrixXd& B, Eigen
 
 // "LAPACK dtpqrt" or "Eigen Householder QR": which fold_rows() this build uses.
 const char* fold_rows_method();
+// Extra memory fold_rows() needs beyond R and B, in doubles: the stacked copy of Eigen's path.
+double fold_rows_workspace(long long rows, long long m);
 
 }  // namespace soapgap

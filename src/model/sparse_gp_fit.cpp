@@ -168,12 +168,15 @@ long long observation_count(const Structure& s, const FitSettings& settings) {
          (settings.use_virial && s.virial ? 6 : 0);
 }
 
-// The rows of configurations c0..c1-1, built in parallel.
-std::vector<DesignRows> build_chunk_rows(const std::vector<Structure>& train, size_t c0, size_t c1,
-                                         const std::vector<TermState>& terms, const ConfigEnvironments& envs,
-                                         double cutoff, int m_total, const std::map<int, double>& e0,
-                                         const FitSettings& settings, Progress& progress) {
-  std::vector<DesignRows> chunk(c1 - c0);
+// The rows of configurations c0..c1-1, built in parallel, straight into the block B (rows x
+// M_total) and its targets b: a configuration's own rows live only while it is copied.
+void build_chunk_rows(const std::vector<Structure>& train, size_t c0, size_t c1, const std::vector<TermState>& terms,
+                      const ConfigEnvironments& envs, double cutoff, int m_total, const std::map<int, double>& e0,
+                      const FitSettings& settings, Progress& progress, Eigen::MatrixXd& B, Eigen::VectorXd& b) {
+  std::vector<long long> start(c1 - c0 + 1, 0);
+  for (size_t c = c0; c < c1; ++c) start[c - c0 + 1] = start[c - c0] + observation_count(train[c], settings);
+  B.resize(start.back(), m_total);
+  b.resize(start.back());
   std::vector<DesignTerm> design_terms;
   for (const TermState& ts : terms) design_terms.push_back({&ts.term, &ts.offset});
   std::string error;
@@ -182,7 +185,11 @@ std::vector<DesignRows> build_chunk_rows(const std::vector<Structure>& train, si
 #pragma omp parallel for schedule(dynamic)
     for (size_t c = c0; c < c1; ++c) {
       try {
-        chunk[c - c0] = design_rows(train[c], design_terms, envs[c], cutoff, m_total, e0, settings);
+        const DesignRows d = design_rows(train[c], design_terms, envs[c], cutoff, m_total, e0, settings);
+        const long long r0 = start[c - c0], n = start[c - c0 + 1] - r0;
+        if (d.At.cols() != n) throw std::logic_error("fit: design rows and observation count disagree");
+        B.middleRows(r0, n) = d.At.transpose();
+        b.segment(r0, n) = d.b;
       } catch (const std::exception& e) {
 #pragma omp critical
         if (error.empty()) error = e.what();
@@ -191,22 +198,6 @@ std::vector<DesignRows> build_chunk_rows(const std::vector<Structure>& train, si
     }
   }
   if (!error.empty()) throw InputError(error);
-  return chunk;
-}
-
-// One step of the streamed QR: folds the chunk's rows and targets into R and z (qr_fold.h).
-// Frees the chunk's rows.
-void qr_update(std::vector<DesignRows>& chunk, long long rows, int m_total, Eigen::MatrixXd& R, Eigen::VectorXd& z) {
-  Eigen::MatrixXd B(rows, m_total);
-  Eigen::VectorXd b(rows);
-  long long r = 0;
-  for (DesignRows& cr : chunk) {
-    B.middleRows(r, cr.At.cols()) = cr.At.transpose();
-    b.segment(r, cr.b.size()) = cr.b;
-    r += cr.At.cols();
-    cr = DesignRows();
-  }
-  fold_rows(R, z, B, b, false);
 }
 
 // 4. Rows of K_NM streamed into a Householder QR of [L^-1/2 K_NM; U]: R and z start as U and 0.
@@ -226,9 +217,9 @@ void stream_rows_into_qr(const std::vector<Structure>& train, const std::vector<
   if (log) {
     *log << "fit: " << total_rows << " observations x " << m_total << " sparse points (rows folded by "
          << fold_rows_method() << ")" << std::endl;
-    *log << "memory estimate: R " << format_bytes(8.0 * m_total * m_total)
-         << ", row block <= " << format_bytes(8.0 * (2 * block_target + m_total) * m_total) << ", variance "
-         << format_bytes(settings.store_variance ? 8.0 * 2 * m_total * m_total : 0.0) << std::endl;
+    *log << "memory estimate: R " << format_bytes(8.0 * m_total * m_total) << ", row block <= "
+         << format_bytes(8.0 * (2.0 * block_target * m_total + fold_rows_workspace(2 * block_target, m_total)))
+         << ", variance " << format_bytes(settings.store_variance ? 8.0 * 2 * m_total * m_total : 0.0) << std::endl;
   }
   Progress progress(log, "kernel rows + QR", static_cast<long long>(nc), "configurations");
   size_t c0 = 0;
@@ -241,9 +232,10 @@ void stream_rows_into_qr(const std::vector<Structure>& train, const std::vector<
       rows += observation_count(train[c1], settings);
       ++c1;
     }
-    std::vector<DesignRows> chunk =
-        build_chunk_rows(train, c0, c1, terms, envs, cutoff, m_total, e0, settings, progress);
-    qr_update(chunk, rows, m_total, R, z);
+    Eigen::MatrixXd B;
+    Eigen::VectorXd b;
+    build_chunk_rows(train, c0, c1, terms, envs, cutoff, m_total, e0, settings, progress, B, b);
+    fold_rows(R, z, B, b, false);  // qr_fold.h
     result.n_rows += rows;
     c0 = c1;
   }
