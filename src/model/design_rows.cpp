@@ -69,13 +69,14 @@ void scatter_entries(const NeighbourList& nl, const std::vector<int>& entries, c
   }
 }
 
-// One batch of environments of group g = env.group[e0], from e0 up to at most e_max: computes
-// their Jacobians until the batch limits are reached, adds the batch's columns, returns its end.
 // Buffers reused from batch to batch (the products are tens of MB at M = 9000).
 struct Workspace {
   std::vector<EnvironmentJacobian> J;
   Eigen::MatrixXd A, K, T, Gt;
 };
+
+// One batch of environments of group g = env.group[e0], from e0 up to at most e_max: computes
+// their Jacobians until the batch limits are reached, adds the batch's columns, returns its end.
 
 int add_batch(const Structure& s, const NeighbourList& nl, const DesignTerm& dt, const Environments& env, int e0,
               int e_max, const Layout& l, Workspace& ws, Eigen::MatrixXd& At) {
@@ -136,6 +137,8 @@ void add_targets(const Structure& s, const Layout& l, const std::map<int, double
 }
 
 }  // namespace
+
+long long observation_count(const Structure& s, const FitSettings& settings) { return layout_of(s, settings).cols; }
 
 DesignRows design_rows(const Structure& s, const std::vector<DesignTerm>& terms, const std::vector<Environments>& envs,
                        double cutoff, int m_total, const std::map<int, double>& e0, const FitSettings& settings) {

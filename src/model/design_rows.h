@@ -14,6 +14,10 @@ namespace soapgap {
 // The sigmas of one configuration: the settings' defaults, its config_type's, then its own.
 Sigmas sigmas_for(const Structure& s, const FitSettings& settings);
 
+// The number of observations (rows) of s in the fit: energy, 3N forces, 6 virials, as far as s
+// has them and the settings use them; design_rows() gives one column each.
+long long observation_count(const Structure& s, const FitSettings& settings);
+
 // One term of the model and where its groups' sparse points start among the M_total weights.
 struct DesignTerm {
   const Term* term;

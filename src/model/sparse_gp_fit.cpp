@@ -162,12 +162,6 @@ Eigen::MatrixXd kmm_factor(const std::vector<TermState>& terms, int m_total, con
   return U;
 }
 
-// The number of rows (observations) of a configuration in the fit.
-long long observation_count(const Structure& s, const FitSettings& settings) {
-  return (settings.use_energy && s.energy ? 1 : 0) + (settings.use_forces && s.forces ? 3 * s.size() : 0) +
-         (settings.use_virial && s.virial ? 6 : 0);
-}
-
 // The rows of configurations c0..c1-1, built in parallel, straight into the block B (rows x
 // M_total) and its targets b: a configuration's own rows live only while it is copied.
 void build_chunk_rows(const std::vector<Structure>& train, size_t c0, size_t c1, const std::vector<TermState>& terms,
@@ -186,10 +180,8 @@ void build_chunk_rows(const std::vector<Structure>& train, size_t c0, size_t c1,
     for (size_t c = c0; c < c1; ++c) {
       try {
         const DesignRows d = design_rows(train[c], design_terms, envs[c], cutoff, m_total, e0, settings);
-        const long long r0 = start[c - c0], n = start[c - c0 + 1] - r0;
-        if (d.At.cols() != n) throw std::logic_error("fit: design rows and observation count disagree");
-        B.middleRows(r0, n) = d.At.transpose();
-        b.segment(r0, n) = d.b;
+        B.middleRows(start[c - c0], d.At.cols()) = d.At.transpose();
+        b.segment(start[c - c0], d.b.size()) = d.b;
       } catch (const std::exception& e) {
 #pragma omp critical
         if (error.empty()) error = e.what();
