@@ -14,7 +14,8 @@ bond length, and the energy per atom above diamond (soapgap's own a0 cell).
 
 PBE side: the final structure is written as asi.extxyz; `fitting/datasets/silicon/relax_pbe.py
 asi<N> <it>` relaxes it with the database's PBE settings (resumable, hours). When
-fitting/datasets/silicon/relax/asi<N>/steps.xyz exists, the table gets a PBE column (its last
+fitting/datasets/silicon/relax/asi<N>/steps.xyz exists and started from this very structure, the
+table gets a PBE column (its last
 step), the RMS displacement between the two relaxed structures, and soapgap's energy and force
 errors on the PBE-relaxed structure. Output: --workdir (asi.md, asi.json, asi.extxyz, decks, logs).
 """
@@ -144,8 +145,8 @@ def evaluate(args, atoms):
     """soapgap's energy (eV) and forces on a structure (LAMMPS run 0)."""
     data = os.path.join(args.workdir, "pbe_relaxed.data")
     write(data, atoms, format="lammps-data", atom_style="atomic", specorder=["Si"])
-    log = lammps(args, "pbe_relaxed", f"write_dump all custom {args.workdir}/pbe_relaxed.dump id fx fy fz "
-                 "modify sort id\nrun 0\n", data)
+    log = lammps(args, "pbe_relaxed", f"run 0\nwrite_dump all custom {args.workdir}/pbe_relaxed.dump id type x y z fx fy fz "
+                 "modify sort id\n", data)
     f = read(os.path.join(args.workdir, "pbe_relaxed.dump"), format="lammps-dump-text", index=-1).get_forces()
     return last_pe(log), f
 
@@ -170,8 +171,11 @@ def main():
            "ensemble": "npt 0 bar" if args.npt else "nvt %g g/cm3" % args.density,
            "rms_from_lattice_A": args.rms_from_lattice,
            "soapgap": dict(structure(at), energy_above_diamond_meV=1000 * (e_asi - e_dia))}
-    steps = os.path.join(ROOT, "fitting", "datasets", "silicon", "relax", f"asi{len(at)}", "steps.xyz")
-    if os.path.exists(steps):
+    relax = os.path.join(ROOT, "fitting", "datasets", "silicon", "relax", f"asi{len(at)}")
+    steps, start = os.path.join(relax, "steps.xyz"), os.path.join(relax, "start.extxyz")
+    # the PBE column only for the structure that relaxation started from (this quench's)
+    same = os.path.exists(start) and len(read(start)) == len(at) and np.abs(read(start).positions - at.positions).max() < 1e-6
+    if os.path.exists(steps) and same:
         pbe = read(steps, -1)
         e_sg, f_sg = evaluate(args, pbe)
         d = pbe.positions - at.positions
