@@ -54,6 +54,9 @@ REFERENCE = {
                                      "Bartok et al. PRX 8, 041048 (2018)"),
     "s100_dimer_bond": ("~2.3", "DFT, asymmetric dimer"),
     "s100_dimer_tilt": ("~18-19", "DFT and GAP, Bartok et al. Sci. Adv. 3, e1701816 (2017)"),
+    "s100_buckling_pattern": ("p(2×2)", "DFT (LDA/GGA) puts antiphase buckling (p(2x2), c(4x2)) below the in-phase "
+                                        "p(2x1), e.g. Ramstad, Brocks and Kelly, PRB 51, 14504 (1995); the project's "
+                                        "PBE relaxations: docs/silicon.md"),
     "s100_buckling": ("~100-200 (approx.)", "DFT (LDA/GGA) energy gain of the buckled over the symmetric p(2x1) "
                                             "dimer, order of magnitude from the literature"),
 }
@@ -243,10 +246,12 @@ def dimer_axis(at, idx, sign):
     return 1 if proj[0] > proj[1] else 0     # back bonds along x -> dimer along y (axis 1)
 
 
-def dimerise100(at, a0, swap=False, bond=2.35, dz=0.25):
+def dimerise100(at, a0, swap=False, bond=2.35, dz=0.25, antiphase=False):
     """Pulls pairs of outermost atoms together on both faces (p(2x1): both dimers of a face tilt
-    the same way), with a +-dz height offset so that a tilt can develop. swap=True pairs along
-    the other in-plane direction (the back-bond direction: not a dimer; a check of the choice).
+    the same way), with a +-dz height offset so that a tilt can develop. antiphase=True tilts
+    the two dimers of a face (neighbours along the dimer row) opposite ways: p(2x2), the
+    pattern of Si(100)'s c(4x2) ground state. swap=True pairs along the other in-plane
+    direction (the back-bond direction: not a dimer; a check of the choice).
     Returns the list of dimers (i, j) and the axis used per face."""
     lay, nl = layers_of(at)
     dimers, axes = [], []
@@ -263,7 +268,8 @@ def dimerise100(at, a0, swap=False, bond=2.35, dz=0.25):
         u = at.positions[surf, axis] / spacing
         u0 = u.min()
         k = np.round(u - u0).astype(int) % 2
-        for p in surf[k == 0]:
+        for n, p in enumerate(surf[k == 0]):
+            h = -dz if antiphase and n % 2 else dz
             cand = [q for q in surf[k == 1]
                     if abs(min_image(at, at.positions[q] - at.positions[p])[1 - axis]) < 0.05]
             assert len(cand) == 1, "no unique dimer partner"
@@ -272,8 +278,8 @@ def dimerise100(at, a0, swap=False, bond=2.35, dz=0.25):
             d[axis] = spacing
             mid = at.positions[p] + d / 2
             e = d / spacing
-            at.positions[p] = mid - e * bond / 2 + np.array([0, 0, sign * dz])
-            at.positions[q] = mid + e * bond / 2 - np.array([0, 0, sign * dz])
+            at.positions[p] = mid - e * bond / 2 + np.array([0, 0, sign * h])
+            at.positions[q] = mid + e * bond / 2 - np.array([0, 0, sign * h])
             at.positions[[p, q], 2] -= sign * 0.2      # dimer atoms sit lower than the ideal layer
             dimers.append((int(p), int(q)))
     return dimers, axes
@@ -465,6 +471,41 @@ def dimer_geometry(at, dimers):
     return bonds, tilts
 
 
+def buckling_pattern(at, dimers, lay, nl, flat_deg=3.0):
+    """How the dimers of each (100) face buckle: 'p(2x1)' when every dimer of a face has its
+    upper atom on the same side (in phase), 'p(2x2)' when neighbouring dimers alternate
+    (antiphase, as in c(4x2)), 'flat' when no dimer tilts by more than flat_deg, 'mixed'
+    otherwise (faces that differ, or flat and tilted dimers together)."""
+    if not dimers:
+        return "no dimers"
+    per_face = []
+    for face, sign in ((0, 1.0), (nl - 1, -1.0)):
+        signs = []
+        for p, q in sorted(d for d in dimers if lay[d[0]] == face):
+            d = min_image(at, at.positions[q] - at.positions[p])
+            tilt = math.degrees(math.asin(abs(d[2]) / np.linalg.norm(d)))
+            # the upper atom's side along the dimer bond, seen from outside the face
+            axis = int(np.argmax(np.abs(d[:2])))
+            signs.append(0 if tilt < flat_deg else int(np.sign(sign * d[2] * d[axis])))
+        if not signs:
+            continue
+        if all(x == 0 for x in signs):
+            per_face.append("flat")
+        elif 0 in signs:
+            per_face.append("mixed")
+        elif len(signs) == 1 or all(x == signs[0] for x in signs):
+            per_face.append("p(2x1)")
+        elif all(signs[k] != signs[k + 1] for k in range(len(signs) - 1)):
+            per_face.append("p(2x2)")
+        else:
+            per_face.append("mixed")
+    return per_face[0] if len(set(per_face)) == 1 else "mixed"
+
+
+def pretty(pattern):
+    return pattern.replace("2x", "2×")
+
+
 def surfaces_for_style(lmp, style, b, quick):
     w = lmp.args.workdir
     a0, eb = b["a0"], b["e_bulk"]
@@ -489,14 +530,15 @@ def surfaces_for_style(lmp, style, b, quick):
     # The flat start (dz = 0) keeps the mirror symmetry of the dimer in this slab (n100 = 10:
     # both faces are mirror-symmetric about the same planes), so it relaxes to the symmetric
     # dimer -- a saddle point if the potential wants to tilt; its energy gives the buckling energy.
-    starts = [("dimer", False, 0.25)] if quick else [("dimer", False, 0.25), ("dimer_tilt18", False, 0.36),
-                                                     ("swapped", True, 0.25)]
-    starts.append(("flat", False, 0.0))
+    starts = [("dimer", False, 0.25, False)]
+    if not quick:
+        starts += [("dimer_tilt18", False, 0.36, False), ("antiphase", False, 0.36, True), ("swapped", True, 0.25, False)]
+    starts.append(("flat", False, 0.0, False))
     recs, best = {}, None
-    for tag, swap, dz in starts:
+    for tag, swap, dz, antiphase in starts:
         base = slab100(a0, n100, 2, vac)          # bulk-terminated: defines the layers
         slab = base.copy()
-        pairs, axes = dimerise100(slab, a0, swap=swap, dz=dz)
+        pairs, axes = dimerise100(slab, a0, swap=swap, dz=dz, antiphase=antiphase)
         want_var = style == "soapgap" and lmp.variance_ok
         try:
             res, relaxed, dump = relax(lmp, style, f"{style}_100_2x1_{tag}", slab, ftol, maxiter, variance=want_var)
@@ -512,7 +554,8 @@ def surfaces_for_style(lmp, style, b, quick):
         bonds, tilts = dimer_geometry(relaxed, found)
         rec = {"start": tag, "start_dz_A": dz, "natoms": len(slab), "layers": n100, "dimer_axes": axes,
                "pe": res["pe"], "fmax": res["fmax"], "steps": res["steps"], "gamma_eV_1x1": g * a1x1_100,
-               "gamma_Jm2": gj, "start_pairs": pairs, "dimers": found, "dimer_bonds": bonds, "dimer_tilts_deg": tilts}
+               "gamma_Jm2": gj, "start_pairs": pairs, "dimers": found, "dimer_bonds": bonds, "dimer_tilts_deg": tilts,
+               "buckling": buckling_pattern(relaxed, found, lay, nl)}
         recs[tag] = rec
         if tag != "flat" and (best is None or res["pe"] < best[0]["pe"]):
             best = (rec, relaxed, dump, base)
@@ -622,13 +665,15 @@ def make_table(results, styles):
         ("bulk modulus B (GPa, Birch–Murnaghan)", lambda s: fmt(get(s, "bulk", "bulk_modulus"), 1), "bulk_modulus"),
         ("(100) ideal 1×1 relaxed γ (eV/1×1 cell)", lambda s: fmt(get(s, "surf", "s100_ideal", "gamma_eV_1x1")), None),
         ("(100) ideal 1×1 relaxed γ (J/m²)", lambda s: fmt(get(s, "surf", "s100_ideal", "gamma_Jm2")), "s100_ideal_gamma_Jm2"),
-        ("(100) p(2×1) γ (eV/1×1 cell)", lambda s: fmt(get(s, "surf", "s100_2x1", "gamma_eV_1x1")), None),
-        ("(100) p(2×1) γ (J/m²)", lambda s: fmt(get(s, "surf", "s100_2x1", "gamma_Jm2")), None),
+        ("(100) lowest dimerised state of the starts (buckling)",
+         lambda s: pretty(get(s, "surf", "s100_2x1", "buckling") or "—"), "s100_buckling_pattern"),
+        ("(100) dimerised γ (eV/1×1 cell)", lambda s: fmt(get(s, "surf", "s100_2x1", "gamma_eV_1x1")), None),
+        ("(100) dimerised γ (J/m²)", lambda s: fmt(get(s, "surf", "s100_2x1", "gamma_Jm2")), None),
         ("(100) dimer bond length (Å)", lambda s: dimer(s, "dimer_bonds") or "—", "s100_dimer_bond"),
         ("(100) dimer tilt (degrees)", lambda s: dimer(s, "dimer_tilts_deg") or "—", "s100_dimer_tilt"),
         ("(100) buckling energy E(flat dimers) − E(relaxed) (meV/dimer)",
          lambda s: fmt(get(s, "surf", "s100_buckling", "buckling_energy_meV_per_dimer"), 1), "s100_buckling"),
-        ("(100) E(p(2×1)) − E(ideal) (eV/dimer)",
+        ("(100) E(dimerised) − E(ideal) (eV/dimer)",
          lambda s: fmt(None if get(s, "surf", "s100_2x1") is None else
                        2 * (get(s, "surf", "s100_2x1", "gamma_eV_1x1") - get(s, "surf", "s100_ideal", "gamma_eV_1x1"))), None),
         ("(111) 1×1 relaxed γ (eV/1×1 cell)", lambda s: fmt(get(s, "surf", "s111_1x1", "gamma_eV_1x1")), None),
@@ -716,12 +761,14 @@ def main():
         st = results[s]["surf"]["s100_2x1_starts"]
         parts = []
         for tag, rec in st.items():
-            t = (f"{len(rec['dimers'])} dimers, tilt {np.mean(rec['dimer_tilts_deg']):.1f}°" if rec["dimers"]
-                 else "no dimers")
+            t = (f"{len(rec['dimers'])} dimers, {pretty(rec['buckling'])}, tilt "
+                 f"{np.mean(rec['dimer_tilts_deg']):.1f}°" if rec["dimers"] else "no dimers")
             parts.append(f"{tag}: {1e3 * (rec['pe'] - results[s]['surf']['s100_2x1']['pe']):+.1f} meV ({t})")
         md.append(f"- (100) starts, {s}: final energy relative to the reported one: " + "; ".join(parts))
     md += ["", "Starts: `dimer` = pairs pulled together with a ±0.25 Å height offset; `dimer_tilt18` = ±0.36 Å "
-           "(≈18°); `swapped` = outermost atoms paired along the back-bond direction instead (a check of the "
+           "(≈18°); `antiphase` = ±0.36 Å with the two dimers of a face (neighbours along the dimer row) tilted "
+           "opposite ways; p(2×1) = the dimers of a face buckle in phase, p(2×2) = in antiphase (the local "
+           "pattern of Si(100)'s c(4×2) ground state); `swapped` = outermost atoms paired along the back-bond direction instead (a check of the "
            "dimer direction); `flat` = no height offset (stays symmetric; gives the buckling energy). "
            "'dimers' = pairs of outermost atoms closer than 2.55 Å after relaxation.", ""]
     md += ["Reference column: " + "; ".join(f"{k}: {v[1]}" for k, v in REFERENCE.items()) + ".", ""]

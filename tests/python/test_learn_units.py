@@ -219,7 +219,7 @@ def test_config_errors_name_file_table_and_key(tmp_path, change, message):
     assert os.path.basename(path) in str(e.value)
 
 
-def test_training_frames_that_are_the_loops_own_labels_count_once(tmp_path):
+def test_training_frames_that_are_the_loops_own_labels_count_once_and_held_out_ones_never(tmp_path):
     from ase.build import bulk as _bulk
     from ase.io import write as _write
 
@@ -240,3 +240,7 @@ def test_training_frames_that_are_the_loops_own_labels_count_once(tmp_path):
     ids = [a.info.get("al_id") for a in learner.training_set(2)]
     assert ids == [None, None, "iter000-x-step1", "iter001-y-step2"]
     assert [a.info.get("al_id") for a in learner.training_set(1)] == [None, None, "iter000-x-step1"]
+    # a label that the held-out file holds is not trained on (the database's split tested it)
+    _write(tmp_path / "test.xyz", [frame(), frame("iter001-y-step2", 1)], format="extxyz")
+    learner.cfg.heldout, learner._files = str(tmp_path / "test.xyz"), {}
+    assert [a.info.get("al_id") for a in learner.training_set(2)] == [None, None, "iter000-x-step1"]

@@ -57,19 +57,33 @@ SCRATCH = os.path.expanduser(os.environ.get("SOAPGAP_DFT_SCRATCH", "~/.cache/soa
 
 @contextlib.contextmanager
 def pwx_turn(log_to=None):
-    """Holds .pwx.lock (blocking): one pw.x calculation at a time across processes (this
-    labeller and the active-learning one, al_labeller.py)."""
-    with open(PWX_LOCK, "a") as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            if log_to:
-                log_to("waiting for %s (another pw.x calculation is running)" % PWX_LOCK)
-            fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+    """Holds one of the pw.x slots (blocking): at most SOAPGAP_PWX_SLOTS (default 1) pw.x
+    calculations at a time across processes (this labeller, the active-learning one and
+    relax_pbe.py). pw.x runs on one core, so 2 slots use both cores of a 2-core machine.
+    Slot k is the lock file .pwx.lock (k = 0) or .pwx.lock.k."""
+    slots = max(1, int(os.environ.get("SOAPGAP_PWX_SLOTS", "1")))
+    files = [open(PWX_LOCK if k == 0 else "%s.%d" % (PWX_LOCK, k), "a") for k in range(slots)]
+    held, told = None, False
+    try:
+        while held is None:
+            for f in files:
+                try:
+                    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    held = f
+                    break
+                except OSError:
+                    pass
+            if held is None:
+                if log_to and not told:
+                    log_to("waiting for a pw.x slot (%d busy: %s)" % (slots, PWX_LOCK))
+                    told = True
+                time.sleep(10)
+        yield
+    finally:
+        if held is not None:
+            fcntl.flock(held, fcntl.LOCK_UN)
+        for f in files:
+            f.close()
 
 
 def log(msg):

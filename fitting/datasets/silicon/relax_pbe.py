@@ -12,7 +12,17 @@ run while holding .pwx.lock, so it takes turns with label_qe.py and the active-l
 labeller. Every SCF is appended at once, atomically, to relax/NAME/steps.xyz (positions,
 energy, forces, stress, settings_hash: each step is a full label), and ASE's BFGS keeps its
 Hessian in relax/NAME/bfgs.json: a killed run resumes from its last step without redoing an
-SCF. The start structure is kept as relax/NAME/start.extxyz. relax/NAME/result.json is written when max |F| < fmax (converged) or after max-steps.
+SCF. The start structure is kept as relax/NAME/start.extxyz. relax/NAME/result.json is
+written when max |F| < fmax (converged) or after max-steps.
+
+--hessian-from POTENTIAL.xml seeds BFGS's first Hessian with that soapgap potential's Hessian
+at the start (central differences of its forces, eigenvalues clamped to [--hessian-min,
+1000] eV/A^2) instead of ASE's 70 eV/A^2 times the identity: the soft modes of a surface or
+defect (dimer tilts) then take full steps from the first SCF. Given to a relaxation that has
+unseeded steps, it replaces BFGS's Hessian by the model's at the current positions (once;
+relax/NAME/seed.json records it). On soapgap-as-truth tests with the Hessian from another
+soapgap fit it cut the steps from 8-11 to 3-4, to the same minimum within 0.012 A.
+Set SOAPGAP_PWX_SLOTS=2 to let two pw.x calculations run at once (see label_qe.pwx_turn).
 """
 import argparse
 import datetime
@@ -31,14 +41,15 @@ from ase.optimize import BFGS
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import settings as S  # noqa: E402
-from label_qe import SCRATCH, atomic_write_bytes, log, parse_pwo, pwx_turn  # noqa: E402
+from label_qe import LABELLED, SCRATCH, atomic_write_bytes, log, parse_pwo, pwx_turn  # noqa: E402
 
 RELAX = os.path.join(HERE, "relax")
 
 
 class DatabaseDFT(Calculator):
     """pw.x with the database settings, one SCF per call under .pwx.lock; every result is
-    appended to steps.xyz, and a call at positions already in steps.xyz is answered from it."""
+    appended to steps.xyz, and a call at positions already in steps.xyz, or in the database
+    (labelled.xyz, same settings hash and cell), is answered from it."""
     implemented_properties = ["energy", "free_energy", "forces", "stress"]
 
     def __init__(self, name, steps_path):
@@ -54,6 +65,8 @@ class DatabaseDFT(Calculator):
             if len(f) == len(atoms) and np.abs(f.positions - atoms.positions).max() < 1e-9:
                 self._set(f.info["energy"], f.arrays["forces"], f.info["stress"])
                 return
+        if not self.done and self._from_database(atoms):
+            return
         workdir = os.path.join(SCRATCH, "relax", self.name)
         shutil.rmtree(workdir, ignore_errors=True)
         os.makedirs(workdir)
@@ -82,10 +95,62 @@ class DatabaseDFT(Calculator):
             % (self.name, frame.info["step"], e, np.linalg.norm(f, axis=1).max(), frame.info["wall_s"]))
         self._set(e, f, st)
 
+    def _from_database(self, atoms):
+        """Step 0 at a structure the database already has (a candidate used as START): its
+        label is copied into steps.xyz instead of running the same SCF again."""
+        for f in read(LABELLED, ":") if os.path.exists(LABELLED) else []:
+            if (len(f) == len(atoms) and f.info.get("settings_hash") == self.shash
+                    and np.abs(f.cell.array - atoms.cell.array).max() < 1e-9
+                    and np.abs(f.positions - atoms.positions).max() < 1e-9):
+                frame = atoms.copy()
+                frame.calc = None
+                frame.info = {"relaxation": self.name, "step": 0, "energy": f.info["energy"],
+                              "stress": np.array(f.info["stress"]).reshape(3, 3), "virial": f.info["virial"],
+                              "settings_hash": self.shash, "dft_code": f.info["dft_code"], "kgrid": f.info["kgrid"],
+                              "koffset": f.info["koffset"], "from_database": f.info["candidate_id"]}
+                frame.arrays["forces"] = np.array(f.arrays["forces"])
+                buf = io.StringIO()
+                write(buf, [frame], format="extxyz")
+                atomic_write_bytes(self.steps_path, buf.getvalue().encode())
+                self.done.append(frame)
+                log("%s step 0: E = %.6f eV from the database (%s)" % (self.name, frame.info["energy"], f.info["candidate_id"]))
+                self._set(frame.info["energy"], frame.arrays["forces"], frame.info["stress"])
+                return True
+        return False
+
     def _set(self, e, f, st):
         st = np.asarray(st)
         self.results = {"energy": float(e), "free_energy": float(e), "forces": np.array(f),
                         "stress": np.array([st[0, 0], st[1, 1], st[2, 2], st[1, 2], st[0, 2], st[0, 1]])}
+
+
+def model_hessian(atoms, potential, delta=0.01, lo=2.0, hi=1000.0):
+    """The soapgap potential's Hessian (eV/A^2, 3N x 3N) at atoms by central differences of
+    its forces, symmetrised, with eigenvalues clamped to [lo, hi] (positive definite: the
+    free translations and any negative curvature get lo)."""
+    try:
+        from soapgap.ase import SoapGapCalculator
+    except ImportError:  # a build tree's package, as the tests use it
+        sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "build", "python"))
+        from soapgap.ase import SoapGapCalculator
+
+    at = atoms.copy()
+    at.calc = SoapGapCalculator(potential)
+    x0 = at.positions.copy()
+    n = 3 * len(at)
+    h = np.zeros((n, n))
+    for i in range(n):
+        cols = []
+        for sign in (1.0, -1.0):
+            x = x0.copy()
+            x.flat[i] += sign * delta
+            at.positions = x
+            cols.append(at.get_forces().ravel())
+        h[i] = -(cols[0] - cols[1]) / (2 * delta)
+    w, v = np.linalg.eigh(0.5 * (h + h.T))
+    log("model Hessian from %s: %d of %d eigenvalues below %.1f eV/A^2 (lowest %.3f) clamped"
+        % (potential, int((w < lo).sum()), n, lo, w.min()))
+    return (v * np.clip(w, lo, hi)) @ v.T
 
 
 def start_structure(start):
@@ -122,6 +187,8 @@ def main():
     ap.add_argument("--fmax", type=float, default=0.05, help="eV/A, on every atom")
     ap.add_argument("--max-steps", type=int, default=40)
     ap.add_argument("--summary", action="store_true")
+    ap.add_argument("--hessian-from", metavar="POTENTIAL.xml", help="seed BFGS with this soapgap potential's Hessian")
+    ap.add_argument("--hessian-min", type=float, default=2.0, help="eV/A^2, floor of the seeded eigenvalues")
     args = ap.parse_args()
     if args.summary:
         return summary()
@@ -138,11 +205,19 @@ def main():
     atoms = atoms.copy()
     atoms.calc = calc
     opt = BFGS(atoms, restart=os.path.join(d, "bfgs.json"), logfile=os.path.join(d, "bfgs.log"))
+    seed_path = os.path.join(d, "seed.json")
+    if args.hessian_from and not os.path.exists(seed_path):
+        opt.H0, opt.H = model_hessian(atoms, args.hessian_from, lo=args.hessian_min), None
+        atomic_write_bytes(seed_path, (json.dumps({"hessian_from": args.hessian_from, "hessian_min": args.hessian_min,
+                                                   "at_step": len(calc.done)}) + "\n").encode())
+    elif args.hessian_from:
+        log("%s: already seeded (%s); BFGS goes on with its own Hessian" % (args.name, seed_path))
     converged = opt.run(fmax=args.fmax, steps=max(0, args.max_steps - len(calc.done)))
     f = atoms.get_forces()
     result = {"status": "converged" if converged else "stopped after max-steps", "steps": len(calc.done),
               "energy_eV": float(atoms.get_potential_energy()), "max_force_eV_per_A": float(np.linalg.norm(f, axis=1).max()),
-              "fmax": args.fmax, "start": args.start, "settings_hash": calc.shash}
+              "fmax": args.fmax, "start": args.start, "settings_hash": calc.shash,
+              "seeded": json.load(open(seed_path)) if os.path.exists(seed_path) else None}
     atomic_write_bytes(os.path.join(d, "result.json"), (json.dumps(result, indent=1) + "\n").encode())
     log("%s: %s, E = %.6f eV" % (args.name, result["status"], result["energy_eV"]))
 

@@ -147,9 +147,13 @@ class ActiveLearner:
         """The training set, the seeds and this loop's labels of iterations before k. A frame of
         the training file that carries the al_id of one of this loop's labels (a database that
         took in the loop's frames, as fitting/datasets/silicon/split.py does) is left out: the
-        loop's own copy counts once."""
-        mine = self.labelled()
-        ids = {a.info.get("al_id") for a in mine}
+        loop's own copy counts once. A label of the loop that the held-out file holds (that
+        database's split put it in its test set) is not trained on."""
+        held = set()
+        if getattr(self.cfg, "heldout", None):
+            held = {a.info["al_id"] for a in self._frames(self.cfg.heldout) if "al_id" in a.info}
+        mine = [a for a in self.labelled() if a.info.get("al_id") not in held]
+        ids = {a.info.get("al_id") for a in self.labelled()}
         train = []
         if self.cfg.training:
             train += [a for a in self._frames(self.cfg.training) if "al_id" not in a.info or a.info["al_id"] not in ids]
