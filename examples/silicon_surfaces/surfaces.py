@@ -54,9 +54,10 @@ REFERENCE = {
                                      "Bartok et al. PRX 8, 041048 (2018)"),
     "s100_dimer_bond": ("~2.3", "DFT, asymmetric dimer"),
     "s100_dimer_tilt": ("~18-19", "DFT and GAP, Bartok et al. Sci. Adv. 3, e1701816 (2017)"),
-    "s100_buckling_pattern": ("p(2×2)", "DFT (LDA/GGA) puts antiphase buckling (p(2x2), c(4x2)) below the in-phase "
-                                        "p(2x1), e.g. Ramstad, Brocks and Kelly, PRB 51, 14504 (1995); the project's "
-                                        "PBE relaxations: docs/silicon.md"),
+    "s100_buckling_pattern": ("p(2×2)", "the project's PBE relaxations (fitting/datasets/silicon/physics_pbe.py) put "
+                                        "p(2x2) 14 meV/dimer below p(2x1) in a 40-atom slab; DFT (LDA/GGA) literature "
+                                        "agrees (antiphase p(2x2)/c(4x2) lowest, e.g. Ramstad, Brocks and Kelly, PRB "
+                                        "51, 14504 (1995))"),
     "s100_buckling": ("~100-200 (approx.)", "DFT (LDA/GGA) energy gain of the buckled over the symmetric p(2x1) "
                                             "dimer, order of magnitude from the literature"),
 }
@@ -611,7 +612,7 @@ def variance_report(w, style, best):
     at.arrays["depth"] = depth
     at.arrays["local_energy"] = dump["c_pea"]
     at.arrays["forces"] = np.column_stack([dump["fx"], dump["fy"], dump["fz"]])
-    at.info = {"style": style, "structure": "Si(100) p(2x1), relaxed", "energy": float(dump["c_pea"].sum())}
+    at.info = {"style": style, "structure": "Si(100) 2x2 dimerised slab, lowest start, relaxed", "energy": float(dump["c_pea"].sum())}
     path = os.path.join(w, f"{style}_100_2x1_variance.extxyz")
     write(path, at, format="extxyz")
     dimer_atoms = sorted({k for pq in rec["dimers"] for k in pq})
@@ -751,7 +752,7 @@ def main():
     if "soapgap" in results and "variance_100" in results["soapgap"]["surf"]:
         v = results["soapgap"]["surf"]["variance_100"]
         a = v["argmax"]
-        md += [f"soapgap predicted σ on the relaxed (100) p(2×1) slab (`{os.path.basename(v['file'])}`): "
+        md += [f"soapgap predicted σ on the relaxed (100) slab of the lowest start (`{os.path.basename(v['file'])}`): "
                f"largest σ = {a['sigma_meV']:.2f} meV on atom {a['index']} (0-based extxyz index; layer {a['layer']} from the top, "
                f"depth {a['depth']}, dimer atom: {a['dimer_atom']}); dimer atoms: up "
                f"{fmt(v['dimer_up_sigma_meV'], 2)} meV, down {fmt(v['dimer_down_sigma_meV'], 2)} meV; bulk diamond at a0: "

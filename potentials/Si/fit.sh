@@ -3,7 +3,8 @@
 # DFT data (fitting/datasets/silicon: Quantum ESPRESSO, PBE) and writes its fit report
 # (report/errors.md, report/errors.json, and the parity plots report/parity_{energy,forces}.png
 # from parity.py). This is the full command; it takes ~1 min on 2 cores.
-# Model: a 2-body term, a short-range SOAP (5 A) and a smooth long-range SOAP (6.5 A,
+# Model: a 2-body term, a short-range SOAP (4.5 A, n_max 10, l_max 8, 1200 sparse points:
+# chosen by cross-validation, README.md "Model selection") and a smooth long-range SOAP (6.5 A,
 # atom_sigma 1): the long-range term is what lets the (111) slabs and bulk diamond be fitted
 # together (see README.md, "Model choice").
 # Usage: potentials/Si/fit.sh [path/to/soapgap]
@@ -16,7 +17,7 @@ data="$root/fitting/datasets/silicon"
   --train "$data/train.xyz" --validate "$data/test.xyz" \
   --output "$here/Si-PBE-soapgap.xml" --report "$here/report" --seed 1 \
   --descriptor "distance_2b cutoff=5.0 cutoff_transition_width=1.0 theta=0.5 delta=1.0 n_sparse=30" \
-  --descriptor "soap n_max=8 l_max=6 cutoff=5.0 cutoff_transition_width=1.0 atom_sigma=0.5 zeta=4 delta=4.0 n_sparse=600" \
+  --descriptor "soap n_max=10 l_max=8 cutoff=4.5 cutoff_transition_width=1.0 atom_sigma=0.5 zeta=4 delta=4.0 n_sparse=1200" \
   --descriptor "soap n_max=6 l_max=4 cutoff=6.5 cutoff_transition_width=1.5 atom_sigma=1.0 zeta=4 delta=1.0 n_sparse=600" \
   --sigma-energy 0.001 --sigma-force 0.05 --sigma-virial 0.05
 /usr/bin/python3 "$here/parity.py" --soapgap "$soapgap" --potential "$here/Si-PBE-soapgap.xml" --out "$here/report"

@@ -200,7 +200,9 @@ def main():
     atoms = read(steps_path, -1) if os.path.exists(steps_path) else start_structure(args.start)
     os.makedirs(d, exist_ok=True)
     if not os.path.exists(os.path.join(d, "start.extxyz")):  # the start, kept with the steps
-        write(os.path.join(d, "start.extxyz"), atoms, format="extxyz")
+        first = read(steps_path, 0) if os.path.exists(steps_path) else atoms.copy()
+        first.calc, first.info = None, {"start": args.start}
+        write(os.path.join(d, "start.extxyz"), first, format="extxyz")
     calc = DatabaseDFT(args.name, steps_path)
     atoms = atoms.copy()
     atoms.calc = calc
@@ -214,9 +216,10 @@ def main():
         log("%s: already seeded (%s); BFGS goes on with its own Hessian" % (args.name, seed_path))
     converged = opt.run(fmax=args.fmax, steps=max(0, args.max_steps - len(calc.done)))
     f = atoms.get_forces()
+    start_name = read(os.path.join(d, "start.extxyz")).info.get("start", args.start)
     result = {"status": "converged" if converged else "stopped after max-steps", "steps": len(calc.done),
               "energy_eV": float(atoms.get_potential_energy()), "max_force_eV_per_A": float(np.linalg.norm(f, axis=1).max()),
-              "fmax": args.fmax, "start": args.start, "settings_hash": calc.shash,
+              "fmax": args.fmax, "start": start_name, "settings_hash": calc.shash,
               "seeded": json.load(open(seed_path)) if os.path.exists(seed_path) else None}
     atomic_write_bytes(os.path.join(d, "result.json"), (json.dumps(result, indent=1) + "\n").encode())
     log("%s: %s, E = %.6f eV" % (args.name, result["status"], result["energy_eV"]))

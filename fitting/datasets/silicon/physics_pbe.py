@@ -1,0 +1,89 @@
+#!/usr/bin/python3
+"""The project's PBE answers to the physics checks of issue 22, item 5, beside a soapgap potential:
+from the converged relaxations of relax_pbe.py (relax/NAME/result.json) and the database's
+diamond cell at the vacancy cell's lattice constant.
+
+    /usr/bin/python3 physics_pbe.py [--potential ../../../potentials/Si/Si-PBE-soapgap.xml]
+
+Rows (a row whose relaxations have not converged is printed as pending):
+  vacancy E_f: E(63-atom cell) - 63 e(diamond), fixed cell (a = 5.470 A, the 8-atom diamond_eos
+      cell at V/V0 = 1 with the equivalent 4x4x4 k-grid); PBE unrelaxed (step 0) and relaxed.
+  Si(100) antiphase - in-phase: E(s100_swapped_refit) - E(s100_dimer_round1), both 40-atom
+      slabs with 2 dimers per face, per dimer: p(2x2) (antiphase buckling) against p(2x1).
+soapgap columns: its energy at the PBE geometry, and after its own fixed-cell relaxation from
+there (ASE BFGS, fmax 0.005 eV/A); its diamond reference is the same 8-atom cell.
+"""
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+from ase.io import read
+from ase.optimize import BFGS
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+RELAX = os.path.join(HERE, "relax")
+DIAMOND_ID = "si-diamond_eos-004"   # V/V0 = 1: a = 5.470 A, as the vacancy cell (2 x 5.470 A)
+
+
+def converged(name):
+    path = os.path.join(RELAX, name, "result.json")
+    if not os.path.exists(path) or json.load(open(path))["status"] != "converged":
+        return None
+    steps = read(os.path.join(RELAX, name, "steps.xyz"), ":")
+    return steps[0], steps[-1]
+
+
+def soapgap_energies(calc, atoms):
+    """soapgap's energy at atoms, and after its own fixed-cell relaxation from there."""
+    a = atoms.copy()
+    a.calc = calc
+    e_at = a.get_potential_energy()
+    BFGS(a, logfile=None).run(fmax=0.005, steps=500)
+    return e_at, a.get_potential_energy()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--potential", default=os.path.join(ROOT, "potentials", "Si", "Si-PBE-soapgap.xml"))
+    args = ap.parse_args()
+    try:
+        from soapgap.ase import SoapGapCalculator
+    except ImportError:  # a build tree's package
+        sys.path.insert(0, os.path.join(ROOT, "build", "python"))
+        from soapgap.ase import SoapGapCalculator
+    calc = SoapGapCalculator(args.potential)
+    diamond = [f for f in read(os.path.join(HERE, "labelled.xyz"), ":") if f.info["candidate_id"] == DIAMOND_ID][0]
+    e_pbe = diamond.info["energy"] / len(diamond)
+    d = diamond.copy()
+    d.calc = calc
+    e_sg = d.get_potential_energy() / len(d)
+
+    print("PBE: the project's database settings; soapgap: %s\n" % args.potential)
+    print("| check | PBE unrelaxed start | PBE relaxed | soapgap at the PBE geometry | soapgap relaxed |")
+    print("|---|---|---|---|---|")
+    vac = converged("vacancy")
+    if vac:
+        n = len(vac[1])
+        sg_at, sg_rel = soapgap_energies(calc, vac[1])
+        print("| vacancy E_f (eV; 63-atom cell, a = 5.470 Å) | %.3f | %.3f | %.3f | %.3f |"
+              % (vac[0].info["energy"] - n * e_pbe, vac[1].info["energy"] - n * e_pbe, sg_at - n * e_sg, sg_rel - n * e_sg))
+    else:
+        print("| vacancy E_f | pending (relax_pbe.py vacancy) | | | |")
+    anti, inph = converged("s100_swapped_refit"), converged("s100_dimer_round1")
+    if anti and inph:
+        ndim = 4
+        a_at, a_rel = soapgap_energies(calc, anti[1])
+        i_at, i_rel = soapgap_energies(calc, inph[1])
+        print("| Si(100) E(p(2×2)) − E(p(2×1)) (meV/dimer; 40-atom slab, 4 dimers) | %.1f | %.1f | %.1f | %.1f |"
+              % (1e3 * (anti[0].info["energy"] - inph[0].info["energy"]) / ndim,
+                 1e3 * (anti[1].info["energy"] - inph[1].info["energy"]) / ndim,
+                 1e3 * (a_at - i_at) / ndim, 1e3 * (a_rel - i_rel) / ndim))
+    else:
+        print("| Si(100) p(2×2) vs p(2×1) | pending (relax_pbe.py s100_swapped_refit, s100_dimer_round1) | | | |")
+
+
+if __name__ == "__main__":
+    main()
