@@ -29,20 +29,17 @@ sys.path[:0] = [os.path.join(ROOT, "build", "python"), os.path.join(ROOT, "pytho
 from soapgap.learn.lammps_run import Lammps, boundary, lammps_cell, read_dump, thermo_rows, write_data  # noqa: E402
 
 SOAPGAP = os.path.join(ROOT, "build", "fitting", "soapgap")
-PATHS_ENV = os.path.expanduser("~/.cache/soapgap/lammps-20220106-kokkos-3.4.01/lammps-paths.env")
 CHEAP_DESCRIPTORS = [
     "distance_2b cutoff=5.0 cutoff_transition_width=1.0 theta=0.5 delta=1.0 n_sparse=30",
     "soap n_max=6 l_max=4 cutoff=5.0 cutoff_transition_width=1.0 atom_sigma=0.5 zeta=4 delta=4.0 n_sparse=400"]
 
 
 def lammps_paths():
-    env = {}
-    if os.path.exists(PATHS_ENV):
-        for line in open(PATHS_ENV):
-            if "=" in line:
-                k, v = line.strip().split("=", 1)
-                env[k] = v
-    return env
+    """The project's LAMMPS, the one the plugin in build/ is built for: lammps-plugin/build-lammps.sh
+    (cached: seconds) prints its paths as KEY=value lines."""
+    out = subprocess.run(["bash", os.path.join(ROOT, "lammps-plugin", "build-lammps.sh")], check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
 
 
 def parse_args():
