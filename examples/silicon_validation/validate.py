@@ -4,7 +4,7 @@ Stillinger-Weber (`sw`) and Tersoff (`tersoff`), beside the literature values (D
 of the libAtoms silicon testing framework / Bartok et al. Sci. Adv. 3, e1701816 (2017).
 
 Reuses the surface demo (examples/silicon_surfaces/surfaces.py: LAMMPS deck writing and running,
-bulk a0 / B, (100) p(2x1), (111) 1x1 and 2x1 Pandey) and adds, per pair style:
+bulk a0 / B, (100) dimerised, (111) 1x1 and 2x1 Pandey) and adds, per pair style:
   elastic  C11, C12 (uniaxial strain exx = +-0.5 %) and C44 (shear xy, engineering strain
            +-0.5 %) on the relaxed 8-atom cubic cell, central differences of the LAMMPS stress,
            internal coordinates relaxed at every strain (C44 also clamped-ion, C44^0);
@@ -456,8 +456,8 @@ def make_table(results, styles, das_sizes):
         ("(100) ideal 1×1 relaxed γ (eV/Å²; unreconstructed)",
          lambda s: fmt(None if get(s, "surf", "s100_ideal") is None
                        else get(s, "surf", "s100_ideal", "gamma_Jm2") / EV_A2_TO_J_M2, 4), None),
-        ("(100) p(2×1) γ (eV/Å²)", lambda s: fmt(s100_eva2(s), 4), "s100"),
-        ("(100) p(2×1) γ (J/m²)", lambda s: fmt(get(s, "surf", "s100_2x1", "gamma_Jm2"), 3), None),
+        ("(100) dimerised γ (eV/Å²; lowest start)", lambda s: fmt(s100_eva2(s), 4), "s100"),
+        ("(100) dimerised γ (J/m²)", lambda s: fmt(get(s, "surf", "s100_2x1", "gamma_Jm2"), 3), None),
         ("(100) dimer tilt (°)", tilt, "tilt"),
         ("(111) 1×1 relaxed γ (eV/Å²)", lambda s: fmt(s111_eva2(s), 4), "s111"),
         ("(111) 1×1 relaxed γ (J/m²)", lambda s: fmt(get(s, "surf", "s111_1x1", "gamma_Jm2"), 3), None),
@@ -559,7 +559,7 @@ def main():
         print(f"[{style}] vacancy ({vac['natoms_bulk']}-atom cell): E_f {vac['E_f']:.3f} eV (" +
               ", ".join(f"{t}: {r['E_f']:.3f}" for t, r in vac["starts"].items()) + ")", flush=True)
         surf = sf.surfaces_for_style(lmp, style, b, args.quick)
-        print(f"[{style}] (100) p(2x1) {surf['s100_2x1']['gamma_Jm2']:.3f} J/m2, (111) 1x1 "
+        print(f"[{style}] (100) dimerised {surf['s100_2x1']['gamma_Jm2']:.3f} J/m2, (111) 1x1 "
               f"{surf['s111_1x1']['gamma_Jm2']:.3f} J/m2 ({time.time() - t0:.0f} s so far)", flush=True)
         e111 = e111_unrelaxed(lmp, style, b["a0"])
         res = {"bulk": b, "elastic": el, "vacancy": vac, "surf": surf, "e111": e111}
