@@ -10,6 +10,10 @@ Rows (a row whose relaxations have not converged is printed as pending):
       cell at V/V0 = 1 with the equivalent 4x4x4 k-grid); PBE unrelaxed (step 0) and relaxed.
   Si(100) antiphase - in-phase: E(s100_swapped_refit) - E(s100_dimer_round1), both 40-atom
       slabs with 2 dimers per face, per dimer: p(2x2) (antiphase buckling) against p(2x1).
+  a-Si (every relaxation named asi*): the PBE-relaxed structure (coordination, bond angles, first
+      g(r) peak; the analysis of examples/silicon_amorphous/quench.py) beside soapgap's fixed-cell
+      relaxation from the same start, their RMS displacement, and soapgap's energy and force
+      error at the PBE minimum; a relaxation still running is shown at its last step.
 soapgap columns: its energy at the PBE geometry, and after its own fixed-cell relaxation from
 there (ASE BFGS, fmax 0.005 eV/A); its diamond reference is the same 8-atom cell.
 """
@@ -43,6 +47,40 @@ def soapgap_energies(calc, atoms):
     e_at = a.get_potential_energy()
     BFGS(a, logfile=None).run(fmax=0.005, steps=500)
     return e_at, a.get_potential_energy()
+
+
+def amorphous(calc, name):
+    """PBE-relaxed a-Si (relax/NAME) beside soapgap relaxed from the same start."""
+    sys.path.insert(0, os.path.join(ROOT, "examples", "silicon_amorphous"))
+    from quench import structure
+
+    steps = read(os.path.join(RELAX, name, "steps.xyz"), ":")
+    res = os.path.join(RELAX, name, "result.json")
+    state = json.load(open(res))["status"] if os.path.exists(res) else "running"
+    pbe = steps[-1]
+    sg = steps[0].copy()
+    sg.calc = calc
+    BFGS(sg, logfile=None).run(fmax=0.005, steps=2000)
+    at = pbe.copy()
+    at.calc = calc
+    de = (at.get_potential_energy() - pbe.info["energy"]) / len(pbe)
+    df = at.get_forces() - pbe.arrays["forces"]
+    d = sg.positions - pbe.positions
+    d -= pbe.cell.cartesian_positions(np.round(pbe.cell.scaled_positions(d)))
+    print("\na-Si `%s` (%d atoms; PBE %s after %d SCFs, max |F| %.3f eV/Å): soapgap at the PBE geometry: energy "
+          "%+.1f meV/atom, force RMSE %.3f eV/Å; RMS displacement between the two relaxed structures %.3f Å\n"
+          % (name, len(pbe), state, len(steps), np.linalg.norm(pbe.arrays["forces"], axis=1).max(),
+             1e3 * de, np.sqrt((df ** 2).mean()), np.sqrt((d ** 2).sum(1).mean())))
+    rows = [structure(steps[0]), structure(pbe), structure(sg)]
+    head = "PBE relaxed" if state == "converged" else "PBE, step %d (not converged)" % (len(steps) - 1)
+    print("| property | start | %s | soapgap relaxed |\n|---|---|---|---|" % head)
+    fmt = [("mean coordination (r < 2.85 Å)", lambda r: "%.2f" % r["mean_coordination"]),
+           ("3- / 4- / 5-fold atoms (%)", lambda r: " / ".join("%.1f" % (100 * r["coordination"][k]) for k in "345")),
+           ("bond angle mean ± std (°)", lambda r: "%.1f ± %.1f" % (r["angle_mean_deg"], r["angle_std_deg"])),
+           ("first g(r) peak (Å)", lambda r: "%.2f" % r["first_peak_A"]),
+           ("mean bond (Å)", lambda r: "%.3f" % r["mean_bond_A"])]
+    for label, f in fmt:
+        print("| %s | %s |" % (label, " | ".join(f(r) for r in rows)))
 
 
 def main():
@@ -83,6 +121,9 @@ def main():
                  1e3 * (a_at - i_at) / ndim, 1e3 * (a_rel - i_rel) / ndim))
     else:
         print("| Si(100) p(2×2) vs p(2×1) | pending (relax_pbe.py s100_swapped_refit, s100_dimer_round1) | | | |")
+    for name in sorted(os.listdir(RELAX)):
+        if name.startswith("asi") and os.path.exists(os.path.join(RELAX, name, "steps.xyz")):
+            amorphous(calc, name)
 
 
 if __name__ == "__main__":
