@@ -3,8 +3,12 @@
 force components, soapgap vs PBE, training and held-out sets, coloured by config_type.
 
 Usage: parity.py [--soapgap build/fitting/soapgap] [--potential Si-PBE-soapgap.xml] [--out report]
-Writes report/parity_energy.png and report/parity_forces.png (runs `soapgap eval`).
+Writes report/parity_energy.png and report/parity_forces.png (runs `soapgap eval`), and
+report/uncertainty.json: on the held-out set, the Spearman rank correlation per atom between the
+predicted σ (of the local energy, and sqrt of the force variance) and the force error |ΔF_i|
+(issue 22's target: ≥ 0.5), also printed.
 """
+import json
 import argparse
 import os
 import subprocess
@@ -24,16 +28,29 @@ DATA = os.path.join(ROOT, "fitting", "datasets", "silicon")
 
 def predict(soapgap, potential, xyz, tmp):
     out = os.path.join(tmp, os.path.basename(xyz) + ".pred.xyz")
-    subprocess.run([soapgap, "eval", "--potential", potential, "--input", xyz, "--output", out, "--quiet"],
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([soapgap, "eval", "--potential", potential, "--input", xyz, "--output", out, "--quiet",
+                    "--force-variance"], check=True, stdout=subprocess.DEVNULL)
     ref, pred = read(xyz, ":"), read(out, ":")
     rows = []
     for r, p in zip(ref, pred):
         n = len(r)
         rows.append({"type": r.info.get("config_type", "?"), "n": n,
                      "e_ref": r.get_potential_energy() / n, "e_pred": p.get_potential_energy() / n,
-                     "f_ref": r.get_forces().ravel(), "f_pred": p.get_forces().ravel()})
+                     "f_ref": r.get_forces().ravel(), "f_pred": p.get_forces().ravel(),
+                     "sigma": np.sqrt(np.maximum(p.arrays["local_variance"], 0.0)),
+                     "sigma_f": np.sqrt(np.maximum(p.arrays["force_variance"], 0.0))})
     return rows
+
+
+def uncertainty(rows):
+    """Spearman rank correlation per atom between predicted sigma and |F_pred - F_ref|."""
+    from scipy.stats import spearmanr
+
+    err = np.concatenate([np.linalg.norm((r["f_pred"] - r["f_ref"]).reshape(-1, 3), axis=1) for r in rows])
+    sig = np.concatenate([r["sigma"] for r in rows])
+    sigf = np.concatenate([r["sigma_f"] for r in rows])
+    return {"atoms": int(err.size), "spearman_local_energy_sigma_vs_force_error": float(spearmanr(sig, err)[0]),
+            "spearman_force_sigma_vs_force_error": float(spearmanr(sigf, err)[0])}
 
 
 def rmse(a, b):
@@ -96,6 +113,11 @@ def main():
     fig.tight_layout()
     fig.savefig(os.path.join(args.out, "parity_forces.png"), dpi=110)
     print("wrote", os.path.join(args.out, "parity_energy.png"), "and", os.path.join(args.out, "parity_forces.png"))
+    u = uncertainty(sets["test"])
+    with open(os.path.join(args.out, "uncertainty.json"), "w") as f:
+        json.dump(u, f, indent=1)
+    print("held-out, %d atoms: Spearman(sigma of the local energy, |dF|) %.2f, Spearman(sqrt force variance, |dF|) %.2f"
+          % (u["atoms"], u["spearman_local_energy_sigma_vs_force_error"], u["spearman_force_sigma_vs_force_error"]))
 
 
 if __name__ == "__main__":
