@@ -206,9 +206,11 @@ def main():
     calc = DatabaseDFT(args.name, steps_path)
     atoms = atoms.copy()
     atoms.calc = calc
+    had_state = os.path.exists(os.path.join(d, "bfgs.json"))
     opt = BFGS(atoms, restart=os.path.join(d, "bfgs.json"), logfile=os.path.join(d, "bfgs.log"))
     seed_path = os.path.join(d, "seed.json")
-    if args.hessian_from and not os.path.exists(seed_path):
+    # seed once; again only when BFGS kept no state (killed before its first step was saved)
+    if args.hessian_from and (not os.path.exists(seed_path) or not had_state):
         opt.H0, opt.H = model_hessian(atoms, args.hessian_from, lo=args.hessian_min), None
         atomic_write_bytes(seed_path, (json.dumps({"hessian_from": args.hessian_from, "hessian_min": args.hessian_min,
                                                    "at_step": len(calc.done)}) + "\n").encode())
