@@ -55,6 +55,7 @@ signal_all() {
   [ -n "${pids// /}" ] || { echo "nothing running"; return 0; }
   # shellcheck disable=SC2086
   kill "-$1" $pids 2>/dev/null || true
+  # shellcheck disable=SC2086
   echo "SIG$1 to" $pids
 }
 
