@@ -244,3 +244,12 @@ def test_training_frames_that_are_the_loops_own_labels_count_once_and_held_out_o
     _write(tmp_path / "test.xyz", [frame(), frame("iter001-y-step2", 1)], format="extxyz")
     learner.cfg.heldout, learner._files = str(tmp_path / "test.xyz"), {}
     assert [a.info.get("al_id") for a in learner.training_set(2)] == [None, None, "iter000-x-step1"]
+    # [fit] max_force: a label with a larger force component is kept but not fitted
+    hot = frame("iter001-z-step0", 1)
+    hot.arrays["forces"] = np.full((len(hot), 3), 0.1)
+    hot.arrays["forces"][0, 2] = -65.0
+    _write(tmp_path / "labelled.xyz", [frame("iter000-x-step1"), frame("iter001-y-step2", 1), hot], format="extxyz")
+    learner._labelled = None
+    assert "iter001-z-step0" in [a.info.get("al_id") for a in learner.training_set(2)]
+    learner.cfg.max_force = 20.0
+    assert "iter001-z-step0" not in [a.info.get("al_id") for a in learner.training_set(2)]

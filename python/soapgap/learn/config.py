@@ -39,6 +39,7 @@ class LearnConfig:
     training: str = None
     seed_configurations: str = None
     fit: dict = field(default_factory=dict)
+    max_force: float = None      # eV/A: configurations with a larger force component are not fitted
     threshold: float = 0.02      # eV: predicted sigma of an atom's local energy that flags a sample
     variance_terms: list = field(default_factory=list)  # terms (from 1) whose sigma flags; [] = all
     stop_threshold: float = None  # eV: the MD halts above it (default 10 x threshold)
@@ -109,6 +110,7 @@ def read_config(path: str) -> LearnConfig:
     jitter = fit.positive("jitter", float, allow_zero=True)
     if jitter is not None:
         cfg.fit["jitter"] = jitter
+    cfg.max_force = fit.positive("max_force", float)
     for key in ("e0", "config_type_sigma"):
         v = fit.get(key, dict)
         if v is not None:

@@ -61,6 +61,16 @@ def flag_steps(steps, sigma_max, threshold, first_step=0):
     return [s for s, m in zip(steps, sigma_max) if m > threshold and s >= first_step]
 
 
+def _largest_force(atoms):
+    """Largest force component of a labelled configuration (0 without forces): the calculator's
+    results first, as `soapgap fit` reads them, else arrays["forces"]."""
+    results = getattr(getattr(atoms, "calc", None), "results", None) or {}
+    f = results.get("forces")
+    if f is None:
+        f = atoms.arrays.get("forces")
+    return float(np.abs(f).max()) if f is not None and np.size(f) else 0.0
+
+
 class ActiveLearner:
     def __init__(self, config, out=sys.stdout):
         self.cfg = config
@@ -148,7 +158,8 @@ class ActiveLearner:
         the training file that carries the al_id of one of this loop's labels (a database that
         took in the loop's frames, as fitting/datasets/silicon/split.py does) is left out: the
         loop's own copy counts once. A label of the loop that the held-out file holds (that
-        database's split put it in its test set) is not trained on."""
+        database's split put it in its test set) is not trained on, nor, with [fit] max_force, a
+        configuration with a force component above it."""
         held = set()
         if getattr(self.cfg, "heldout", None):
             held = {a.info["al_id"] for a in self._frames(self.cfg.heldout) if "al_id" in a.info}
@@ -159,6 +170,9 @@ class ActiveLearner:
             train += [a for a in self._frames(self.cfg.training) if "al_id" not in a.info or a.info["al_id"] not in ids]
         train += self.seed_labelled()
         train += [a for a in mine if int(a.info.get("al_iteration", 0)) < k]
+        limit = getattr(self.cfg, "max_force", None)
+        if limit:   # [fit] max_force: kept as labels, left out of the fits
+            train = [a for a in train if _largest_force(a) <= limit]
         return train
 
     def potential(self, k):
