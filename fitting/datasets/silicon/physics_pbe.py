@@ -32,11 +32,11 @@ RELAX = os.path.join(HERE, "relax")
 DIAMOND_ID = "si-diamond_eos-004"   # V/V0 = 1: a = 5.470 A, as the vacancy cell (2 x 5.470 A)
 
 
-def converged(name):
-    path = os.path.join(RELAX, name, "result.json")
+def converged(name, relax=RELAX):
+    path = os.path.join(relax, name, "result.json")
     if not os.path.exists(path) or json.load(open(path))["status"] != "converged":
         return None
-    steps = read(os.path.join(RELAX, name, "steps.xyz"), ":")
+    steps = read(os.path.join(relax, name, "steps.xyz"), ":")
     return steps[0], steps[-1]
 
 
@@ -49,13 +49,13 @@ def soapgap_energies(calc, atoms):
     return e_at, a.get_potential_energy()
 
 
-def amorphous(calc, name):
+def amorphous(calc, name, relax=RELAX):
     """PBE-relaxed a-Si (relax/NAME) beside soapgap relaxed from the same start."""
     sys.path.insert(0, os.path.join(ROOT, "examples", "silicon_amorphous"))
     from quench import structure
 
-    steps = read(os.path.join(RELAX, name, "steps.xyz"), ":")
-    res = os.path.join(RELAX, name, "result.json")
+    steps = read(os.path.join(relax, name, "steps.xyz"), ":")
+    res = os.path.join(relax, name, "result.json")
     state = json.load(open(res))["status"] if os.path.exists(res) else "running"
     pbe = steps[-1]
     sg = steps[0].copy()
@@ -86,6 +86,9 @@ def amorphous(calc, name):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--potential", default=os.path.join(ROOT, "potentials", "Si", "Si-PBE-soapgap.xml"))
+    ap.add_argument("--relax-dir", default=RELAX, help="the relaxations [%(default)s]")
+    ap.add_argument("--database", default=os.path.join(HERE, "labelled.xyz"),
+                    help="labelled frames with the diamond reference %s [%%(default)s]" % DIAMOND_ID)
     args = ap.parse_args()
     try:
         from soapgap.ase import SoapGapCalculator
@@ -93,7 +96,7 @@ def main():
         sys.path.insert(0, os.path.join(ROOT, "build", "python"))
         from soapgap.ase import SoapGapCalculator
     calc = SoapGapCalculator(args.potential)
-    diamond = [f for f in read(os.path.join(HERE, "labelled.xyz"), ":") if f.info["candidate_id"] == DIAMOND_ID][0]
+    diamond = [f for f in read(args.database, ":") if f.info.get("candidate_id") == DIAMOND_ID][0]
     e_pbe = diamond.info["energy"] / len(diamond)
     d = diamond.copy()
     d.calc = calc
@@ -102,7 +105,7 @@ def main():
     print("PBE: the project's database settings; soapgap: %s\n" % args.potential)
     print("| check | PBE unrelaxed start | PBE relaxed | soapgap at the PBE geometry | soapgap relaxed |")
     print("|---|---|---|---|---|")
-    vac = converged("vacancy")
+    vac = converged("vacancy", args.relax_dir)
     if vac:
         n = len(vac[1])
         sg_at, sg_rel = soapgap_energies(calc, vac[1])
@@ -110,7 +113,7 @@ def main():
               % (vac[0].info["energy"] - n * e_pbe, vac[1].info["energy"] - n * e_pbe, sg_at - n * e_sg, sg_rel - n * e_sg))
     else:
         print("| vacancy E_f | pending (relax_pbe.py vacancy) | | | |")
-    anti, inph = converged("s100_swapped_refit"), converged("s100_dimer_round1")
+    anti, inph = converged("s100_swapped_refit", args.relax_dir), converged("s100_dimer_round1", args.relax_dir)
     if anti and inph:
         ndim = 4
         a_at, a_rel = soapgap_energies(calc, anti[1])
@@ -121,9 +124,9 @@ def main():
                  1e3 * (a_at - i_at) / ndim, 1e3 * (a_rel - i_rel) / ndim))
     else:
         print("| Si(100) p(2×2) vs p(2×1) | pending (relax_pbe.py s100_swapped_refit, s100_dimer_round1) | | | |")
-    for name in sorted(os.listdir(RELAX)):
-        if name.startswith("asi") and os.path.exists(os.path.join(RELAX, name, "steps.xyz")):
-            amorphous(calc, name)
+    for name in sorted(os.listdir(args.relax_dir)):
+        if name.startswith("asi") and os.path.exists(os.path.join(args.relax_dir, name, "steps.xyz")):
+            amorphous(calc, name, args.relax_dir)
 
 
 if __name__ == "__main__":
