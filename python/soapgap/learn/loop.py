@@ -360,6 +360,8 @@ class ActiveLearner:
         candidates = []
         md_dir = os.path.join(self.iter_dir(k), "md")
         for task in self.cfg.tasks:
+            if task.name not in md["tasks"]:   # a task added to the config after this iteration's MD
+                continue
             flagged = set(md["tasks"][task.name]["flagged_steps"])
             if not flagged:
                 continue
