@@ -26,19 +26,22 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 DATA = os.path.join(ROOT, "fitting", "datasets", "silicon")
 
 
-def predict(soapgap, potential, xyz, tmp):
+def predict(soapgap, potential, xyz, tmp, variances=False):
+    """Predictions for xyz; with variances, also the per-atom sigma of the local energy and of
+    the forces (only the held-out set needs them: the force variance is the costly part)."""
     out = os.path.join(tmp, os.path.basename(xyz) + ".pred.xyz")
-    subprocess.run([soapgap, "eval", "--potential", potential, "--input", xyz, "--output", out, "--quiet",
-                    "--force-variance"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([soapgap, "eval", "--potential", potential, "--input", xyz, "--output", out, "--quiet"]
+                   + (["--force-variance"] if variances else []), check=True, stdout=subprocess.DEVNULL)
     ref, pred = read(xyz, ":"), read(out, ":")
     rows = []
     for r, p in zip(ref, pred):
         n = len(r)
         rows.append({"type": r.info.get("config_type", "?"), "n": n,
                      "e_ref": r.get_potential_energy() / n, "e_pred": p.get_potential_energy() / n,
-                     "f_ref": r.get_forces().ravel(), "f_pred": p.get_forces().ravel(),
-                     "sigma": np.sqrt(np.maximum(p.arrays["local_variance"], 0.0)),
-                     "sigma_f": np.sqrt(np.maximum(p.arrays["force_variance"], 0.0))})
+                     "f_ref": r.get_forces().ravel(), "f_pred": p.get_forces().ravel()})
+        if variances:
+            rows[-1]["sigma"] = np.sqrt(np.maximum(p.arrays["local_variance"], 0.0))
+            rows[-1]["sigma_f"] = np.sqrt(np.maximum(p.arrays["force_variance"], 0.0))
     return rows
 
 
@@ -65,7 +68,8 @@ def main():
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        sets = {name: predict(args.soapgap, args.potential, os.path.join(DATA, name + ".xyz"), tmp)
+        sets = {name: predict(args.soapgap, args.potential, os.path.join(DATA, name + ".xyz"), tmp,
+                              variances=name == "test")
                 for name in ("train", "test")}
     types = sorted({r["type"] for rows in sets.values() for r in rows})
     cmap = plt.get_cmap("tab20", max(len(types), 1))
