@@ -28,7 +28,9 @@ from ase.optimize import BFGS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
-RELAX = os.path.join(HERE, "relax")
+sys.path.insert(0, HERE)
+from relax_pbe import RELAX, soapgap_calculator  # noqa: E402
+
 DIAMOND_ID = "si-diamond_eos-004"   # V/V0 = 1: a = 5.470 A, as the vacancy cell (2 x 5.470 A)
 
 
@@ -90,12 +92,7 @@ def main():
     ap.add_argument("--database", default=os.path.join(HERE, "labelled.xyz"),
                     help="labelled frames with the diamond reference %s [%%(default)s]" % DIAMOND_ID)
     args = ap.parse_args()
-    try:
-        from soapgap.ase import SoapGapCalculator
-    except ImportError:  # a build tree's package
-        sys.path.insert(0, os.path.join(ROOT, "build", "python"))
-        from soapgap.ase import SoapGapCalculator
-    calc = SoapGapCalculator(args.potential)
+    calc = soapgap_calculator(args.potential)
     diamond = [f for f in read(args.database, ":") if f.info.get("candidate_id") == DIAMOND_ID][0]
     e_pbe = diamond.info["energy"] / len(diamond)
     d = diamond.copy()

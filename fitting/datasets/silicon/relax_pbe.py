@@ -131,18 +131,22 @@ class DatabaseDFT(Calculator):
                         "stress": np.array([st[0, 0], st[1, 1], st[2, 2], st[1, 2], st[0, 2], st[0, 1]])}
 
 
+def soapgap_calculator(potential):
+    """soapgap's ASE calculator: the installed package, else the build tree's (as the tests use it)."""
+    try:
+        from soapgap.ase import SoapGapCalculator
+    except ImportError:
+        sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "build", "python"))
+        from soapgap.ase import SoapGapCalculator
+    return SoapGapCalculator(potential)
+
+
 def model_hessian(atoms, potential, delta=0.01, lo=2.0, hi=1000.0):
     """The soapgap potential's Hessian (eV/A^2, 3N x 3N) at atoms by central differences of
     its forces, symmetrised, with eigenvalues clamped to [lo, hi] (positive definite: the
     free translations and any negative curvature get lo)."""
-    try:
-        from soapgap.ase import SoapGapCalculator
-    except ImportError:  # a build tree's package, as the tests use it
-        sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "build", "python"))
-        from soapgap.ase import SoapGapCalculator
-
     at = atoms.copy()
-    at.calc = SoapGapCalculator(potential)
+    at.calc = soapgap_calculator(potential)
     x0 = at.positions.copy()
     n = 3 * len(at)
     h = np.zeros((n, n))
