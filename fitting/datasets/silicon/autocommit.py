@@ -60,8 +60,13 @@ def frame_ids(text, path):
 
 
 def new_labels():
+    """Ids of the frames in the label files that HEAD lacks; only files git sees changed (or
+    new) are read and parsed."""
+    files = label_files()
+    status = git("status", "--porcelain", "--untracked-files=all", "--", *files, check=False).stdout if files else ""
+    changed = {line[3:].strip() for line in status.splitlines()}
     found = []
-    for path in label_files():
+    for path in [p for p in files if p in changed]:
         now = frame_ids(open(os.path.join(ROOT, path)).read(), path)
         old = git("show", "HEAD:%s" % path, check=False)
         before = set(frame_ids(old.stdout, path)) if old.returncode == 0 else set()
