@@ -77,7 +77,6 @@ struct Workspace {
 
 // One batch of environments of group g = env.group[e0], from e0 up to at most e_max: computes
 // their Jacobians until the batch limits are reached, adds the batch's columns, returns its end.
-
 int add_batch(const Structure& s, const NeighbourList& nl, const DesignTerm& dt, const Environments& env, int e0,
               int e_max, const Layout& l, Workspace& ws, Eigen::MatrixXd& At) {
   const Term& term = *dt.term;
