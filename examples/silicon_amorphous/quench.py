@@ -174,7 +174,8 @@ def main():
     relax = os.path.join(ROOT, "fitting", "datasets", "silicon", "relax", f"asi{len(at)}")
     steps, start = os.path.join(relax, "steps.xyz"), os.path.join(relax, "start.extxyz")
     # the PBE column only for the structure that relaxation started from (this quench's)
-    same = os.path.exists(start) and len(read(start)) == len(at) and np.abs(read(start).positions - at.positions).max() < 1e-6
+    first = read(start) if os.path.exists(start) else None
+    same = first is not None and len(first) == len(at) and np.abs(first.positions - at.positions).max() < 1e-6
     if os.path.exists(steps) and same:
         pbe = read(steps, -1)
         e_sg, f_sg = evaluate(args, pbe)
