@@ -203,11 +203,18 @@ def main():
     ap.add_argument("--rattle", type=float, default=0.0, metavar="A",
                     help="displace the START's atoms (normal, this std in A) to break its symmetry [0]")
     ap.add_argument("--rattle-seed", type=int, default=1)
+    ap.add_argument("--config-type", help="the start's kind, kept in start.extxyz for split.py (its steps join the "
+                    "fit as pbe_relax_<kind>); required for a file START, a candidate's own by default")
+    ap.add_argument("--held-out", action="store_true", help="mark it in start.extxyz: split.py puts every step in "
+                    "test.xyz (a check of the physics no fit has seen)")
     args = ap.parse_args()
     if args.summary:
         return summary()
     if not args.name or not args.start or not args.name.replace("_", "").replace("-", "").isalnum():
         ap.error("give NAME (letters, digits, '_', '-') and START")
+    fresh = not os.path.exists(os.path.join(RELAX, args.name, "start.extxyz"))
+    if fresh and os.path.exists(args.start) and not args.config_type:
+        ap.error("a file START needs --config-type (e.g. amorphous): split.py files its steps under it")
     S.setup_env()
     d = os.path.join(RELAX, args.name)
     steps_path = os.path.join(d, "steps.xyz")
@@ -223,6 +230,10 @@ def main():
     if not os.path.exists(os.path.join(d, "start.extxyz")):  # the start, kept with the steps
         first = read(steps_path, 0) if os.path.exists(steps_path) else atoms.copy()
         first.calc, first.info = None, {"start": args.start}
+        if args.config_type:
+            first.info["config_type"] = args.config_type
+        if args.held_out:
+            first.info["held_out"] = True
         if args.rattle > 0 and not os.path.exists(steps_path):
             first.info.update(rattle_A=args.rattle, rattle_seed=args.rattle_seed)
         write(os.path.join(d, "start.extxyz"), first, format="extxyz")

@@ -15,6 +15,14 @@ neither set: atoms pushed closer than any MD at the temperatures of interest bri
 one such frame, al-iter003-liquid_3000-step0, is step 0 of a random liquid start: a 1.28 A
 pair, 65 eV/A; the loop now skips such steps with equilibration_steps). In the refit of
 2026-12-07 it cost 0.7 meV/atom of held-out energy error and nothing in force.
+The SCFs of the PBE relaxations (relax/NAME/steps.xyz, written by relax_pbe.py with the same
+settings) join too, as candidate_id "relax-NAME-stepK" and config_type "pbe_relax_<type>",
+<type> being the config_type of the start (a candidate_id) or the start.extxyz's config_type
+(a file start, e.g. amorphous): the near-minimum frames that MD snapshots and rattles lack. A
+relaxation goes to one side whole, its steps being strongly correlated: test if
+u("relax-NAME") < 0.10, if its start is a test candidate, or if it was started as a held-out
+check (relax_pbe.py --held-out, kept in start.extxyz, decided before its first SCF); steps answered from the database
+(info from_database) are that database frame and are not added twice.
 """
 import hashlib
 import os
@@ -27,6 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import settings as S  # noqa: E402
 
+RELAX = os.path.join(HERE, "relax")
 TEST_FRACTION = 0.10
 MAX_FORCE = 20.0   # eV/A
 
@@ -50,6 +59,31 @@ def test_ids(candidates):
     return test
 
 
+def relaxation_frames(cands, tids, relax_dir=RELAX):
+    """(frames, their test ids): every SCF of relax/*/steps.xyz not taken from the database."""
+    ctype = {c.info["candidate_id"]: c.info["config_type"] for c in cands}
+    frames, test = [], set()
+    for name in sorted(os.listdir(relax_dir)) if os.path.isdir(relax_dir) else []:
+        path = os.path.join(relax_dir, name, "steps.xyz")
+        if not os.path.exists(path):
+            continue
+        start = read(os.path.join(relax_dir, name, "start.extxyz"))
+        sid = str(start.info.get("start", ""))
+        kind = ctype.get(sid, start.info.get("config_type"))
+        if kind is None:
+            sys.exit("relax/%s: its start %s is no candidate_id and start.extxyz has no config_type" % (name, sid))
+        held_out = u_of("relax-" + name) < TEST_FRACTION or sid in tids or bool(start.info.get("held_out", False))
+        for f in read(path, ":"):
+            if "from_database" in f.info:
+                continue
+            f.info["candidate_id"] = "relax-%s-step%d" % (name, f.info["step"])
+            f.info["config_type"] = "pbe_relax_" + kind
+            frames.append(f)
+            if held_out:
+                test.add(f.info["candidate_id"])
+    return frames, test
+
+
 def main():
     cands = read(os.path.join(HERE, "candidates.xyz"), ":")
     tids = test_ids(cands)
@@ -57,6 +91,9 @@ def main():
     for path in (os.path.join(HERE, "labelled.xyz"), os.path.join(HERE, "learn", "run", "labelled.xyz")):
         if os.path.exists(path):
             frames += read(path, ":")
+    relaxed, relaxed_test = relaxation_frames(cands, tids)
+    frames += relaxed
+    tids |= relaxed_test
     tids |= {f.info["candidate_id"] for f in frames
              if str(f.info.get("candidate_id", "")).startswith("al-") and u_of(f.info["candidate_id"]) < TEST_FRACTION}
     shash = S.settings_hash()
