@@ -214,7 +214,7 @@ def main():
                      f"potential's e0 is the database's isolated atom), force RMSE {p['soapgap_force_rmse_eV_A']:.3f} eV/Å.")
     else:
         lines.append(f"No PBE relaxation yet: `nohup nice -n 19 /usr/bin/python3 fitting/datasets/silicon/relax_pbe.py "
-                     f"asi{len(at)} {os.path.join(args.workdir, 'asi.extxyz')} &`.")
+                     f"asi{len(at)} {os.path.join(args.workdir, 'asi.extxyz')} --config-type amorphous &`.")
     open(os.path.join(args.workdir, "asi.md"), "w").write("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -17,8 +17,13 @@ coordination (neighbours within 2.75 A), so a broken construction shows at once.
   slab111_adatom      Si(111) 2x2 adatom slab of the database (25 atoms)
   slab111_pandey      Si(111) 2x1 Pandey slab of the database (20 atoms)
 
-Steps are not among them yet: ASE's vicinal Si(1 1 7) and (1 1 5) slabs need >= 96 atoms for a
-bulk-like middle, and a triclinic cell, which LAMMPS' shrink-wrapped slab direction does not allow.
+  step100_sa, step100_sb   Si(100) single-layer steps, 76 atoms: slab100_2x2 doubled across
+                      (S_A: edge along the upper terrace's dimer rows) or along (S_B: across
+                      them) the dimer rows, the upper face's top layer removed from half of it
+
+The vicinal slabs of ASE (Si(1 1 7), (1 1 5)) would need >= 96 atoms for a bulk-like middle and a
+triclinic cell, which LAMMPS' shrink-wrapped slab direction does not allow: the steps here are a
+terrace of one layer on an orthorhombic slab instead (two steps per cell, one dimer row wide).
 """
 import os
 
@@ -124,6 +129,20 @@ def sigma5_310(periods=2, a=A0):
     return gb
 
 
+def stepped100(slab, edge):
+    """A one-layer terrace on slab (a (100) slab whose upper face has its dimers along y, rows
+    along x): doubled along the axis across the step edge, its top layer removed from the second
+    half. edge "A": the step edge runs along the dimer rows (x), "B": across them (y)."""
+    axis = 1 if edge == "A" else 0
+    rep = (1, 2, 1) if axis == 1 else (2, 1, 1)
+    big = slab * rep
+    z = big.positions[:, 2]
+    top = z > z.max() - 1.0                       # the buckled dimers of the upper face (0.8 A apart)
+    half = big.positions[:, axis] >= 0.5 * big.cell[axis, axis] - 0.1
+    del big[np.where(top & half)[0]]
+    return big
+
+
 def database_frame(candidate_id):
     for a in read(os.path.join(HERE, "..", "labelled.xyz"), ":"):
         if a.info.get("candidate_id") == candidate_id:
@@ -158,6 +177,8 @@ def main():
         "slab111_adatom": database_frame("si-surface_111_adatom-000"),
         "slab111_pandey": database_frame("si-surface_111_pandey-000"),
     }
+    structures["step100_sa"] = stepped100(structures["slab100_2x2"], "A")
+    structures["step100_sb"] = stepped100(structures["slab100_2x2"], "B")
     describe("diamond (check)", stacking("ABCABC"))
     for name, atoms in structures.items():
         describe(name, atoms)
