@@ -11,15 +11,15 @@
 # Environment: LAMMPS_BINARY + LAMMPS_SOURCE_DIR (use that LAMMPS as is), SOAPGAP_DEMO_DIR,
 #              SOAPGAP_BUILD_DIR (plugin: $SOAPGAP_BUILD_DIR/lammps-plugin/soapgapplugin.so),
 #              SOAPGAP_SI_POTENTIAL (default potentials/Si/Si-PBE-soapgap.xml),
-#              SOAPGAP_SI_DAS_DIR (default <repo>/../shared/data/silicon/das, the team's shared data
-#              folder beside the clone; read, never copied),
+#              SOAPGAP_SI_DAS_DIR (unset: the DAS slabs are built by si_structures.das111; set, e.g. to
+#              <repo>/../shared/data/silicon/das: the silicon testing framework's slabs, read, never copied),
 #              SOAPGAP_VALIDATION_NP (MPI ranks for the soapgap DAS relaxations, default 2),
 #              PYTHON (default /usr/bin/python3).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 workdir="${SOAPGAP_DEMO_DIR:-$root/demo-output}/validation"
-dasdir="${SOAPGAP_SI_DAS_DIR:-$root/../shared/data/silicon/das}"
+dasdir="${SOAPGAP_SI_DAS_DIR:-}"
 # --workdir / --das-dir given on the command line win (passed on to validate.py after ours)
 prev=""
 for arg in "$@"; do
@@ -32,7 +32,7 @@ done
 script=run_validation.sh
 . "$root/examples/silicon_lammps_env.sh"   # lmp, src, plugin, potential, python; die()
 "$python" -c 'import matplotlib' 2>/dev/null || echo "run_validation.sh: no matplotlib for $python: no sigma picture (the extxyz is still written)"
-if [ ! -d "$dasdir" ]; then
+if [ -n "$dasdir" ] && [ ! -d "$dasdir" ]; then
   echo "run_validation.sh: DAS folder $dasdir not found: the Si(111) DAS surface energies and the 7x7 sigma are skipped (everything else runs)"
 fi
 np="${SOAPGAP_VALIDATION_NP:-2}"
@@ -45,11 +45,11 @@ mkdir -p "$workdir"
 echo "LAMMPS: $lmp"
 echo "plugin: $plugin"
 echo "potential: $potential"
-echo "DAS slabs: $dasdir"
+echo "DAS slabs: ${dasdir:-built (examples/silicon_surfaces/si_structures.py das111)}"
 echo "work directory: $workdir"
 start=$(date +%s)
 "$python" "$here/validate.py" --lmp "$lmp" --plugin "$plugin" --potential "$potential" \
-  --lammps-potentials "$src/potentials" --workdir "$workdir" --das-dir "$dasdir" --np "$np" "$@" \
+  --lammps-potentials "$src/potentials" --workdir "$workdir" ${dasdir:+--das-dir "$dasdir"} --np "$np" "$@" \
   || die "validate.py failed (decks and logs in $workdir)"
 echo
 echo "Done in $(( $(date +%s) - start )) s. Table: $workdir/validation.md; all numbers: $workdir/validation.json"

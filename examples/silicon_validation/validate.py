@@ -12,10 +12,12 @@ bulk a0 / B, (100) dimerised, (111) 1x1 and 2x1 Pandey) and adds, per pair style
            removed, relaxed at fixed cell from two starts (the framework's: neighbours pulled
            13-16 % towards the site + 0.1 A rattle; and a near-ideal one), lowest reported:
            E_f = E(N-1) - (N-1)/N E(N);
-  DAS      Si(111) (2n+1)x(2n+1) dimer-adatom-stacking-fault slabs read at run time from
-           <repo>/../shared/data/silicon/das (--das-dir; never copied into the repository), as the
-           silicon testing framework defines them: slab cell and positions scaled by
-           a0(style)/a0(file) (cell_x = n a0/sqrt2), move_mask = 0 atoms held fixed
+  DAS      Si(111) (2n+1)x(2n+1) dimer-adatom-stacking-fault slabs, built by the project
+           (si_structures.das111 at the style's a0: 8 bilayers, bottom 3 with move_mask = 0;
+           relaxed, they equal the silicon testing framework's slabs to 0.1 meV per cell,
+           tests/python/test_das111.py), or read from --das-dir (the framework's
+           si111_{n}x{n}_8layer.xyz, never copied into the repository; cell and positions
+           scaled by a0(style)/a0(file)), as that framework defines them: move_mask = 0 atoms held fixed
            (fix setforce), the rest relaxed (minimize, max force component <= --das-fmax),
            gamma_DAS = (E_slab - N e_bulk)/A - e111, with e111 = (E_exp - E_bulk)/(2A) of the
            unrelaxed 1x1x10 (111) cell split at the shuffle plane (10 A vacuum);
@@ -51,11 +53,11 @@ from ase.neighborlist import neighbor_list
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "examples", "silicon_surfaces"))
+import si_structures as si  # noqa: E402  (the DAS builder)
 import surfaces as sf  # noqa: E402  (the surface demo: LAMMPS helpers, bulk and surface properties)
 from surfaces import EV_A2_TO_J_M2, LammpsError  # noqa: E402
 
-DAS_DIR_DEFAULT = os.environ.get("SOAPGAP_SI_DAS_DIR", os.path.normpath(os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "data", "silicon", "das")))
+DAS_DIR_DEFAULT = os.environ.get("SOAPGAP_SI_DAS_DIR") or None   # None: the project's own DAS slabs
 BAR_TO_GPA = 1e-4
 
 # Literature (silicon testing framework; Bartok et al. PRX 8, 041048 (2018) and Sci. Adv. 3,
@@ -229,11 +231,17 @@ def read_das(path):
     return Atoms(["Si"] * n, positions=pos, cell=lat, pbc=True), mm
 
 
-def das_slab(path, nsize, a0):
-    at, mm = read_das(path)
-    a_file = np.linalg.norm(at.cell[0]) / nsize * math.sqrt(2)
-    s = a0 / a_file
-    at.set_cell(at.cell.array * s, scale_atoms=True)
+def das_slab(das_dir, nsize, a0):
+    """The nsize x nsize DAS slab at lattice constant a0, fixed (move_mask = 0) atoms first:
+    built (das_dir None) or the framework's file scaled to a0; also (nfixed, a0 of the file, scale)."""
+    if das_dir is None:
+        at = si.das111((nsize - 1) // 2, a0)
+        mm, a_file, s = at.arrays.pop("move_mask"), a0, 1.0
+    else:
+        at, mm = read_das(os.path.join(das_dir, f"si111_{nsize}x{nsize}_8layer.xyz"))
+        a_file = np.linalg.norm(at.cell[0]) / nsize * math.sqrt(2)
+        s = a0 / a_file
+        at.set_cell(at.cell.array * s, scale_atoms=True)
     # make the slab contiguous in z (one file has bottom atoms wrapped across the cell) and
     # centre it, so that write_data's wrap keeps it in one piece
     lz = at.cell[2, 2]
@@ -263,8 +271,7 @@ def relax_das(lmp, style, name, at, nfixed, fmax, maxiter, variance):
 def das_energies(lmp, style, b, e111, sizes, das_dir, fmax, maxiter, nproc):
     out = {}
     for n in sizes:
-        path = os.path.join(das_dir, f"si111_{n}x{n}_8layer.xyz")
-        at, nfixed, a_file, s = das_slab(path, n, b["a0"])
+        at, nfixed, a_file, s = das_slab(das_dir, n, b["a0"])
         want_var = style == "soapgap" and lmp.variance_ok
         name = f"{style}_das_{n}x{n}"
         with Launcher(lmp, nproc if style == "soapgap" else 1):
@@ -497,7 +504,9 @@ def main():
     ap.add_argument("--workdir", default=os.path.join(os.getcwd(), "validation-output"))
     ap.add_argument("--styles", default="soapgap,sw,tersoff,tersoff_t3",
                     help="tersoff = LAMMPS Si.tersoff (Si(B), PRB 37, 6991), tersoff_t3 = SiCGe.tersoff Si(C) (PRB 38, 9902)")
-    ap.add_argument("--das-dir", default=DAS_DIR_DEFAULT, help="folder with si111_{n}x{n}_8layer.xyz (read, never copied)")
+    ap.add_argument("--das-dir", default=DAS_DIR_DEFAULT,
+                    help="read the DAS slabs from this folder's si111_{n}x{n}_8layer.xyz (the silicon testing "
+                    "framework's; read, never copied) instead of building them (default: built; env SOAPGAP_SI_DAS_DIR)")
     ap.add_argument("--das-sizes", default=None, help="comma list (default 3,5,7,9; quick: 3)")
     ap.add_argument("--das-fmax", type=float, default=None,
                     help="max force component (eV/A) of the DAS relaxations (default 1e-3 as the framework; quick 1e-2)")
@@ -534,7 +543,9 @@ def main():
     das_fmax = args.das_fmax or (1e-2 if args.quick else 1e-3)
     das_maxiter = args.das_maxiter or (400 if args.quick else 3000)
     das_note = None
-    if not os.path.isdir(args.das_dir):
+    if args.das_dir is None:
+        pass
+    elif not os.path.isdir(args.das_dir):
         das_note = f"DAS folder {args.das_dir} not found: the DAS surface energies are skipped"
         sizes = []
     else:
@@ -578,7 +589,7 @@ def main():
         if have:
             n = 7 if 7 in have else max(have)
             # start geometry (scaled file) for the height layers
-            at0, _, _, _ = das_slab(os.path.join(args.das_dir, f"si111_{n}x{n}_8layer.xyz"), n, results["soapgap"]["bulk"]["a0"])
+            at0, _, _, _ = das_slab(args.das_dir, n, results["soapgap"]["bulk"]["a0"])
             das[n]["_start_positions"] = at0.positions
             sig = sigma_report(args.workdir, n, das[n], results["soapgap"]["bulk"]["e_bulk"])
             das[n].pop("_start_positions")
@@ -617,8 +628,10 @@ def main():
            f"{'64' if args.quick else '216'}-atom cell, relaxed at fixed cell from two starts (neighbours pulled "
            "13–16 % inwards + 0.1 Å rattle as in the silicon testing framework; near-ideal), lowest reported, "
            "E_f = E(N−1) − (N−1)/N·E(N). "
-           "DAS: γ = (E_slab − N·e_bulk)/A − e111 (silicon testing framework definition; slab scaled to the "
-           "style's a0, move_mask = 0 atoms fixed). Literature columns from <repo>/../shared/data/silicon/README.md "
+           "DAS: γ = (E_slab − N·e_bulk)/A − e111 (silicon testing framework definition; "
+           + ("slabs built by si_structures.das111 at the style's a0, 8 bilayers" if args.das_dir is None else
+              f"the framework's slabs from {args.das_dir} scaled to the style's a0")
+           + ", move_mask = 0 atoms fixed). Literature columns from <repo>/../shared/data/silicon/README.md "
            "(silicon testing framework; Bartók et al., PRX 8, 041048 (2018), Sci. Adv. 3, e1701816 (2017)); "
            "the DFT column there is PW91, soapgap is fitted to PBE.", ""]
     text = "\n".join(md)
@@ -628,7 +641,7 @@ def main():
         f.write(text)
     with open(os.path.join(args.workdir, "validation.json"), "w") as f:
         json.dump({"date": now, "command": cmd, "quick": args.quick, "potential": args.potential, "lmp": args.lmp,
-                   "wall_s": wall, "das_dir": args.das_dir, "das_sizes": sizes, "das_fmax": das_fmax,
+                   "wall_s": wall, "das_dir": args.das_dir or "built (si_structures.das111)", "das_sizes": sizes, "das_fmax": das_fmax,
                    "das_maxiter": das_maxiter, "np": args.np, "das_note": das_note, "results": results,
                    "sigma": sig, "literature": LIT}, f, indent=1, default=float)
 
