@@ -51,7 +51,7 @@ COST_K = 6.5e-4
 
 # config_types labelled before all others (negative priority, in candidate order); used for
 # types added to a database that is already being labelled (see main())
-URGENT = ("surface_100_dimer_buckled_relaxed", "surface_100_soapgap_relaxed")
+URGENT = ("surface_100_dimer_buckled_relaxed", "surface_100_soapgap_relaxed", "surface_111_das_soapgap_relaxed")
 
 
 def est_cost(at, kspacing):
@@ -333,6 +333,7 @@ def build_all():
     # priorities unchanged) and listed in URGENT so that the running labeller takes them next
     groups["surface_100_dimer_buckled_relaxed"] = gen_surf100_buckled()
     groups["surface_100_soapgap_relaxed"] = gen_from_file(os.path.join(S.HERE, "active", "surface_100_soapgap_relaxed.xyz"))
+    groups["surface_111_das_soapgap_relaxed"] = gen_from_file(os.path.join(S.HERE, "active", "surface_111_das_soapgap_relaxed.xyz"))
     return groups
 
 

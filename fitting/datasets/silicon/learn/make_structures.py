@@ -17,6 +17,8 @@ coordination (neighbours within 2.75 A), so a broken construction shows at once.
   slab111_adatom      Si(111) 2x2 adatom slab of the database (25 atoms)
   slab111_pandey      Si(111) 2x1 Pandey slab of the database (20 atoms)
 
+  das3x3              Si(111) 3x3 DAS slab, 70 atoms (../active/surface_111_das_soapgap_relaxed.xyz,
+                      frame 0: si_structures.das111 on 3 bilayers, relaxed by soapgap)
   step100_sa, step100_sb   Si(100) single-layer steps, 76 atoms: slab100_2x2 doubled across
                       (S_A: edge along the upper terrace's dimer rows) or along (S_B: across
                       them) the dimer rows, the upper face's top layer removed from half of it
@@ -177,6 +179,8 @@ def main():
         "slab111_adatom": database_frame("si-surface_111_adatom-000"),
         "slab111_pandey": database_frame("si-surface_111_pandey-000"),
     }
+    das = read(os.path.join(HERE, "..", "active", "surface_111_das_soapgap_relaxed.xyz"), 0)
+    structures["das3x3"] = Atoms(das.get_chemical_symbols(), positions=das.positions, cell=das.cell, pbc=das.pbc)
     structures["step100_sa"] = stepped100(structures["slab100_2x2"], "A")
     structures["step100_sb"] = stepped100(structures["slab100_2x2"], "B")
     describe("diamond (check)", stacking("ABCABC"))
