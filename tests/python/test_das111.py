@@ -47,10 +47,10 @@ def test_das_counts(n):
 
 @pytest.mark.skipif(not os.path.isdir(SHARED), reason="no ../shared/data/silicon/das beside the clone")
 def test_das_3x3_relaxes_to_the_framework_slab():
-    import validate
+    import das_validation
     from soapgap.ase import SoapGapCalculator
     calc = SoapGapCalculator(os.path.join(ROOT, "potentials", "Si", "Si-PBE-soapgap.xml"))
-    ref, mm = validate.read_das(os.path.join(SHARED, "si111_3x3_8layer.xyz"))
+    ref, mm = das_validation.read_das(os.path.join(SHARED, "si111_3x3_8layer.xyz"))
     a0 = np.linalg.norm(ref.cell[0]) / 3 * np.sqrt(2)
     ours = si.das111(1, a0)
     energies = []
