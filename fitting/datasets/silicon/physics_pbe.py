@@ -24,6 +24,7 @@ import sys
 
 import numpy as np
 from ase.io import read
+from ase.neighborlist import neighbor_list
 from ase.optimize import BFGS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -40,6 +41,17 @@ def converged(name, relax=RELAX):
         return None
     steps = read(os.path.join(relax, name, "steps.xyz"), ":")
     return steps[0], steps[-1]
+
+
+def neighbour_spread(atoms, rc=2.75):
+    """The pair distances among the vacancy's four 3-fold neighbours: six equal in Td symmetry,
+    two short and four long in a Jahn-Teller (D2d) distortion."""
+    i = neighbor_list("i", atoms, rc)
+    three = np.where(np.bincount(i, minlength=len(atoms)) == 3)[0]
+    if len(three) != 4:
+        return "not identified (%d three-fold atoms)" % len(three)
+    d = sorted(atoms.get_distance(a, b, mic=True) for k, a in enumerate(three) for b in three[k + 1:])
+    return "%.3f–%.3f Å apart (%s)" % (d[0], d[-1], "Td" if d[-1] - d[0] < 0.01 else "distorted")
 
 
 def soapgap_energies(calc, atoms):
@@ -69,9 +81,11 @@ def amorphous(calc, name, relax=RELAX):
     df = at.get_forces() - pbe.arrays["forces"]
     d = sg.positions - pbe.positions
     d -= pbe.cell.cartesian_positions(np.round(pbe.cell.scaled_positions(d)))
-    print("\na-Si `%s` (%d atoms; PBE %s after %d SCFs, max |F| %.3f eV/Å): soapgap at the PBE geometry: energy "
-          "%+.1f meV/atom, force RMSE %.3f eV/Å; RMS displacement between the two relaxed structures %.3f Å\n"
-          % (name, len(pbe), state, len(steps), np.linalg.norm(pbe.arrays["forces"], axis=1).max(),
+    held = bool(read(os.path.join(relax, name, "start.extxyz")).info.get("held_out", False))
+    print("\na-Si `%s` (%d atoms; %s; PBE %s after %d SCFs, max |F| %.3f eV/Å): soapgap at the PBE geometry: "
+          "energy %+.1f meV/atom, force RMSE %.3f eV/Å; RMS displacement between the two relaxed structures %.3f Å\n"
+          % (name, len(pbe), "held out: in test.xyz, no fit has seen it" if held else "its steps are training data",
+             state, len(steps), np.linalg.norm(pbe.arrays["forces"], axis=1).max(),
              1e3 * de, np.sqrt((df ** 2).mean()), np.sqrt((d ** 2).sum(1).mean())))
     rows = [structure(steps[0]), structure(pbe), structure(sg)]
     head = "PBE relaxed" if state == "converged" else "PBE, step %d (not converged)" % (len(steps) - 1)
@@ -102,14 +116,16 @@ def main():
     print("PBE: the project's database settings; soapgap: %s\n" % args.potential)
     print("| check | PBE unrelaxed start | PBE relaxed | soapgap at the PBE geometry | soapgap relaxed |")
     print("|---|---|---|---|---|")
-    vac = converged("vacancy", args.relax_dir)
-    if vac:
-        n = len(vac[1])
-        sg_at, sg_rel = soapgap_energies(calc, vac[1])
-        print("| vacancy E_f (eV; 63-atom cell, a = 5.470 Å) | %.3f | %.3f | %.3f | %.3f |"
-              % (vac[0].info["energy"] - n * e_pbe, vac[1].info["energy"] - n * e_pbe, sg_at - n * e_sg, sg_rel - n * e_sg))
-    else:
-        print("| vacancy E_f | pending (relax_pbe.py vacancy) | | | |")
+    for name, start in (("vacancy", "unrattled (Td) start"), ("vacancy_rattled", "start rattled 0.1 Å")):
+        vac = converged(name, args.relax_dir)
+        if vac:
+            n = len(vac[1])
+            sg_at, sg_rel = soapgap_energies(calc, vac[1])
+            print("| vacancy E_f (eV; 63-atom cell, a = 5.470 Å, %s; PBE: the vacancy's 4 neighbours %s) "
+                  "| %.3f | %.3f | %.3f | %.3f |" % (start, neighbour_spread(vac[1]), vac[0].info["energy"] - n * e_pbe,
+                                                    vac[1].info["energy"] - n * e_pbe, sg_at - n * e_sg, sg_rel - n * e_sg))
+        else:
+            print("| vacancy E_f, %s | pending (relax_pbe.py %s) | | | |" % (start, name))
     anti, inph = converged("s100_swapped_refit", args.relax_dir), converged("s100_dimer_round1", args.relax_dir)
     if anti and inph:
         ndim = 4
