@@ -29,3 +29,13 @@ def test_step_slabs():
         # the top dimers' bonds run along y, so the rows run along x: S_A's edge is along x
         dimer = s.positions[top][np.argsort(s.positions[top, 0])][:2]
         assert abs(dimer[0, 1] - dimer[1, 1]) > abs(dimer[0, 0] - dimer[1, 0])
+
+
+def test_step_111():
+    slab = read(os.path.join(LEARN, "structures", "slab111_pandey.xyz"))
+    slab.wrap()
+    s = M.stepped(slab, 1, 1.6)
+    assert len(s) == 2 * len(slab) - 4                        # one chain layer (4 atoms) removed
+    top = s.positions[:, 2] > s.positions[:, 2].max() - 1.6
+    assert top.sum() == 4 and (s.positions[top, 1] < 0.5 * s.cell[1, 1]).all()
+    assert s.get_all_distances(mic=True)[np.triu_indices(len(s), 1)].min() > 2.2

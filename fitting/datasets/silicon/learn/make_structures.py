@@ -17,6 +17,8 @@ coordination (neighbours within 2.75 A), so a broken construction shows at once.
   slab111_adatom      Si(111) 2x2 adatom slab of the database (25 atoms)
   slab111_pandey      Si(111) 2x1 Pandey slab of the database (20 atoms)
 
+  step111_pandey      Si(111) step, 36 atoms: the 2x1 Pandey slab doubled across the chains, the
+                      chain layer removed from half of it (edge along the chains)
   das3x3              Si(111) 3x3 DAS slab, 70 atoms (../active/surface_111_das_soapgap_relaxed.xyz,
                       frame 0: si_structures.das111 on 3 bilayers, relaxed by soapgap)
   step100_sa, step100_sb   Si(100) single-layer steps, 76 atoms: slab100_2x2 doubled across
@@ -25,7 +27,8 @@ coordination (neighbours within 2.75 A), so a broken construction shows at once.
 
 The vicinal slabs of ASE (Si(1 1 7), (1 1 5)) would need >= 96 atoms for a bulk-like middle and a
 triclinic cell, which LAMMPS' shrink-wrapped slab direction does not allow: the steps here are a
-terrace of one layer on an orthorhombic slab instead (two steps per cell, one dimer row wide).
+terrace of one layer on an orthorhombic slab instead (two steps per cell, one dimer row or
+Pandey chain wide).
 """
 import os
 
@@ -131,18 +134,21 @@ def sigma5_310(periods=2, a=A0):
     return gb
 
 
-def stepped100(slab, edge):
-    """A one-layer terrace on slab (a (100) slab whose upper face has its dimers along y, rows
-    along x): doubled along the axis across the step edge, its top layer removed from the second
-    half. edge "A": the step edge runs along the dimer rows (x), "B": across them (y)."""
-    axis = 1 if edge == "A" else 0
-    rep = (1, 2, 1) if axis == 1 else (2, 1, 1)
-    big = slab * rep
+def stepped(slab, axis, depth):
+    """A one-layer terrace on slab: the slab doubled along `axis` (0: x, 1: y; the direction across
+    the step edges), its atoms within `depth` (A) of the top removed from the second half."""
+    big = slab * ((2, 1, 1) if axis == 0 else (1, 2, 1))
     z = big.positions[:, 2]
-    top = z > z.max() - 1.0                       # the buckled dimers of the upper face (0.8 A apart)
+    top = z > z.max() - depth
     half = big.positions[:, axis] >= 0.5 * big.cell[axis, axis] - 0.1
     del big[np.where(top & half)[0]]
     return big
+
+
+def stepped100(slab, edge):
+    """Si(100) steps on slab (its upper face's dimers along y, rows along x): edge "A" runs along
+    the dimer rows (x), "B" across them (y); the buckled top dimer layer (0.8 A deep) is removed."""
+    return stepped(slab, 1 if edge == "A" else 0, 1.0)
 
 
 def database_frame(candidate_id):
@@ -183,6 +189,9 @@ def main():
     structures["das3x3"] = Atoms(das.get_chemical_symbols(), positions=das.positions, cell=das.cell, pbc=das.pbc)
     structures["step100_sa"] = stepped100(structures["slab100_2x2"], "A")
     structures["step100_sb"] = stepped100(structures["slab100_2x2"], "B")
+    pandey = structures["slab111_pandey"].copy()
+    pandey.wrap()                            # whole chains on one side of the cut
+    structures["step111_pandey"] = stepped(pandey, 1, 1.6)   # the chain layer (z 19.9/18.5 A)
     describe("diamond (check)", stacking("ABCABC"))
     for name, atoms in structures.items():
         describe(name, atoms)
