@@ -7,18 +7,18 @@
 Labels a configuration chosen by the learning loop exactly as label_qe.py labels a candidate:
 the settings of settings.json (same settings hash), the same k-point rule, SCF retries and
 provenance keys (settings_hash, dft_code, kgrid, koffset, wall_s, n_scf_iter, labelled_at), the
-pw.x input/output kept under the scratch directory as outputs/al-<al_id>.pw[io]. One pw.x runs
-at a time: every calculation, here and in label_qe.py, holds the lock file .pwx.lock, so the
-learning loop and the candidate labeller take turns. A configuration whose SCF fails twice
+pw.x input/output kept under the scratch directory as outputs/al-<al_id>.pw[io]. Every pw.x
+calculation, here, in label_qe.py and in relax_pbe.py, holds a pw.x slot (pwx_slots.py, first
+come first served), so the learning loop, the candidate labeller and the relaxations take turns. A configuration whose SCF fails twice
 raises RuntimeError (the loop stops; rerunning it retries).
 """
 import os
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import label_qe  # noqa: E402
+import pwx_slots  # noqa: E402
 import settings as S  # noqa: E402
 
 class DatabaseLabeller:
@@ -39,9 +39,8 @@ class DatabaseLabeller:
         cand.info = {"config_type": atoms.info.get("config_type", "active_learning"),
                      "candidate_id": "al-%s" % al_id,
                      "note": "soapgap learn: %s" % al_id}
-        with label_qe.pwx_turn():
+        with pwx_slots.pwx_turn():
             frame, reason = label_qe.run_one(cand, self.settings, self.hash)
-        time.sleep(2)  # a waiting label_qe.py gets its turn before this loop's next label
         if frame is None:
             raise RuntimeError("pw.x could not label %s: %s" % (al_id, reason))
         out = atoms.copy()

@@ -7,8 +7,8 @@ settings.json in a scratch directory outside the repository, then immediately ad
 to labelled.xyz atomically: the whole new file is written to a temporary file in the same
 directory, fsync'ed and renamed over labelled.xyz, so a crash leaves either the old or the
 new file, never a half-written frame. A lock file prevents two labellers at once, and every
-pw.x calculation holds .pwx.lock, which the active-learning labeller (al_labeller.py) shares:
-one pw.x at a time, the two taking turns.
+pw.x calculation holds a pw.x slot (pwx_slots.py), which the active-learning labeller
+(al_labeller.py) and relax_pbe.py share, first come first served.
 
 Frame contents (extended XYZ): positions, cell, pbc; info: energy (eV; QE '!' total energy,
 i.e. the Mermin free energy with MV smearing, consistent with the forces), virial (eV,
@@ -29,7 +29,6 @@ Environment: OMP_NUM_THREADS=1 and ASE_ESPRESSO_COMMAND are set by the script
 ('nice -n 19 pw.x -in PREFIX.pwi > PREFIX.pwo'; one serial pw.x process, no mpirun).
 """
 import argparse
-import contextlib
 import datetime
 import fcntl
 import io
@@ -46,44 +45,13 @@ from ase.io import read, write
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import settings as S  # noqa: E402
+from pwx_slots import pwx_turn  # noqa: E402
 
 CANDIDATES = os.path.join(HERE, "candidates.xyz")
 LABELLED = os.path.join(HERE, "labelled.xyz")
 FAILED = os.path.join(HERE, "failed.json")
 LOCK = os.path.join(HERE, ".label.lock")
-PWX_LOCK = os.path.join(HERE, ".pwx.lock")
 SCRATCH = os.path.expanduser(os.environ.get("SOAPGAP_DFT_SCRATCH", "~/.cache/soapgap/dft-scratch"))
-
-
-@contextlib.contextmanager
-def pwx_turn(log_to=None):
-    """Holds one of the pw.x slots (blocking): at most SOAPGAP_PWX_SLOTS (default 1) pw.x
-    calculations at a time across processes (this labeller, the active-learning one and
-    relax_pbe.py). pw.x runs on one core, so 2 slots use both cores of a 2-core machine.
-    Slot k is the lock file .pwx.lock (k = 0) or .pwx.lock.k."""
-    slots = max(1, int(os.environ.get("SOAPGAP_PWX_SLOTS", "1")))
-    files = [open(PWX_LOCK if k == 0 else "%s.%d" % (PWX_LOCK, k), "a") for k in range(slots)]
-    held, told = None, False
-    try:
-        while held is None:
-            for f in files:
-                try:
-                    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    held = f
-                    break
-                except OSError:
-                    pass
-            if held is None:
-                if log_to and not told:
-                    log_to("waiting for a pw.x slot (%d busy: %s)" % (slots, PWX_LOCK))
-                    told = True
-                time.sleep(10)
-        yield
-    finally:
-        if held is not None:
-            fcntl.flock(held, fcntl.LOCK_UN)
-        for f in files:
-            f.close()
 
 
 def log(msg):

@@ -8,8 +8,8 @@ the vacancy formation energy, the lowest Si(100) state among the demo's starts).
 
 START: any structure file ASE reads (its last frame), or a candidate_id of candidates.xyz.
 Each force evaluation is one pw.x SCF (settings.json, same settings hash as the database),
-run while holding .pwx.lock, so it takes turns with label_qe.py and the active-learning
-labeller. Every SCF is appended at once, atomically, to relax/NAME/steps.xyz (positions,
+run while holding a pw.x slot (pwx_slots.py), so it takes turns with label_qe.py and the
+active-learning labeller. Every SCF is appended at once, atomically, to relax/NAME/steps.xyz (positions,
 energy, forces, stress, settings_hash: each step is a full label), and ASE's BFGS keeps its
 Hessian in relax/NAME/bfgs.json: a killed run resumes from its last step without redoing an
 SCF. The start structure is kept as relax/NAME/start.extxyz. relax/NAME/result.json is
@@ -22,7 +22,7 @@ defect (dimer tilts) then take full steps from the first SCF. Given to a relaxat
 unseeded steps, it replaces BFGS's Hessian by the model's at the current positions (once;
 relax/NAME/seed.json records it). On soapgap-as-truth tests with the Hessian from another
 soapgap fit it cut the steps from 8-11 to 3-4, to the same minimum within 0.012 A.
-Set SOAPGAP_PWX_SLOTS=2 to let two pw.x calculations run at once (see label_qe.pwx_turn).
+Set SOAPGAP_PWX_SLOTS=2 to let two pw.x calculations run at once (see pwx_slots.py).
 
 Symmetric starts stay symmetric: BFGS keeps the symmetry of the forces, so an unrattled vacancy
 ends at the Td stationary point even if PBE prefers a Jahn-Teller distortion. --rattle 0.1
@@ -48,13 +48,14 @@ from ase.optimize import BFGS
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import settings as S  # noqa: E402
-from label_qe import LABELLED, SCRATCH, atomic_write_bytes, log, parse_pwo, pwx_turn  # noqa: E402
+from label_qe import LABELLED, SCRATCH, atomic_write_bytes, log, parse_pwo  # noqa: E402
+from pwx_slots import pwx_turn  # noqa: E402
 
 RELAX = os.path.join(HERE, "relax")
 
 
 class DatabaseDFT(Calculator):
-    """pw.x with the database settings, one SCF per call under .pwx.lock; every result is
+    """pw.x with the database settings, one SCF per call in a pw.x slot; every result is
     appended to steps.xyz, and a call at positions already in steps.xyz, or in the database
     (labelled.xyz, same settings hash and cell), is answered from it."""
     implemented_properties = ["energy", "free_energy", "forces", "stress"]
