@@ -286,7 +286,6 @@ def das111(n, a0, bilayers=8, vacuum=20.0, fixed_bilayers=3, dimer_bond=2.45, ad
     N = 2 * n + 1
     sub = slab111(a0, bilayers, vacuum) * (N, N, 1)
     cell = sub.cell.array
-    a_s = np.linalg.norm(cell[0]) / N
 
     def frac(p):
         return (p[:, :2] @ np.linalg.inv(cell[:2, :2])) * N     # 1x1 units
@@ -314,15 +313,14 @@ def das111(n, a0, bilayers=8, vacuum=20.0, fixed_bilayers=3, dimer_bond=2.45, ad
     rest = [np.array(uv) - s for uv in sites if sum(uv) - 2 * s[0] < N - 1e-6 and min(np.array(uv) - s) > 0]
     rest += [np.array(uv) + s for uv in sites if sum(uv) + 2 * s[0] > N + 1e-6]
     # dimers: consecutive pairs of the boundary atoms along each edge, pulled together
-    step = dimer_bond / a_s
     for k in range(1, N, 2):
         for a, b, d in (((k, 0), (k + 1, 0), (1, 0)), ((0, k), (0, k + 1), (0, 1)),
                         ((k, N - k), (k + 1, N - k - 1), (1, -1))):
             ia = int(np.where((dimer == np.array(a, float) % N).all(axis=1))[0][0])
             ib = int(np.where((dimer == np.array(b, float) % N).all(axis=1))[0][0])
             mid = 0.5 * (np.array(a, float) + np.array(b, float))
-            d = np.array(d, float) / np.linalg.norm(np.array(d, float) @ cell[:2, :2] / N) * a_s
-            dimer[ia], dimer[ib] = mid - 0.5 * step * d, mid + 0.5 * step * d
+            d = np.array(d, float) / np.linalg.norm(np.array(d, float) @ cell[:2, :2] / N)   # 1 A, in u, v
+            dimer[ia], dimer[ib] = mid - 0.5 * dimer_bond * d, mid + 0.5 * dimer_bond * d
     ad = [(float(i), float(j)) for i in range(1, N, 2) for j in range(1, N, 2) if i + j <= N - 1]
     ad += [(N - i, N - j) for i, j in ad]
     uv = np.vstack([dimer, np.array(rest), np.array(ad)])
