@@ -82,17 +82,23 @@ def dimerise100(at, a0, swap=False, bond=2.35, dz=0.25, antiphase=False):
     return dimers, axes
 
 
+def strip_undercoordinated(at, rc, rounds):
+    """Deletes the atoms with fewer than 2 neighbours within rc, again up to `rounds` times: the
+    singly bonded outer atoms of an ASE (111) slab go, so both faces end between bilayers."""
+    for _ in range(rounds):
+        i = neighbor_list("i", at, rc)
+        bad = np.where(np.bincount(i, minlength=len(at)) < 2)[0]
+        if len(bad) == 0:
+            break
+        del at[list(bad)]
+    return at
+
+
 def slab111(a0, bilayers, vacuum):
     """(111) slab, both faces terminated between bilayers (one dangling bond per surface atom)."""
     at = diamond111("Si", size=(1, 1, 2 * bilayers + 2), a=a0, vacuum=vacuum / 2)
     at.pbc = [True, True, False]
-    for _ in range(3):
-        i = neighbor_list("i", at, 2.6)
-        coord = np.bincount(i, minlength=len(at))
-        bad = np.where(coord < 2)[0]
-        if len(bad) == 0:
-            break
-        del at[list(bad)]
+    strip_undercoordinated(at, 2.6, 3)
     i = neighbor_list("i", at, 2.6)
     coord = np.bincount(i, minlength=len(at))
     assert coord.min() == 3 and np.sum(coord == 3) == 2 and len(at) == 2 * bilayers, coord

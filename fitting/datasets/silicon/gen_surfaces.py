@@ -2,6 +2,8 @@
 bulk-terminated, symmetric and tilted dimers; Si(111) 1x1, adatom and 2x1 Pandey-chain slabs
 (the Pandey chain relaxed with a Keating valence force field). Deterministic."""
 import math
+import os
+import sys
 from collections import OrderedDict
 
 import numpy as np
@@ -10,6 +12,10 @@ from ase.build import bulk, diamond100, diamond111
 from ase.neighborlist import neighbor_list
 
 from gen_common import A0, VAC, rattle, rng_for, soft_sphere_relax
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "examples",
+                                "silicon_surfaces"))
+from si_structures import strip_undercoordinated  # noqa: E402  (the one home of the (111) slab termination)
 
 
 def _slab100(layers=8):
@@ -78,14 +84,7 @@ def gen_surf100():
 
 def _slab111(size, bilayers):
     at = diamond111("Si", size=(size[0], size[1], 2 * bilayers), a=A0, vacuum=VAC)
-    # make both faces single-dangling-bond (shuffle-plane) terminations: drop 1-coordinated atoms
-    for _ in range(2):
-        i = neighbor_list("i", at, 2.5)
-        coord = np.bincount(i, minlength=len(at))
-        bad = np.where(coord < 2)[0]
-        if len(bad) == 0:
-            break
-        del at[list(bad)]
+    strip_undercoordinated(at, 2.5, 2)   # both faces single-dangling-bond terminations
     at.center(vacuum=VAC, axis=2)
     at.pbc = [True, True, False]
     return at
