@@ -15,7 +15,7 @@ from gen_common import A0, VAC, rattle, rng_for, soft_sphere_relax
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "examples",
                                 "silicon_surfaces"))
-from si_structures import strip_undercoordinated  # noqa: E402  (the one home of the (111) slab termination)
+from si_structures import keating_relax, strip_undercoordinated  # noqa: E402  (shared with the surface demo)
 
 
 def _slab100(layers=8):
@@ -169,45 +169,6 @@ def _rect111_slab(bilayers, a=A0):
     return at
 
 
-def _keating_relax(at, bonds, fixed, d0, alpha=48.5, beta=13.8, steps=3000):
-    """Minimise a Keating valence force field for a GIVEN bond topology (list of (i, j, shift))."""
-    from scipy.optimize import minimize
-    cell = at.cell.array
-    bi = np.array([b[0] for b in bonds]); bj = np.array([b[1] for b in bonds])
-    bs = np.array([b[2] for b in bonds], dtype=float) @ cell
-    # angle triplets (centre i, bond index p, bond index q) with bond vectors oriented away from i
-    nb = {}
-    for p, (i, j, s) in enumerate(bonds):
-        nb.setdefault(i, []).append((p, 1.0))
-        nb.setdefault(j, []).append((p, -1.0))
-    trip = [(p, sp, q, sq) for i, lst in nb.items() for m, (p, sp) in enumerate(lst) for (q, sq) in lst[m + 1:]]
-    P = np.array([t[0] for t in trip]); SP = np.array([t[1] for t in trip])
-    Q = np.array([t[2] for t in trip]); SQ = np.array([t[3] for t in trip])
-    free = np.array([k for k in range(len(at)) if k not in set(fixed)])
-    x0 = at.positions.copy()
-    kb = 3 * alpha / (16 * d0 ** 2); ka = 3 * beta / (8 * d0 ** 2)
-
-    def fg(xf):
-        x = x0.copy(); x[free] = xf.reshape(-1, 3)
-        r = x[bj] + bs - x[bi]
-        r2 = (r * r).sum(1)
-        e = kb * ((r2 - d0 ** 2) ** 2).sum()
-        gr = (4 * kb * (r2 - d0 ** 2))[:, None] * r           # dE/dr (bond vector)
-        rp = r[P] * SP[:, None]; rq = r[Q] * SQ[:, None]
-        c = (rp * rq).sum(1) + d0 ** 2 / 3
-        e += ka * (c ** 2).sum()
-        np.add.at(gr, P, (2 * ka * c)[:, None] * rq * SP[:, None])
-        np.add.at(gr, Q, (2 * ka * c)[:, None] * rp * SQ[:, None])
-        g = np.zeros_like(x)
-        np.add.at(g, bj, gr); np.add.at(g, bi, -gr)
-        return e, g[free].ravel()
-    res = minimize(fg, x0[free].ravel(), jac=True, method="L-BFGS-B", options={"maxiter": steps, "gtol": 1e-8})
-    out = at.copy()
-    x = x0.copy(); x[free] = res.x.reshape(-1, 3)
-    out.positions = x
-    return out
-
-
 def pandey_chain_slab(bilayers=5):
     """Si(111)-(2x1) pi-bonded chain (Pandey) on the top face, ideal 1x1 bottom face.
     Topology change in the top bilayer (1a, 1b top-layer atoms; 2a, 2b second-layer atoms;
@@ -249,7 +210,7 @@ def pandey_chain_slab(bilayers=5):
     start.positions[b1, 2] -= 0.8
     start.positions[b1] += 0.5 * (at.positions[b3] + np.array(best[1]) @ at.cell.array - at.positions[b1]) * np.array([1, 1, 0])
     fixed = [k for k in range(len(at)) if z[k] < np.sort(np.unique(np.round(z, 2)))[4] + 0.05]
-    relaxed = _keating_relax(start, bonds, fixed, d0=A0 * math.sqrt(3) / 4)
+    relaxed = keating_relax(start, bonds, fixed, d0=A0 * math.sqrt(3) / 4)
     return relaxed, (a1, b2), (a2, b1)
 
 
