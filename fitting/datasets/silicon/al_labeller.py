@@ -9,8 +9,8 @@ the settings of settings.json (same settings hash), the same k-point rule, SCF r
 provenance keys (settings_hash, dft_code, kgrid, koffset, wall_s, n_scf_iter, labelled_at), the
 pw.x input/output kept under the scratch directory as outputs/al-<al_id>.pw[io]. Every pw.x
 calculation, here, in label_qe.py and in relax_pbe.py, holds a pw.x slot (pwx_slots.py, first
-come first served), so the learning loop, the candidate labeller and the relaxations take turns. A configuration whose SCF fails twice
-raises RuntimeError (the loop stops; rerunning it retries).
+come first served), so the learning loop, the candidate labeller and the relaxations take turns.
+A configuration whose SCF fails twice raises RuntimeError (the loop stops; rerunning it retries).
 """
 import os
 import sys

@@ -30,6 +30,7 @@ from ase.optimize import BFGS
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 sys.path.insert(0, HERE)
+import split  # noqa: E402
 from relax_pbe import RELAX, soapgap_calculator  # noqa: E402
 
 DIAMOND_ID = "si-diamond_eos-004"   # V/V0 = 1: a = 5.470 A, as the vacancy cell (2 x 5.470 A)
@@ -63,8 +64,9 @@ def soapgap_energies(calc, atoms):
     return e_at, a.get_potential_energy()
 
 
-def amorphous(calc, name, relax=RELAX):
-    """PBE-relaxed a-Si (relax/NAME) beside soapgap relaxed from the same start."""
+def amorphous(calc, name, test_candidates, relax=RELAX):
+    """PBE-relaxed a-Si (relax/NAME) beside soapgap relaxed from the same start; held out or
+    trained as split.py decides (test_candidates: its test candidate_ids)."""
     sys.path.insert(0, os.path.join(ROOT, "examples", "silicon_amorphous"))
     from quench import structure
 
@@ -81,7 +83,7 @@ def amorphous(calc, name, relax=RELAX):
     df = at.get_forces() - pbe.arrays["forces"]
     d = sg.positions - pbe.positions
     d -= pbe.cell.cartesian_positions(np.round(pbe.cell.scaled_positions(d)))
-    held = bool(read(os.path.join(relax, name, "start.extxyz")).info.get("held_out", False))
+    held = split.relaxation_held_out(name, read(os.path.join(relax, name, "start.extxyz")), test_candidates)
     print("\na-Si `%s` (%d atoms; %s; PBE %s after %d SCFs, max |F| %.3f eV/Å): soapgap at the PBE geometry: "
           "energy %+.1f meV/atom, force RMSE %.3f eV/Å; RMS displacement between the two relaxed structures %.3f Å\n"
           % (name, len(pbe), "held out: in test.xyz, no fit has seen it" if held else "its steps are training data",
@@ -137,9 +139,11 @@ def main():
                  1e3 * (a_at - i_at) / ndim, 1e3 * (a_rel - i_rel) / ndim))
     else:
         print("| Si(100) p(2×2) vs p(2×1) | pending (relax_pbe.py s100_swapped_refit, s100_dimer_round1) | | | |")
-    for name in sorted(os.listdir(args.relax_dir)):
-        if name.startswith("asi") and os.path.exists(os.path.join(args.relax_dir, name, "steps.xyz")):
-            amorphous(calc, name, args.relax_dir)
+    asi = [n for n in sorted(os.listdir(args.relax_dir))
+           if n.startswith("asi") and os.path.exists(os.path.join(args.relax_dir, n, "steps.xyz"))]
+    tids = split.test_ids(read(os.path.join(HERE, "candidates.xyz"), ":")) if asi else set()
+    for name in asi:
+        amorphous(calc, name, tids, args.relax_dir)
 
 
 if __name__ == "__main__":

@@ -9,8 +9,8 @@ the vacancy formation energy, the lowest Si(100) state among the demo's starts).
 START: any structure file ASE reads (its last frame), or a candidate_id of candidates.xyz.
 Each force evaluation is one pw.x SCF (settings.json, same settings hash as the database),
 run while holding a pw.x slot (pwx_slots.py), so it takes turns with label_qe.py and the
-active-learning labeller. Every SCF is appended at once, atomically, to relax/NAME/steps.xyz (positions,
-energy, forces, stress, settings_hash: each step is a full label), and ASE's BFGS keeps its
+active-learning labeller. Every SCF is appended at once, atomically, to relax/NAME/steps.xyz
+(positions, energy, forces, stress, settings_hash: each step is a full label), and ASE's BFGS keeps its
 Hessian in relax/NAME/bfgs.json: a killed run resumes from its last step without redoing an
 SCF. The start structure is kept as relax/NAME/start.extxyz. relax/NAME/result.json is
 written when max |F| < fmax (converged) or after max-steps.

@@ -21,8 +21,8 @@ settings) join too, as candidate_id "relax-NAME-stepK" and config_type "pbe_rela
 (a file start, e.g. amorphous): the near-minimum frames that MD snapshots and rattles lack. A
 relaxation goes to one side whole, its steps being strongly correlated: test if
 u("relax-NAME") < 0.10, if its start is a test candidate, or if it was started as a held-out
-check (relax_pbe.py --held-out, kept in start.extxyz, decided before its first SCF); steps answered from the database
-(info from_database) are that database frame and are not added twice.
+check (relax_pbe.py --held-out, kept in start.extxyz, decided before its first SCF); steps
+answered from the database (info from_database) are that database frame and are not added twice.
 """
 import hashlib
 import os
@@ -59,6 +59,13 @@ def test_ids(candidates):
     return test
 
 
+def relaxation_held_out(name, start, tids):
+    """Whether relaxation NAME (its start.extxyz frame `start`) goes to test: by its hash, with a
+    test candidate as its start, or started as a held-out check (relax_pbe.py --held-out)."""
+    return (u_of("relax-" + name) < TEST_FRACTION or str(start.info.get("start", "")) in tids
+            or bool(start.info.get("held_out", False)))
+
+
 def relaxation_frames(cands, tids, relax_dir=RELAX):
     """(frames, their test ids): every SCF of relax/*/steps.xyz not taken from the database."""
     ctype = {c.info["candidate_id"]: c.info["config_type"] for c in cands}
@@ -72,7 +79,7 @@ def relaxation_frames(cands, tids, relax_dir=RELAX):
         kind = ctype.get(sid, start.info.get("config_type"))
         if kind is None:
             sys.exit("relax/%s: its start %s is no candidate_id and start.extxyz has no config_type" % (name, sid))
-        held_out = u_of("relax-" + name) < TEST_FRACTION or sid in tids or bool(start.info.get("held_out", False))
+        held_out = relaxation_held_out(name, start, tids)
         for f in read(path, ":"):
             if "from_database" in f.info:
                 continue

@@ -151,11 +151,15 @@ def stepped100(slab, edge):
     return stepped(slab, 1 if edge == "A" else 0, 1.0)
 
 
+def bare(a):
+    """The structure alone: species, positions, cell, pbc (no labels, no info)."""
+    return Atoms(a.get_chemical_symbols(), positions=a.positions, cell=a.cell, pbc=a.pbc)
+
+
 def database_frame(candidate_id):
     for a in read(os.path.join(HERE, "..", "labelled.xyz"), ":"):
         if a.info.get("candidate_id") == candidate_id:
-            out = Atoms(a.get_chemical_symbols(), positions=a.positions, cell=a.cell, pbc=a.pbc)
-            return out
+            return bare(a)
     raise SystemExit("labelled.xyz has no frame %s" % candidate_id)
 
 
@@ -185,8 +189,7 @@ def main():
         "slab111_adatom": database_frame("si-surface_111_adatom-000"),
         "slab111_pandey": database_frame("si-surface_111_pandey-000"),
     }
-    das = read(os.path.join(HERE, "..", "active", "surface_111_das_soapgap_relaxed.xyz"), 0)
-    structures["das3x3"] = Atoms(das.get_chemical_symbols(), positions=das.positions, cell=das.cell, pbc=das.pbc)
+    structures["das3x3"] = bare(read(os.path.join(HERE, "..", "active", "surface_111_das_soapgap_relaxed.xyz"), 0))
     structures["step100_sa"] = stepped100(structures["slab100_2x2"], "A")
     structures["step100_sb"] = stepped100(structures["slab100_2x2"], "B")
     pandey = structures["slab111_pandey"].copy()
