@@ -2,7 +2,8 @@
 # The silicon database's background DFT work in one command (issue 22: keep it running in every
 # session, resumable, nice 19, each label committed as it lands):
 #   label_qe.py (the candidates), learn/run.sh (the PBE active learning), relax_pbe.py (every
-#   relaxation in relax/ without a result.json, resumed from its steps), autocommit.py.
+#   relaxation in relax/ without a result.json or a `parked` file (its one line says why),
+#   resumed from its steps), autocommit.py.
 # Usage: fitting/datasets/silicon/background.sh start|stop|pause|resume|status
 #   start   starts whatever of the four is not running (two pw.x slots: SOAPGAP_PWX_SLOTS=2),
 #           all at nice 19 and autogroup nice 19; logs in $SOAPGAP_BG_LOGS (default /tmp/logs)
@@ -35,6 +36,7 @@ start() {
   for d in relax/*/; do
     name="$(basename "$d")"
     [ -f "$d/result.json" ] && continue
+    [ -f "$d/parked" ] && { echo "parked: relax_pbe.py $name ($(head -n 1 "$d/parked"))"; continue; }
     [ -f "$d/start.extxyz" ] || continue
     running "relax_pbe.py $name " && continue
     nohup nice -n 19 /usr/bin/python3 relax_pbe.py "$name" "$d/start.extxyz" \

@@ -186,7 +186,10 @@ def summary():
         steps = read(path, ":")
         last = steps[-1]
         res = os.path.join(RELAX, name, "result.json")
+        parked = os.path.join(RELAX, name, "parked")
         state = json.load(open(res))["status"] if os.path.exists(res) else "running"
+        if state == "running" and os.path.exists(parked):
+            state = "parked: " + open(parked).read().strip()
         print("%-28s %3d steps  E = %.6f eV (%d atoms)  max |F| = %.4f eV/A  %s"
               % (name, len(steps), last.info["energy"], len(last),
                  np.linalg.norm(last.arrays["forces"], axis=1).max(), state))
