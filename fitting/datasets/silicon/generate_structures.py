@@ -51,7 +51,8 @@ COST_K = 6.5e-4
 
 # config_types labelled before all others (negative priority, in candidate order); used for
 # types added to a database that is already being labelled (see main())
-URGENT = ("surface_100_dimer_buckled_relaxed", "surface_100_soapgap_relaxed", "surface_111_das_soapgap_relaxed")
+URGENT = ("surface_100_dimer_buckled_relaxed", "surface_100_soapgap_relaxed", "surface_111_das_soapgap_relaxed",
+          "amorphous_soapgap_relaxed")
 
 
 def est_cost(at, kspacing):
@@ -334,6 +335,7 @@ def build_all():
     groups["surface_100_dimer_buckled_relaxed"] = gen_surf100_buckled()
     groups["surface_100_soapgap_relaxed"] = gen_from_file(os.path.join(S.HERE, "active", "surface_100_soapgap_relaxed.xyz"))
     groups["surface_111_das_soapgap_relaxed"] = gen_from_file(os.path.join(S.HERE, "active", "surface_111_das_soapgap_relaxed.xyz"))
+    groups["amorphous_soapgap_relaxed"] = gen_from_file(os.path.join(S.HERE, "active", "amorphous_soapgap_relaxed.xyz"))
     return groups
 
 
