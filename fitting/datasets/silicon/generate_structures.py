@@ -13,7 +13,8 @@ of the surface_100_dimer_buckled_relaxed frames differs by ~1e-4 A between machi
 tests/python/test_silicon_candidates.py regenerates from scratch and checks the committed file
 to 1e-3 A. label_qe.py keys results by candidate_id. The builders live in gen_common.py (lattice
 constant, seeds, rattles), gen_surfaces.py (Si(100)/(111) slabs) and gen_buckled100.py
-(Tersoff-relaxed buckled dimers).
+(Tersoff-relaxed buckled dimers), gen_stacking.py (hexagonal diamond, the intrinsic stacking
+fault); active/ holds frames made with a soapgap potential (active/make_*.py).
 
 NOTE on "hot" and amorphous/liquid frames: these are cheap stand-ins, clearly labelled
 (config_type diamond_hot_rattle, liquid_rdp, amorphous_rdp); genuine MD snapshots should be
@@ -44,6 +45,7 @@ import settings as S  # noqa: E402
 from gen_buckled100 import gen_surf100_buckled  # noqa: E402
 from gen_common import A0, diamond_cubic, rattle, rattle_rms, rng_for, soft_sphere_relax, strain  # noqa: E402
 from gen_surfaces import gen_surf100, gen_surf111, gen_surf111_pandey  # noqa: E402
+from gen_stacking import gen_hexagonal_diamond, gen_stacking_fault  # noqa: E402
 
 # CPU-seconds per (k-point x atom x A^3) on these 2-core machines, calibrated on the
 # converge.py runs; refine with measured timings (status.py reports them).
@@ -52,7 +54,7 @@ COST_K = 6.5e-4
 # config_types labelled before all others (negative priority, in candidate order); used for
 # types added to a database that is already being labelled (see main())
 URGENT = ("surface_100_dimer_buckled_relaxed", "surface_100_soapgap_relaxed", "surface_111_das_soapgap_relaxed",
-          "amorphous_soapgap_relaxed")
+          "hexagonal_diamond", "stacking_fault", "amorphous_soapgap_relaxed")
 
 
 def est_cost(at, kspacing):
@@ -335,6 +337,8 @@ def build_all():
     groups["surface_100_dimer_buckled_relaxed"] = gen_surf100_buckled()
     groups["surface_100_soapgap_relaxed"] = gen_from_file(os.path.join(S.HERE, "active", "surface_100_soapgap_relaxed.xyz"))
     groups["surface_111_das_soapgap_relaxed"] = gen_from_file(os.path.join(S.HERE, "active", "surface_111_das_soapgap_relaxed.xyz"))
+    groups["hexagonal_diamond"] = gen_hexagonal_diamond()
+    groups["stacking_fault"] = gen_stacking_fault()
     groups["amorphous_soapgap_relaxed"] = gen_from_file(os.path.join(S.HERE, "active", "amorphous_soapgap_relaxed.xyz"))
     return groups
 

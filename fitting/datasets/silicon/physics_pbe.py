@@ -14,6 +14,10 @@ Rows (a row whose relaxations have not converged is printed as pending):
       g(r) peak; the analysis of examples/silicon_amorphous/quench.py) beside soapgap's fixed-cell
       relaxation from the same start, their RMS displacement, and soapgap's energy and force
       error at the PBE minimum; a relaxation still running is shown at its last step.
+  (111) stackings (gen_stacking.py, ideal cells, unrelaxed): the intrinsic stacking fault energy
+      gamma (a 1x1 cell of 6 and of 12 bilayers with c tilted by a Shockley partial, against the
+      untilted diamond cell), lonsdaleite (ABABAB) and the twin (ABCBAC, two boundaries) against
+      the 6-bilayer diamond cell: same shape, size and k-grid on both sides of each difference.
 soapgap columns: its energy at the PBE geometry, and after its own fixed-cell relaxation from
 there (ASE BFGS, fmax 0.005 eV/A); its diamond reference is the same 8-atom cell.
 """
@@ -101,6 +105,40 @@ def amorphous(calc, name, test_candidates, relax=RELAX):
         print("| %s | %s |" % (label, " | ".join(f(r) for r in rows)))
 
 
+def stacking_energies(frames):
+    """(gamma_isf of 6 and of 12 bilayers in mJ/m^2, lonsdaleite - diamond in meV/atom, twin
+    boundary in mJ/m^2) from frames {candidate_id: Atoms with info energy} of gen_stacking.py's
+    cells: each a difference between two cells of the same shape, size and k-grid."""
+    e = {c: f.info["energy"] for c, f in frames.items()}
+    ref = frames["si-stacking_fault-000"]
+    area = np.linalg.norm(np.cross(ref.cell[0], ref.cell[1]))
+    mj = 16021.766  # eV/A^2 -> mJ/m^2
+    return ((e["si-stacking_fault-001"] - e["si-stacking_fault-000"]) / area * mj,
+            (e["si-stacking_fault-003"] - e["si-stacking_fault-002"]) / area * mj,
+            1e3 * (e["si-hexagonal_diamond-002"] - e["si-stacking_fault-000"]) / len(ref),
+            (e["si-stacking_fault-004"] - e["si-stacking_fault-000"]) / (2 * area) * mj)
+
+
+def stacking(calc, database):
+    need = ["si-stacking_fault-%03d" % k for k in range(5)] + ["si-hexagonal_diamond-002"]
+    pbe = {f.info["candidate_id"]: f for f in database if f.info.get("candidate_id") in need}
+    if len(pbe) < len(need):
+        print("| (111) stackings | pending (%d of %d cells labelled) | | | |" % (len(pbe), len(need)))
+        return
+    sg = {}
+    for cid, f in pbe.items():
+        a = f.copy()
+        a.calc = calc
+        sg[cid] = a.copy()
+        sg[cid].info["energy"] = a.get_potential_energy()
+    p, q = stacking_energies(pbe), stacking_energies(sg)
+    for k, n in ((0, 6), (1, 12)):
+        print("| intrinsic stacking fault γ (mJ/m²; tilted 1×1 cell of %d bilayers against diamond's, ideal) "
+              "| %.1f | — | %.1f | |" % (n, p[k], q[k]))
+    print("| lonsdaleite − diamond (meV/atom; 6 bilayers, ideal bonds of a0) | %.1f | — | %.1f | |" % (p[2], q[2]))
+    print("| twin Σ3 (111) boundary (mJ/m²; ABCBAC against ABCABC) | %.1f | — | %.1f | |" % (p[3], q[3]))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--potential", default=os.path.join(ROOT, "potentials", "Si", "Si-PBE-soapgap.xml"))
@@ -109,7 +147,8 @@ def main():
                     help="labelled frames with the diamond reference %s [%%(default)s]" % DIAMOND_ID)
     args = ap.parse_args()
     calc = soapgap_calculator(args.potential)
-    diamond = [f for f in read(args.database, ":") if f.info.get("candidate_id") == DIAMOND_ID][0]
+    database = read(args.database, ":")
+    diamond = [f for f in database if f.info.get("candidate_id") == DIAMOND_ID][0]
     e_pbe = diamond.info["energy"] / len(diamond)
     d = diamond.copy()
     d.calc = calc
@@ -139,6 +178,7 @@ def main():
                  1e3 * (a_at - i_at) / ndim, 1e3 * (a_rel - i_rel) / ndim))
     else:
         print("| Si(100) p(2×2) vs p(2×1) | pending (relax_pbe.py s100_swapped_refit, s100_dimer_round1) | | | |")
+    stacking(calc, database)
     asi = [n for n in sorted(os.listdir(args.relax_dir))
            if n.startswith("asi") and os.path.exists(os.path.join(args.relax_dir, n, "steps.xyz"))]
     tids = split.test_ids(read(os.path.join(HERE, "candidates.xyz"), ":")) if asi else set()
