@@ -1,10 +1,10 @@
 """(111) stacking candidates of the silicon database: hexagonal diamond, the intrinsic stacking
 fault and the twin (added 2026-12-07 night).
 
-Why: the potential of 20:41 puts ideal hexagonal (lonsdaleite) silicon 43 meV/atom above diamond
-at the same bond lengths, and the intrinsic stacking fault at 209 mJ/m² (relaxed): DFT gives
-about 11 meV/atom and 30–40 mJ/m², and the database had no frame with a (111) stacking other
-than diamond's. The DAS reconstruction's faulted half-cell is such a stacking.
+Why: the potential of 20:41 puts ideal hexagonal (lonsdaleite) silicon 44 meV/atom above diamond
+at the same bond lengths and the intrinsic stacking fault at 223 mJ/m²; the project's PBE on
+these cells says 12.5 meV/atom and 49 mJ/m² (physics_pbe.py). The database had no frame with a
+(111) stacking other than diamond's, and the DAS reconstruction's faulted half-cell is one.
 
 Cells (learn/make_structures.stacking: (111) bilayers of the 60-degree cell a0/sqrt2, a0 =
 gen_common.A0 = 5.47 A as every diamond-derived candidate, ideal bonds; pbc everywhere). Each
