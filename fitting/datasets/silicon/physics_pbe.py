@@ -13,7 +13,7 @@ Rows (a row whose relaxations have not converged is printed as pending):
   a-Si (every relaxation named asi*): the PBE-relaxed structure (coordination, bond angles, first
       g(r) peak; the analysis of examples/silicon_amorphous/quench.py) beside soapgap's fixed-cell
       relaxation from the same start, their RMS displacement, and soapgap's energy and force
-      error at the PBE minimum; a relaxation still running is shown at its last step.
+      error at the PBE minimum; a relaxation still running (or parked) is shown at its last step.
   (111) stackings (gen_stacking.py, ideal cells, unrelaxed): the intrinsic stacking fault energy
       gamma (a 1x1 cell of 6 and of 12 bilayers with c tilted by a Shockley partial, against the
       untilted diamond cell), lonsdaleite (ABABAB) and the twin (ABCBAC, two boundaries) against
@@ -76,7 +76,8 @@ def amorphous(calc, name, test_candidates, relax=RELAX):
 
     steps = read(os.path.join(relax, name, "steps.xyz"), ":")
     res = os.path.join(relax, name, "result.json")
-    state = json.load(open(res))["status"] if os.path.exists(res) else "running"
+    parked = os.path.exists(os.path.join(relax, name, "parked"))
+    state = json.load(open(res))["status"] if os.path.exists(res) else ("parked" if parked else "running")
     pbe = steps[-1]
     sg = steps[0].copy()
     sg.calc = calc
