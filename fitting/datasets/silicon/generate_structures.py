@@ -339,7 +339,8 @@ def build_all():
     groups["surface_111_das_soapgap_relaxed"] = gen_from_file(os.path.join(S.HERE, "active", "surface_111_das_soapgap_relaxed.xyz"))
     groups["hexagonal_diamond"] = gen_hexagonal_diamond()
     groups["stacking_fault"] = gen_stacking_fault()
-    groups["amorphous_soapgap_relaxed"] = gen_from_file(os.path.join(S.HERE, "active", "amorphous_soapgap_relaxed.xyz"))
+    groups["amorphous_soapgap_relaxed"] = (gen_from_file(os.path.join(S.HERE, "active", "amorphous_soapgap_relaxed.xyz"))
+                                           + gen_from_file(os.path.join(S.HERE, "active", "amorphous_soapgap_relaxed_2.xyz")))
     return groups
 
 

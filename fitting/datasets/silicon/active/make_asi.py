@@ -16,6 +16,12 @@ core; --jobs at once.
 
 Usage: /usr/bin/python3 active/make_asi.py --lmp LAMMPS_BINARY
        [--plugin build/lammps-plugin/soapgapplugin.so] [--potential potentials/Si/Si-PBE-soapgap.xml]
+       [--runs SEED:PS,...] [--out FILE]
+Files: amorphous_soapgap_relaxed.xyz = the defaults with the potential of 2026-12-07 20:41
+(commit 5a5dcd7); amorphous_soapgap_relaxed_2.xyz = `--runs 7:10,8:10,9:50,10:50 --out
+active/amorphous_soapgap_relaxed_2.xyz` with the potential of 23:19 (commit 8fcaac3): each
+potential's own a-Si minima, where it may be wrong in its own way. generate_structures.py reads
+both, in that order, as one config_type.
 """
 import argparse
 import os
@@ -57,13 +63,20 @@ def main():
     ap.add_argument("--plugin", default=os.path.join(ROOT, "build", "lammps-plugin", "soapgapplugin.so"))
     ap.add_argument("--potential", default=os.path.join(ROOT, "potentials", "Si", "Si-PBE-soapgap.xml"))
     ap.add_argument("--jobs", type=int, default=2, help="quenches at once (one core each)")
+    ap.add_argument("--runs", default=",".join("%d:%g" % r for r in RUNS),
+                    help="seed:ps pairs, comma-separated [%(default)s]")
+    ap.add_argument("--out", default=OUT)
     args = ap.parse_args()
+    try:
+        runs = [(int(r.split(":")[0]), float(r.split(":")[1])) for r in args.runs.split(",")]
+    except (ValueError, IndexError):
+        raise SystemExit("make_asi.py: --runs wants seed:ps pairs such as 7:10,8:50, not %r" % args.runs)
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        frames = list(pool.map(one, [(args, seed, ps) for seed, ps in RUNS]))
-    tmp = OUT + ".tmp"
+        frames = list(pool.map(one, [(args, seed, ps) for seed, ps in runs]))
+    tmp = args.out + ".tmp"
     write(tmp, frames, format="extxyz")
-    os.replace(tmp, OUT)  # complete or the old file intact
-    print("wrote %s: %d frames" % (OUT, len(frames)))
+    os.replace(tmp, args.out)  # complete or the old file intact
+    print("wrote %s: %d frames" % (args.out, len(frames)))
 
 
 if __name__ == "__main__":
