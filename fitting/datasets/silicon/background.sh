@@ -51,9 +51,22 @@ start() {
   lower_priority
 }
 
+descends_from() {   # descends_from PID "PIDS": whether one of PIDS is PID's parent, grandparent, ...
+  local p="$1"
+  while [ -n "$p" ] && [ "$p" -gt 1 ]; do
+    p="$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null || true)"
+    case " $2 " in *" $p "*) return 0 ;; esac
+  done
+  return 1
+}
+
 signal_all() {
-  local pids
-  pids="$(pgrep -f "$pattern" || true) $(pgrep -x lmp || true)"
+  local pids jobs l
+  jobs="$(pgrep -f "$pattern" | tr '\n' ' ' || true)"
+  pids="$jobs"
+  for l in $(pgrep -x lmp || true); do   # LAMMPS of the active learning only, not the user's own
+    descends_from "$l" "$jobs" && pids="$pids $l"
+  done
   [ -n "${pids// /}" ] || { echo "nothing running"; return 0; }
   # shellcheck disable=SC2086
   kill "-$1" $pids 2>/dev/null || true
