@@ -35,7 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 sys.path.insert(0, HERE)
 import split  # noqa: E402
-from relax_pbe import RELAX, soapgap_calculator  # noqa: E402
+from relax_pbe import RELAX, relaxation_state, soapgap_calculator  # noqa: E402
 
 DIAMOND_ID = "si-diamond_eos-004"   # V/V0 = 1: a = 5.470 A, as the vacancy cell (2 x 5.470 A)
 
@@ -75,9 +75,7 @@ def amorphous(calc, name, test_candidates, relax=RELAX):
     from quench import structure
 
     steps = read(os.path.join(relax, name, "steps.xyz"), ":")
-    res = os.path.join(relax, name, "result.json")
-    parked = os.path.exists(os.path.join(relax, name, "parked"))
-    state = json.load(open(res))["status"] if os.path.exists(res) else ("parked" if parked else "running")
+    state = relaxation_state(name, relax)[0]
     pbe = steps[-1]
     sg = steps[0].copy()
     sg.calc = calc
@@ -128,10 +126,9 @@ def stacking(calc, database):
         return
     sg = {}
     for cid, f in pbe.items():
-        a = f.copy()
-        a.calc = calc
-        sg[cid] = a.copy()
-        sg[cid].info["energy"] = a.get_potential_energy()
+        sg[cid] = f.copy()
+        sg[cid].calc = calc
+        sg[cid].info["energy"] = sg[cid].get_potential_energy()
     p, q = stacking_energies(pbe), stacking_energies(sg)
     for k, n in ((0, 6), (1, 12)):
         print("| intrinsic stacking fault γ (mJ/m²; tilted 1×1 cell of %d bilayers against diamond's, ideal) "

@@ -178,6 +178,17 @@ def start_structure(start):
     return at
 
 
+def relaxation_state(name, relax=RELAX):
+    """(state, why) of relax/NAME: result.json's status ("converged", ...), else "parked" with the
+    one line of relax/NAME/parked, else "running" (why empty)."""
+    res, parked = os.path.join(relax, name, "result.json"), os.path.join(relax, name, "parked")
+    if os.path.exists(res):
+        return json.load(open(res))["status"], ""
+    if os.path.exists(parked):
+        return "parked", open(parked).read().strip()
+    return "running", ""
+
+
 def summary():
     for name in sorted(os.listdir(RELAX)) if os.path.isdir(RELAX) else []:
         path = os.path.join(RELAX, name, "steps.xyz")
@@ -185,11 +196,9 @@ def summary():
             continue
         steps = read(path, ":")
         last = steps[-1]
-        res = os.path.join(RELAX, name, "result.json")
-        parked = os.path.join(RELAX, name, "parked")
-        state = json.load(open(res))["status"] if os.path.exists(res) else "running"
-        if state == "running" and os.path.exists(parked):
-            state = "parked: " + open(parked).read().strip()
+        state, why = relaxation_state(name)
+        if why:
+            state += ": " + why
         print("%-28s %3d steps  E = %.6f eV (%d atoms)  max |F| = %.4f eV/A  %s"
               % (name, len(steps), last.info["energy"], len(last),
                  np.linalg.norm(last.arrays["forces"], axis=1).max(), state))
