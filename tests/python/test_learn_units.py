@@ -211,6 +211,8 @@ def test_frames_of_slabs_get_the_vacuum_of_the_task_structure():
     (("temperature = 500", "temperature_end = -3"), r"temperature_end = -3(\.0)?: expected a positive number"),
     (("temperature = 500", "steps = 100\nequilibration_steps = 100"), r"equilibration_steps = 100: must be below"),
     (("temperature = 500", "equilibration_steps = -5"), r"equilibration_steps = -5"),
+    (("kind = \"lammps\"", "kind = \"lammps\"\nparallel = 0"), r"\[labeller\]: parallel = 0: expected a positive"),
+    (("kind = \"lammps\"", "kind = \"lammps\"\nparallel = true"), r"parallel = True: expected a positive"),
 ])
 def test_config_errors_name_file_table_and_key(tmp_path, change, message):
     path = _config(tmp_path, GOOD.replace(*change))
@@ -237,6 +239,7 @@ def test_training_frames_that_are_the_loops_own_labels_count_once_and_held_out_o
     learner = ActiveLearner.__new__(ActiveLearner)
     learner.cfg = type("C", (), {"training": str(tmp_path / "train.xyz"), "seed_configurations": None})()
     learner._files, learner._labelled, learner.labelled_path = {}, None, str(tmp_path / "labelled.xyz")
+    learner.cfg.workdir, learner._picks = str(tmp_path), {}
     ids = [a.info.get("al_id") for a in learner.training_set(2)]
     assert ids == [None, None, "iter000-x-step1", "iter001-y-step2"]
     assert [a.info.get("al_id") for a in learner.training_set(1)] == [None, None, "iter000-x-step1"]
@@ -253,3 +256,106 @@ def test_training_frames_that_are_the_loops_own_labels_count_once_and_held_out_o
     assert "iter001-z-step0" in [a.info.get("al_id") for a in learner.training_set(2)]
     learner.cfg.max_force = 20.0
     assert "iter001-z-step0" not in [a.info.get("al_id") for a in learner.training_set(2)]
+
+
+class _SlowLabeller:
+    """Sleeps al_sleep seconds per frame, raises for al_id "bad"; records how many run at once."""
+    thread_safe = True
+
+    def __init__(self):
+        import threading
+
+        self.lock, self.running, self.most, self.started = threading.Lock(), 0, 0, []
+
+    def describe(self):
+        return "slow"
+
+    def label(self, atoms):
+        import time
+
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+            self.started.append(atoms.info["al_id"])
+        time.sleep(atoms.info["al_sleep"])
+        with self.lock:
+            self.running -= 1
+        if atoms.info["al_id"] == "bad":
+            raise RuntimeError("pw.x could not label bad")
+        out = atoms.copy()
+        out.info["energy"] = -1.0
+        out.arrays["forces"] = np.zeros((len(atoms), 3))
+        return out
+
+
+def _frames(*sleeps, ids=None):
+    from ase.build import bulk as _bulk
+
+    out = []
+    for i, t in enumerate(sleeps):
+        a = _bulk("Si", "diamond", a=5.43)
+        a.info.update(al_id=ids[i] if ids else "f%d" % i, al_sleep=t, al_iteration=1)
+        out.append(a)
+    return out
+
+
+def test_label_all_runs_up_to_parallel_at_once_and_lands_each_as_it_finishes():
+    from soapgap.learn import label_all
+
+    lab, landed = _SlowLabeller(), []
+    label_all(lab, _frames(0.6, 0.1, 0.1), 2, lambda a, out, s: landed.append((a.info["al_id"], out.info["energy"], s)))
+    assert lab.most == 2
+    assert [x[0] for x in landed] == ["f1", "f2", "f0"]   # in the order they finished
+    assert all(e == -1.0 for _, e, _ in landed) and landed[2][2] >= 0.5
+    lab, landed = _SlowLabeller(), []
+    label_all(lab, _frames(0.2, 0.0, 0.0), 1, lambda a, out, s: landed.append(a.info["al_id"]))
+    assert lab.most == 1 and landed == ["f0", "f1", "f2"]
+
+
+def test_label_all_lets_running_labels_land_before_raising_the_first_error():
+    from soapgap.learn import label_all
+
+    lab, landed = _SlowLabeller(), []
+    frames = _frames(0.05, 0.5, 0.0, 0.0, 0.0, 0.0, ids=["bad", "slow", "c", "d", "e", "f"])
+    with pytest.raises(RuntimeError, match="could not label bad"):
+        label_all(lab, frames, 2, lambda a, out, s: landed.append(a.info["al_id"]))
+    assert "slow" in landed                      # it was running when "bad" failed
+    assert len(lab.started) < len(frames)        # the queued ones were not started
+
+
+def test_parallel_labelling_needs_a_thread_safe_labeller(tmp_path):
+    from soapgap.learn import ActiveLearner
+
+    (tmp_path / "lab.py").write_text("class L:\n    def label(self, atoms):\n        return atoms\n"
+                                     "    def describe(self):\n        return 'my labeller'\n")
+    body = GOOD.replace('kind = "lammps"\npair_style = "sw"\npair_coeff = "* * Si.sw Si"',
+                        'kind = "python"\nlabeller = "lab.py:L"\nparallel = 2')
+    cfg = read_config(_config(tmp_path, body))
+    assert cfg.label_parallel == 2 and "parallel" not in cfg.labeller
+    with pytest.raises(ValueError, match=r"parallel = 2, but the labeller \(my labeller\) is not thread-safe"):
+        ActiveLearner(cfg)
+    (tmp_path / "lab.py").write_text((tmp_path / "lab.py").read_text().replace("class L:", "class L:\n    thread_safe = True"))
+    assert ActiveLearner(cfg).cfg.label_parallel == 2
+
+
+def test_the_loops_labels_are_trained_on_in_the_order_they_were_selected(tmp_path):
+    import json
+
+    from ase.io import write as _write
+
+    from soapgap.learn import ActiveLearner
+
+    run = tmp_path / "run"
+    (run / "iter-001").mkdir(parents=True)
+    (run / "iter-001" / "selected.json").write_text(json.dumps([{"id": "a"}, {"id": "b"}, {"id": "c"}]))
+    frames = _frames(0, 0, 0, 0, ids=["c", "a", "b", "z"])
+    frames[3].info["al_iteration"] = 0
+    for a in frames:
+        a.info["energy"] = -1.0
+    _write(run / "labelled.xyz", frames, format="extxyz")
+    learner = ActiveLearner.__new__(ActiveLearner)
+    learner.cfg = type("C", (), {"training": None, "seed_configurations": None, "workdir": str(run)})()
+    learner._files, learner._labelled, learner._picks = {}, None, {}
+    learner.labelled_path = str(run / "labelled.xyz")
+    learner.seed_labelled = lambda: []
+    assert [a.info["al_id"] for a in learner.training_set(2)] == ["z", "a", "b", "c"]

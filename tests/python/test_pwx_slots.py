@@ -1,7 +1,7 @@
 """fitting/datasets/silicon/pwx_slots.pwx_turn: pw.x slots are taken in arrival order. With one
 slot held by a process that asks again at once when it lets go (as a relaxation does between
 SCFs), the two processes that queued meanwhile get the slot first; with two slots two run at
-once; a dead waiter's ticket does not block the queue."""
+once; a dead waiter's ticket does not block the queue; threads of one process take turns like processes."""
 import multiprocessing as mp
 import os
 import sys
@@ -60,3 +60,31 @@ def test_dead_ticket_is_skipped(tmp_path):
     with pwx_slots.pwx_turn(lock=str(tmp_path / "lock"), queue=str(q), poll=0.05):
         pass
     assert time.time() - t0 < 2 and os.listdir(q) == []
+
+
+def test_threads_of_one_process_take_turns_too(tmp_path):
+    # the learning loop's labeller ([labeller] parallel = 2) asks for slots from two threads
+    import threading
+
+    events = []
+    lock = threading.Lock()
+
+    def body(name):
+        with pwx_slots.pwx_turn(lock=str(tmp_path / "lock"), queue=str(tmp_path / "queue"), poll=0.05):
+            with lock:
+                events.append((name, "start", time.time()))
+            time.sleep(0.3)
+            with lock:
+                events.append((name, "end", time.time()))
+
+    for slots, together in ((1, False), (2, True)):
+        os.environ["SOAPGAP_PWX_SLOTS"] = str(slots)
+        events.clear()
+        threads = [threading.Thread(target=body, args=(n,)) for n in ("A", "B")]
+        for t in threads:
+            t.start()
+            time.sleep(0.05)
+        for t in threads:
+            t.join(10)
+        t_ = {(e[0], e[1]): e[2] for e in events}
+        assert (t_[("B", "start")] < t_[("A", "end")]) == together, (slots, events)

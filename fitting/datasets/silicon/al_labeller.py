@@ -3,6 +3,7 @@
     [labeller]
     kind = "python"
     labeller = "../al_labeller.py:DatabaseLabeller"
+    parallel = 2      # as many as SOAPGAP_PWX_SLOTS: two pw.x at once on a 2-core machine
 
 Labels a configuration chosen by the learning loop exactly as label_qe.py labels a candidate:
 the settings of settings.json (same settings hash), the same k-point rule, SCF retries and
@@ -23,6 +24,9 @@ import settings as S  # noqa: E402
 
 class DatabaseLabeller:
     name = "silicon-database-qe"
+    # [labeller] parallel: each label runs pw.x in a directory of its own (label_qe.run_one) and
+    # holds its own pw.x slot (pwx_slots: the threads of one process queue like processes)
+    thread_safe = True
 
     def __init__(self):
         S.setup_env()

@@ -14,8 +14,9 @@ soapgap.molecules.
 """
 
 from .config import LearnConfig, TaskConfig, read_config
-from .labellers import AseLabeller, Labeller, LammpsLabeller, make_labeller
-from .loop import ActiveLearner, main, with_vacuum_of
+from .labellers import AseLabeller, Labeller, LammpsLabeller, label_all, make_labeller
+from .lammps_run import with_vacuum_of
+from .loop import ActiveLearner, main
 
 __all__ = ["ActiveLearner", "main", "with_vacuum_of", "read_config", "LearnConfig", "TaskConfig", "make_labeller",
-           "Labeller", "LammpsLabeller", "AseLabeller"]
+           "Labeller", "LammpsLabeller", "AseLabeller", "label_all"]

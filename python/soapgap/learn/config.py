@@ -52,6 +52,7 @@ class LearnConfig:
     lammps_plugin: str = None
     lammps_threads: int = 1
     labeller: dict = field(default_factory=dict)
+    label_parallel: int = 1      # configurations labelled at once ([labeller] parallel)
     tasks: list = field(default_factory=list)
 
     @property
@@ -145,6 +146,11 @@ def read_config(path: str) -> LearnConfig:
     lmp.finish()
 
     cfg.labeller = dict(top.get("labeller", dict, required=True))
+    parallel = cfg.labeller.pop("parallel", 1)
+    if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1:
+        raise ValueError("%s: [labeller]: parallel = %r: expected a positive integer (configurations labelled "
+                         "at once)" % (path, parallel))
+    cfg.label_parallel = parallel
 
     tasks = top.get("task", list, required=True)
     if not tasks:

@@ -11,6 +11,8 @@ eV, = -stress * volume; periodic cells only).
     (kind = "python": a labeller object from your own code, see make_labeller)
     make_labeller(settings, base_dir, lammps) builds one from the [labeller] table of a
         soapgap learn configuration (see soapgap.learn).
+    label_all(labeller, frames, parallel, landed) labels several, up to `parallel` at once
+        when the labeller is thread_safe (each label in its own directory).
 """
 
 import importlib
@@ -18,12 +20,14 @@ import importlib.util
 import os
 import shlex
 import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import numpy as np
 
 from .lammps_run import NKTV2P, boundary, lammps_cell, read_dump, thermo_rows, write_data
 
-__all__ = ["Labeller", "LammpsLabeller", "AseLabeller", "make_labeller", "labelled_copy"]
+__all__ = ["Labeller", "LammpsLabeller", "AseLabeller", "make_labeller", "labelled_copy", "label_all"]
 
 
 def labelled_copy(atoms, energy, forces, virial):
@@ -45,6 +49,7 @@ class Labeller:
     """Base class: label(atoms) returns a labelled copy (see the module docstring)."""
 
     name = "labeller"
+    thread_safe = False   # True: label() may run in several threads at once ([labeller] parallel)
 
     def label(self, atoms):  # pragma: no cover - interface
         raise NotImplementedError
@@ -58,6 +63,7 @@ class LammpsLabeller(Labeller):
     virial from LAMMPS' pressure compute (W = P_virial V / nktv2p)."""
 
     name = "lammps"
+    thread_safe = True    # every label runs in its own temporary directory
 
     def __init__(self, lammps, pair_style, pair_coeff, elements, workdir=None):
         self.lammps = lammps
@@ -102,6 +108,46 @@ class LammpsLabeller(Labeller):
             w = np.array([[p[0], p[3], p[4]], [p[3], p[1], p[5]], [p[4], p[5], p[2]]]) * row["Volume"] / NKTV2P
             virial = rotation.T @ w @ rotation
         return labelled_copy(atoms, row["PotEng"], forces, virial)
+
+
+def label_all(labeller, frames, parallel, landed):
+    """Labels `frames` with labeller.label, up to `parallel` at once (threads; for a labeller
+    with thread_safe = True, e.g. one that runs a program such as pw.x in a directory of its
+    own per configuration). landed(atoms, labelled, seconds) is called in the calling thread as
+    each label lands, in the order they land. If a label fails, the ones already running still
+    land and the ones not started are not started; then the first error is raised."""
+    if parallel <= 1 or len(frames) <= 1:
+        for atoms in frames:
+            t = time.time()
+            labelled = labeller.label(atoms)
+            landed(atoms, labelled, time.time() - t)
+        return
+
+    def timed(atoms):
+        t = time.time()
+        return labeller.label(atoms), time.time() - t
+
+    pool = ThreadPoolExecutor(max_workers=parallel)
+    error, finished = None, False
+    try:
+        futures = {pool.submit(timed, atoms): atoms for atoms in frames}
+        for future in as_completed(futures):
+            if future.cancelled():
+                continue
+            try:
+                labelled, seconds = future.result()
+            except Exception as e:  # noqa: BLE001 - raised below, after the running labels land
+                if error is None:
+                    error = e
+                    for f in futures:
+                        f.cancel()
+                continue
+            landed(futures[future], labelled, seconds)
+        finished = True
+    finally:   # interrupted: do not wait for the labels still running
+        pool.shutdown(wait=finished, cancel_futures=True)
+    if error is not None:
+        raise error
 
 
 def _rotation_to_lammps(atoms):

@@ -7,6 +7,7 @@ LAMMPS labeller (soapgap.learn.labellers). Units: LAMMPS metal (eV, Angstrom, ps
     write_data("in.data", atoms, ["Si"])
     rc, text = lmp.run(deck_text, workdir, "name")
     frames = read_dump("traj.dump", ["Si"], extra_columns=["c_sg_var"])
+    with_vacuum_of(frame, structure)   # a shrink-wrapped dump frame with its slab's vacuum back
 """
 
 import os
@@ -19,7 +20,7 @@ from ase.data import atomic_masses, atomic_numbers
 
 NKTV2P = 1.6021765e6  # LAMMPS metal units: bar per eV/Angstrom^3 (LAMMPS' own constant)
 
-__all__ = ["Lammps", "LammpsError", "write_data", "read_dump", "thermo_rows", "lammps_cell", "boundary"]
+__all__ = ["Lammps", "LammpsError", "write_data", "read_dump", "thermo_rows", "lammps_cell", "boundary", "with_vacuum_of"]
 
 
 class LammpsError(RuntimeError):
@@ -227,3 +228,29 @@ class Lammps:
             raise LammpsError("LAMMPS failed on %s (exit %s): %s (log: %s)"
                               % (infile, rc, errors[0].strip() if errors else out.strip()[-300:], log))
         return rc, text + ("\n" + out if rc != 0 else "")
+
+
+def with_vacuum_of(frame, structure):
+    """A dumped frame with the task structure's cell along its non-periodic directions.
+
+    LAMMPS shrink-wraps those directions, so the dump's box ends at the outermost atoms; a
+    labeller that is periodic everywhere (plane-wave DFT) needs the vacuum back. Each such
+    direction gets the atoms' extent plus the structure's vacuum (its cell length minus its
+    atoms' extent), with the atoms centred in it. The cell must be orthorhombic
+    there, as write_data requires."""
+    out = frame.copy()
+    cell = np.array(out.cell[:], dtype=float)
+    pos = out.positions
+    ref_pos = structure.positions
+    for d in range(3):
+        if structure.pbc[d]:
+            continue
+        vacuum = float(np.linalg.norm(structure.cell[d])) - (float(np.ptp(ref_pos[:, d])) if len(ref_pos) else 0.0)
+        extent = float(np.ptp(pos[:, d])) if len(pos) else 0.0
+        length = extent + vacuum
+        cell[d] = 0.0
+        cell[d, d] = length
+        pos[:, d] += 0.5 * (length - extent) - pos[:, d].min()
+    out.cell = cell
+    out.positions = pos
+    return out

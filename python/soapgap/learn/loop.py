@@ -33,8 +33,8 @@ import numpy as np
 from ase.io import read, write
 
 from .. import Potential, _labels, fit
-from .labellers import make_labeller
-from .lammps_run import Lammps, LammpsError, boundary, read_dump, write_data
+from .labellers import label_all, make_labeller
+from .lammps_run import Lammps, LammpsError, boundary, read_dump, with_vacuum_of, write_data
 from .config import read_config
 from .report import write_report
 from ..selection import farthest_point_sampling, frame_descriptor, spearman
@@ -81,6 +81,12 @@ class ActiveLearner:
         self.lammps = Lammps(config.lammps_binary, config.lammps_plugin, config.lammps_threads)
         self.labeller = make_labeller(config.labeller, config.base_dir, self.lammps, config.elements,
                                       where=config.path + ": [labeller]")
+        if config.label_parallel > 1 and not getattr(self.labeller, "thread_safe", False):
+            raise ValueError("%s: [labeller]: parallel = %d, but the labeller (%s) is not thread-safe: a python "
+                             "labeller that is declares thread_safe = True; an espresso one runs pw.x in "
+                             "parallel through command" % (config.path, config.label_parallel,
+                                                           self.labeller.describe()))
+        self._picks = {}       # iteration -> {al_id: its place in that iteration's selection}
         self.history = []
         self._labelled = None  # labelled.xyz, read once (labelled())
         self._files = {}       # the training, seed, held-out and task files, read once (_frames())
@@ -163,7 +169,8 @@ class ActiveLearner:
         held = set()
         if getattr(self.cfg, "heldout", None):
             held = {a.info["al_id"] for a in self._frames(self.cfg.heldout) if "al_id" in a.info}
-        mine = [a for a in self.labelled() if a.info.get("al_id") not in held]
+        # in the order they were selected, however they landed ([labeller] parallel): fits are reproducible
+        mine = sorted((a for a in self.labelled() if a.info.get("al_id") not in held), key=self._pick_rank)
         ids = {a.info.get("al_id") for a in self.labelled()}
         train = []
         if self.cfg.training:
@@ -174,6 +181,14 @@ class ActiveLearner:
         if limit:   # [fit] max_force: kept as labels, left out of the fits
             train = [a for a in train if _largest_force(a) <= limit]
         return train
+
+    def _pick_rank(self, atoms):
+        """(iteration, place in that iteration's selected.json) of one of the loop's labels."""
+        k = int(atoms.info.get("al_iteration", 0))
+        if k not in self._picks:
+            path = os.path.join(self.cfg.workdir, "iter-%03d" % k, "selected.json")
+            self._picks[k] = {c["id"]: i for i, c in enumerate(self._read_json(path))} if os.path.exists(path) else {}
+        return k, self._picks[k].get(atoms.info.get("al_id"), len(self._picks[k]))
 
     def potential(self, k):
         path = os.path.join(self.iter_dir(k), "potential.xml")
@@ -399,16 +414,15 @@ class ActiveLearner:
 
     def label(self, k, frames):
         done = {a.info.get("al_id") for a in self.labelled()}
-        for atoms in frames:
-            al_id = atoms.info["al_id"]
-            if al_id in done:
-                continue
-            t = time.time()
-            labelled = self.labeller.label(atoms)
+
+        def landed(atoms, labelled, seconds):
             self._append_labelled(labelled)
             self.log("iteration %d: labelled %s: E = %.6f eV, %d atoms, max |F| %.3f eV/A (%.1f s)"
-                     % (k, al_id, labelled.info["energy"], len(labelled),
-                        np.abs(labelled.arrays["forces"]).max(), time.time() - t))
+                     % (k, atoms.info["al_id"], labelled.info["energy"], len(labelled),
+                        np.abs(labelled.arrays["forces"]).max(), seconds))
+
+        label_all(self.labeller, [a for a in frames if a.info["al_id"] not in done], self.cfg.label_parallel,
+                  landed)
 
     # -- the loop ----------------------------------------------------------------------------
     def run(self):
@@ -450,32 +464,6 @@ class ActiveLearner:
         self._write_json(os.path.join(cfg.workdir, "status.json"), {"status": status, "iterations": k})
         write_report(cfg, self.history, self.labeller.describe(), status)
         return status
-
-
-def with_vacuum_of(frame, structure):
-    """A dumped frame with the task structure's cell along its non-periodic directions.
-
-    LAMMPS shrink-wraps those directions, so the dump's box ends at the outermost atoms; a
-    labeller that is periodic everywhere (plane-wave DFT) needs the vacuum back. Each such
-    direction gets the atoms' extent plus the structure's vacuum (its cell length minus its
-    atoms' extent), with the atoms centred in it. The cell must be orthorhombic
-    there, as write_data requires."""
-    out = frame.copy()
-    cell = np.array(out.cell[:], dtype=float)
-    pos = out.positions
-    ref_pos = structure.positions
-    for d in range(3):
-        if structure.pbc[d]:
-            continue
-        vacuum = float(np.linalg.norm(structure.cell[d])) - (float(np.ptp(ref_pos[:, d])) if len(ref_pos) else 0.0)
-        extent = float(np.ptp(pos[:, d])) if len(pos) else 0.0
-        length = extent + vacuum
-        cell[d] = 0.0
-        cell[d, d] = length
-        pos[:, d] += 0.5 * (length - extent) - pos[:, d].min()
-    out.cell = cell
-    out.positions = pos
-    return out
 
 
 def main(argv=None):
