@@ -427,10 +427,12 @@ class ActiveLearner:
     # -- the loop ----------------------------------------------------------------------------
     def run(self):
         cfg = self.cfg
-        self.log("soapgap learn: %s -> %s; labeller: %s; threshold %.1f meV, stop threshold %.1f meV, "
+        self.log("soapgap learn: %s -> %s; labeller: %s%s; threshold %.1f meV, stop threshold %.1f meV, "
                  "%d per iteration, at most %d iterations and %d labels"
-                 % (cfg.path, cfg.workdir, self.labeller.describe(), 1000 * cfg.threshold, 1000 * cfg.stop_threshold,
-                    cfg.per_iteration, cfg.max_iterations, cfg.max_labels))
+                 % (cfg.path, cfg.workdir, self.labeller.describe(),
+                    " (%d at once)" % cfg.label_parallel if cfg.label_parallel > 1 else "",
+                    1000 * cfg.threshold, 1000 * cfg.stop_threshold, cfg.per_iteration, cfg.max_iterations,
+                    cfg.max_labels))
         k = 0
         status = None
         while True:
