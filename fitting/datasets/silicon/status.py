@@ -98,16 +98,17 @@ def sanity(labs):
         out.append("- cohesive energy vs the non-spin-polarised smeared atom: %.3f eV/atom"
                    % (atom[0].info["energy"] - e_dia))
     if e_dia is not None:
-        best = {}
+        best, volumes = {}, {}
         for f in labs:
             ct = f.info["config_type"]
             if ct in ("beta_tin", "simple_hexagonal", "bc8", "hcp", "fcc", "bcc", "sc") and "rattled" not in f.info.get("note", "") and "strain" not in f.info.get("note", ""):
                 de = f.info["energy"] / len(f) - e_dia
+                volumes[ct] = volumes.get(ct, 0) + 1
                 if ct not in best or de < best[ct]:
                     best[ct] = de
         if best:
-            out.append("- lowest energy above diamond among the labelled volumes (meV/atom; only 3 volumes, "
-                       "so an upper bound on the phase's minimum): " +
+            out.append("- lowest energy above diamond among the labelled volumes (meV/atom; %d–%d volumes per phase, "
+                       "so an upper bound on the phase's minimum): " % (min(volumes.values()), max(volumes.values())) +
                        ", ".join("%s %.0f" % (k, 1000 * v) for k, v in sorted(best.items(), key=lambda kv: kv[1])))
     if not out:
         return ""
