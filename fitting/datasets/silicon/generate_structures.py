@@ -351,7 +351,8 @@ def build_all():
     groups["hexagonal_diamond"] = gen_hexagonal_diamond()
     groups["stacking_fault"] = gen_stacking_fault()
     groups["amorphous_soapgap_relaxed"] = (gen_from_file(os.path.join(S.HERE, "active", "amorphous_soapgap_relaxed.xyz"))
-                                           + gen_from_file(os.path.join(S.HERE, "active", "amorphous_soapgap_relaxed_2.xyz")))
+                                           + gen_from_file(os.path.join(S.HERE, "active", "amorphous_soapgap_relaxed_2.xyz"))
+                                           + gen_from_file(os.path.join(S.HERE, "active", "amorphous_soapgap_relaxed_3.xyz")))
     return groups
 
 

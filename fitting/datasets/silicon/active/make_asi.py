@@ -20,8 +20,10 @@ Usage: /usr/bin/python3 active/make_asi.py --lmp LAMMPS_BINARY
 Files: amorphous_soapgap_relaxed.xyz = the defaults with the potential of 2026-12-07 20:41
 (commit 5a5dcd7); amorphous_soapgap_relaxed_2.xyz = `--runs 7:10,8:10,9:50,10:50 --out
 active/amorphous_soapgap_relaxed_2.xyz` with the potential of 23:19 (commit 8fcaac3): each
-potential's own a-Si minima, where it may be wrong in its own way. generate_structures.py reads
-both, in that order, as one config_type.
+potential's own a-Si minima, where it may be wrong in its own way; amorphous_soapgap_relaxed_3.xyz =
+`--runs 11:10,12:10,13:50,14:50 --out active/amorphous_soapgap_relaxed_3.xyz` with the potential
+of 2026-12-08 02:14 (commit ecdb633). generate_structures.py reads the three, in that order, as
+one config_type.
 """
 import argparse
 import os
