@@ -350,9 +350,10 @@ def build_all():
     groups["surface_111_das_soapgap_relaxed"] = gen_from_file(os.path.join(S.HERE, "active", "surface_111_das_soapgap_relaxed.xyz"))
     groups["hexagonal_diamond"] = gen_hexagonal_diamond()
     groups["stacking_fault"] = gen_stacking_fault()
-    groups["amorphous_soapgap_relaxed"] = (gen_from_file(os.path.join(S.HERE, "active", "amorphous_soapgap_relaxed.xyz"))
-                                           + gen_from_file(os.path.join(S.HERE, "active", "amorphous_soapgap_relaxed_2.xyz"))
-                                           + gen_from_file(os.path.join(S.HERE, "active", "amorphous_soapgap_relaxed_3.xyz")))
+    # the rounds of active/make_asi.py, in the order they were made (each potential's own a-Si minima)
+    groups["amorphous_soapgap_relaxed"] = [f for name in ("amorphous_soapgap_relaxed.xyz", "amorphous_soapgap_relaxed_2.xyz",
+                                                          "amorphous_soapgap_relaxed_3.xyz")
+                                           for f in gen_from_file(os.path.join(S.HERE, "active", name))]
     return groups
 
 
@@ -389,7 +390,7 @@ def main():
             # priority: cost x (1 + rank within type) -> cheap, diverse frames first
             at.info["_key"] = c * (1 + k)
             frames.append(at)
-    late = [i for i in range(len(frames)) if frames[i].info["note"].endswith(LATE)]
+    late = {i for i in range(len(frames)) if frames[i].info["note"].endswith(LATE)}
     normal = [i for i in range(len(frames)) if frames[i].info["config_type"] not in URGENT and i not in late]
     urgent = [i for i in range(len(frames)) if frames[i].info["config_type"] in URGENT]
     order = sorted(normal, key=lambda i: (frames[i].info["_key"], frames[i].info["candidate_id"]))
